@@ -1,0 +1,8 @@
+"""runbook-tui: markdown runbooks as guided, recorded procedures."""
+
+from importlib.metadata import PackageNotFoundError, version
+
+try:
+    __version__ = version("runbook-tui")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0.0.0+unknown"

@@ -1,0 +1,49 @@
+"""Command-line entry point. Each subcommand lives in its own module and imports its
+heavy dependencies inside its handler, so `check`, `show` and `run` never load Textual."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from runbook_tui import __version__
+from runbook_tui.cli import check, open_ui, resume, run, sessions, show
+
+COMMANDS = (check, show, run, sessions, resume, open_ui)
+SUBCOMMANDS = {"check", "show", "run", "sessions", "resume", "open"}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="runbook-tui",
+        description=(
+            "Turn markdown runbooks into a guided, recorded procedure.\n\n"
+            "  runbook-tui FILE          open FILE in the terminal UI\n"
+            "  runbook-tui               pick a runbook from ./runbooks/"
+        ),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"runbook-tui {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module in COMMANDS:
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    # `runbook-tui FILE` and bare `runbook-tui` mean `open`.
+    if not args_list or (args_list[0] not in SUBCOMMANDS and not args_list[0].startswith("-")):
+        args_list.insert(0, "open")
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

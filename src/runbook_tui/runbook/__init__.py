@@ -1,0 +1,1 @@
+"""The runbook format: immutable model, parser and linter. Never imports Textual."""
