@@ -1,15 +1,76 @@
-"""`runbook-tui resume` (placeholder until its issue lands)."""
+"""`runbook-tui resume ID`: continue a session where it stopped."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+from runbook_tui.cli.common import add_home, add_variables
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("resume", help="not yet available")
+    p = sub.add_parser(
+        "resume",
+        help="continue a session without the UI",
+        description=(
+            "Continue session ID: finished steps stay finished and are not run again; a "
+            "step that was running when its process died is shown as interrupted and run "
+            "again as a new attempt after confirmation (or with --yes). Secret variables "
+            "are not recorded, so they must be given again (--var, --vars-file or from_env). "
+            "Exit codes as for `run`."
+        ),
+    )
+    p.add_argument("id", help="session id (a unique prefix is enough)")
+    p.add_argument("--yes", action="store_true", help="do not ask before each step")
+    p.add_argument(
+        "--allow-changed",
+        action="store_true",
+        help="continue even though the runbook file changed since the session started",
+    )
+    p.add_argument("--rollback", action="store_true", help="walk the rollback steps")
+    p.add_argument("--no-pty", action="store_true", help="capture output through pipes, not a pty")
+    add_variables(p)
+    add_home(p)
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    print("runbook-tui resume: not yet available")
-    return 2
+    from runbook_tui.cli.common import load_runbook
+    from runbook_tui.cli.headless import gather_variables, walk
+    from runbook_tui.session.engine import Engine, EngineError
+    from runbook_tui.session.journal import JournalError, read_journal
+    from runbook_tui.session.store import SessionLocked, SessionNotFound, find_session, state_home
+
+    if not args.yes and not sys.stdin.isatty():
+        print("runbook-tui resume: no terminal to ask on; pass --yes", file=sys.stderr)
+        return 2
+    try:
+        sdir = find_session(state_home(args.home), args.id)
+    except SessionNotFound as exc:
+        print(f"runbook-tui resume: {exc}", file=sys.stderr)
+        return 2
+    events = read_journal(sdir.journal_path).events
+    if not events:
+        print(f"runbook-tui resume: session {sdir.id} has an empty journal", file=sys.stderr)
+        return 2
+    path = events[0].get("runbook", {}).get("path", "")
+    runbook = load_runbook(path)
+    if runbook is None:
+        return 2
+    recorded = {k: v for k, v in (events[0].get("variables") or {}).items() if v != "********"}
+    values = gather_variables(runbook, args, interactive=not args.yes, recorded=recorded)
+    if values is None:
+        return 2
+    try:
+        engine = Engine.resume(
+            args.home,
+            sdir.id,
+            runbook,
+            variables=values,
+            allow_changed=args.allow_changed,
+            use_pty=not args.no_pty,
+        )
+    except (EngineError, JournalError, SessionLocked, OSError) as exc:
+        print(f"runbook-tui resume: {exc}", file=sys.stderr)
+        return 2
+    return walk(engine, yes=args.yes, rollback=args.rollback, resumed=True)

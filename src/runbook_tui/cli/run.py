@@ -1,15 +1,64 @@
-"""`runbook-tui run` (placeholder until its issue lands)."""
+"""`runbook-tui run FILE`: walk a runbook without the UI, recording everything."""
 
 from __future__ import annotations
 
 import argparse
+import sys
+
+from runbook_tui.cli.common import add_home, add_variables
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("run", help="not yet available")
+    p = sub.add_parser(
+        "run",
+        help="run a runbook's steps without the UI, recording a session",
+        description=(
+            "Run the main walk of FILE in order, printing each step, its live output and "
+            "its verdict, and recording everything in a session journal. Stops at the "
+            "first failed step. Exit codes: 0 all steps succeeded, 1 a step failed, "
+            "2 usage or validation error, 130 interrupted."
+        ),
+    )
+    p.add_argument("file", help="the runbook (markdown)")
+    p.add_argument(
+        "--yes",
+        action="store_true",
+        help="do not ask before each step; manual steps are recorded as confirmed",
+    )
+    p.add_argument("--drill", action="store_true", help="record this session as a drill")
+    p.add_argument(
+        "--rollback", action="store_true", help="walk the rollback steps instead of the main walk"
+    )
+    p.add_argument("--no-pty", action="store_true", help="capture output through pipes, not a pty")
+    add_variables(p)
+    add_home(p)
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    print("runbook-tui run: not yet available")
-    return 2
+    from runbook_tui.cli.common import load_runbook
+    from runbook_tui.cli.headless import gather_variables, walk
+    from runbook_tui.session.engine import Engine, EngineError
+    from runbook_tui.session.journal import JournalError
+    from runbook_tui.session.store import SessionLocked
+
+    if not args.yes and not sys.stdin.isatty():
+        print(
+            "runbook-tui run: no terminal to ask on; pass --yes to run every step without asking",
+            file=sys.stderr,
+        )
+        return 2
+    runbook = load_runbook(args.file)
+    if runbook is None:
+        return 2
+    values = gather_variables(runbook, args, interactive=not args.yes)
+    if values is None:
+        return 2
+    try:
+        engine = Engine.start(
+            runbook, home=args.home, variables=values, drill=args.drill, use_pty=not args.no_pty
+        )
+    except (EngineError, JournalError, SessionLocked, OSError) as exc:
+        print(f"runbook-tui run: {exc}", file=sys.stderr)
+        return 2
+    return walk(engine, yes=args.yes, rollback=args.rollback)

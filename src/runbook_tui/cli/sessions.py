@@ -1,15 +1,121 @@
-"""`runbook-tui sessions` (placeholder until its issue lands)."""
+"""`runbook-tui sessions [show ID]`: what was run, when, by whom, and how it ended."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from dataclasses import asdict
+from typing import Any
+
+from runbook_tui.cli.common import add_home
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("sessions", help="not yet available")
-    p.set_defaults(handler=handle)
+    p = sub.add_parser(
+        "sessions",
+        help="list recorded sessions, or show one",
+        description="List sessions, newest first. `sessions show ID` folds one journal.",
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    add_home(p)
+    p.set_defaults(handler=handle_list)
+    inner = p.add_subparsers(dest="sessions_command", metavar="show")
+    show = inner.add_parser("show", help="one session, folded from its journal")
+    show.add_argument("id", help="session id (a unique prefix is enough)")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    show.add_argument("--no-output", action="store_true", help="leave out the steps' output text")
+    add_home(show)
+    show.set_defaults(handler=handle_show)
 
 
-def handle(args: argparse.Namespace) -> int:
-    print("runbook-tui sessions: not yet available")
-    return 2
+def handle_list(args: argparse.Namespace) -> int:
+    from runbook_tui.session.store import list_sessions, state_home
+
+    sessions = list_sessions(state_home(args.home))
+    if args.json:
+        json.dump([_summary_json(s) for s in sessions], sys.stdout, indent=2)
+        print()
+        return 0
+    if not sessions:
+        print("no sessions recorded yet")
+        return 0
+    print(f"{'ID':<24} {'STATUS':<12} {'STARTED':<20} {'OPERATOR':<10} TITLE")
+    for s in sessions:
+        started = (s.started_at or "")[:19].replace("T", " ")
+        drill = " (drill)" if s.drill else ""
+        print(f"{s.id:<24} {s.status:<12} {started:<20} {s.operator or '':<10} {s.title}{drill}")
+    return 0
+
+
+def handle_show(args: argparse.Namespace) -> int:
+    from runbook_tui.session.journal import read_journal
+    from runbook_tui.session.state import fold
+    from runbook_tui.session.store import SessionNotFound, find_session, is_live, state_home
+
+    try:
+        sdir = find_session(state_home(args.home), args.id)
+    except SessionNotFound as exc:
+        print(f"runbook-tui sessions show: {exc}", file=sys.stderr)
+        return 2
+    read = read_journal(sdir.journal_path)
+    state = fold(read.events, live=is_live(sdir.path))
+    doc = _state_json(state, with_output=not args.no_output)
+    doc["journal"] = str(sdir.journal_path)
+    doc["journal_torn"] = read.torn
+    if args.json:
+        json.dump(doc, sys.stdout, indent=2)
+        print()
+        return 0
+    print(f"{doc['title']}  [{doc['status']}]{'  (drill)' if doc['drill'] else ''}")
+    print(f"session {doc['id']}  by {doc['operator']} on {doc['host']}")
+    print(f"started {doc['started_at']}  ended {doc['ended_at'] or '-'}")
+    print(f"journal {doc['journal']}")
+    for st in doc["steps"]:
+        extra = f" exit {st['exit_code']}" if st["exit_code"] is not None else ""
+        tries = f" ({st['attempts']} attempts)" if st["attempts"] > 1 else ""
+        print(f"  {st['status']:<12} {st['id']}{extra}{tries}")
+    for note in doc["notes"]:
+        print(f"  note {note.get('ts', '')}: {note.get('text', '')}")
+    return 0
+
+
+def _summary_json(s: Any) -> dict[str, Any]:
+    keys = ("id", "runbook_path", "title", "status", "drill", "started_at", "ended_at", "operator")
+    return {k: getattr(s, k, None) for k in keys}
+
+
+def _state_json(state: Any, *, with_output: bool) -> dict[str, Any]:
+    steps = []
+    for st in state.steps.values():
+        item = {
+            "id": st.id,
+            "name": st.name,
+            "kind": st.kind,
+            "status": st.status,
+            "exit_code": st.exit_code,
+            "verdict": st.verdict,
+            "attempts": st.attempts,
+            "started_at": st.started_at,
+            "finished_at": st.finished_at,
+            "duration_seconds": st.duration_seconds,
+            "skip_reason": st.skip_reason,
+        }
+        if with_output:
+            item["output"] = st.output
+        steps.append(item)
+    return {
+        "id": state.id,
+        "runbook_path": state.runbook_path,
+        "title": state.title,
+        "kind": state.kind,
+        "status": state.status,
+        "drill": state.drill,
+        "operator": state.operator,
+        "host": state.host,
+        "started_at": state.started_at,
+        "ended_at": state.ended_at,
+        "variables": state.variables,
+        "notes": [n if isinstance(n, dict) else asdict(n) for n in state.notes],
+        "steps": steps,
+    }

@@ -1,0 +1,54 @@
+"""Options and loading shared by subcommands. No Textual here."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from runbook_tui.runbook.model import Runbook
+
+
+def add_home(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--home",
+        metavar="DIR",
+        help="state folder for sessions and the log (default: $RUNBOOK_TUI_HOME, "
+        "else $XDG_STATE_HOME/runbook-tui, else ~/.local/state/runbook-tui)",
+    )
+
+
+def add_variables(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set a runbook variable (repeatable); reaches commands as an environment variable",
+    )
+    p.add_argument(
+        "--vars-file",
+        metavar="FILE",
+        help="NAME=VALUE lines, or a YAML/JSON mapping (.yml, .yaml, .json)",
+    )
+
+
+def load_runbook(path: str) -> Runbook | None:
+    """The parsed runbook, or None after printing why it cannot be used (errors)."""
+    from runbook_tui.runbook.parser import load
+
+    if not Path(path).is_file():
+        print(f"runbook-tui: no such file: {path}", file=sys.stderr)
+        return None
+    result = load(path)
+    errors = [d for d in result.diagnostics if d.severity == "error"]
+    for d in errors:
+        print(d.format(), file=sys.stderr)
+    if errors:
+        print(
+            f"runbook-tui: {path} has {len(errors)} error(s); fix them "
+            f"(`runbook-tui check {path}`) before running it",
+            file=sys.stderr,
+        )
+        return None
+    return result.runbook

@@ -1,0 +1,1 @@
+"""Running steps and recording them: runner, redaction, journal, state, store, engine."""

@@ -1,0 +1,504 @@
+"""The engine: every operator intent is written to the journal before it takes effect.
+
+The TUI and the headless `run` command both drive this class; neither keeps state the
+journal does not have. `run_step` blocks, so a UI calls it from a worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from runbook_tui import __version__
+from runbook_tui.runbook.model import Runbook, Step
+from runbook_tui.session import provenance
+from runbook_tui.session.journal import Journal, JournalError, read_journal
+from runbook_tui.session.redaction import Redactor, StreamMasker
+from runbook_tui.session.runner import RunResult, ShellRunner
+from runbook_tui.session.state import SessionState, StateFolder
+from runbook_tui.session.store import SessionLock, create_session, find_session, state_home
+
+log = logging.getLogger(__name__)
+
+Event = dict[str, Any]
+Subscriber = Callable[[Event], None]
+
+# The live state keeps only this much output per step; the journal keeps all of it.
+LIVE_OUTPUT_CHARS = 256 * 1024
+# expect_output is searched in a sliding window, so memory stays bounded.
+_MATCH_WINDOW = 64 * 1024
+
+
+class EngineError(Exception):
+    """An intent that cannot be carried out; the message is for the operator."""
+
+
+class RunbookChanged(EngineError):
+    pass
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    step_id: str
+    attempt: int
+    verdict: str  # "succeeded" | "failed"
+    exit_code: int | None
+    reason: str
+    duration_seconds: float
+    timed_out: bool = False
+    cancelled: bool = False
+
+    @property
+    def succeeded(self) -> bool:
+        return self.verdict == "succeeded"
+
+
+class _OutputMatcher:
+    """Searches for `expect_output` in output as it streams, in a bounded window."""
+
+    def __init__(self, pattern: str | None) -> None:
+        self._re = re.compile(pattern, re.MULTILINE) if pattern else None
+        self._window = ""
+        self.matched = False
+
+    def feed(self, text: str) -> None:
+        if self._re is None or self.matched:
+            return
+        self._window = (self._window + text)[-_MATCH_WINDOW:]
+        if self._re.search(self._window):
+            self.matched = True
+            self._window = ""
+
+
+def judge(step: Step, result: RunResult, matched: bool) -> tuple[str, str]:
+    """(verdict, reason) for a finished shell step."""
+    if result.cancelled:
+        return "failed", "cancelled by the operator"
+    if result.timed_out:
+        return "failed", f"timed out after {step.timeout_seconds:g}s"
+    if result.exit_code is None:
+        sig = f"signal {result.signal}" if result.signal else "an unknown cause"
+        return "failed", f"killed by {sig}"
+    if result.exit_code != step.expect_exit:
+        return "failed", f"exit {result.exit_code}, expected {step.expect_exit}"
+    if step.expect_output and not matched:
+        return "failed", f"output did not match {step.expect_output!r}"
+    return "succeeded", f"exit {result.exit_code}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class Engine:
+    """One live session: its journal, its lock, its shell and its folded state."""
+
+    def __init__(
+        self,
+        *,
+        runbook: Runbook,
+        session_dir: Path,
+        session_id: str,
+        journal: Journal,
+        lock: SessionLock,
+        variables: Mapping[str, str],
+        events: list[Event],
+        use_pty: bool = True,
+    ) -> None:
+        self.runbook = runbook
+        self.session_id = session_id
+        self.session_dir = session_dir
+        self.journal = journal
+        self._lock = lock
+        secret_names = {v.name for v in runbook.variables if v.secret}
+        secrets = [val for name, val in variables.items() if name in secret_names and val]
+        self.redactor = Redactor(secrets)
+        self.warnings: list[str] = [
+            f"secret value of {name} is shorter than 6 characters and may not be masked"
+            for name, val in variables.items()
+            if name in secret_names and val in self.redactor.too_short
+        ]
+        env = dict(os.environ)
+        env.update(variables)
+        env["RUNBOOK_TUI_SESSION"] = session_id
+        workdir = str(Path(runbook.path).resolve().parent) if runbook.path else os.getcwd()
+        self.runner = ShellRunner(env=env, cwd=workdir, use_pty=use_pty)
+        self._folder = StateFolder(runbook=runbook, live=True, max_output_chars=LIVE_OUTPUT_CHARS)
+        for event in events:
+            self._folder.apply(event)
+        self._subscribers: list[Subscriber] = []
+        self._state_lock = threading.RLock()
+        self._run_lock = threading.Lock()
+        self._cancel: threading.Event | None = None
+        self._closed = False
+
+    # -- opening ---------------------------------------------------------------------
+
+    @classmethod
+    def start(
+        cls,
+        runbook: Runbook,
+        *,
+        home: str | Path | None = None,
+        variables: Mapping[str, str] | None = None,
+        drill: bool = False,
+        use_pty: bool = True,
+    ) -> Engine:
+        """Create a session for `runbook`, take its lock and write its first event."""
+        variables = dict(variables or {})
+        root = state_home(str(home) if home is not None else None)
+        sdir = create_session(root)
+        lock = SessionLock(sdir.path)
+        lock.acquire()
+        secret_names = {v.name for v in runbook.variables if v.secret}
+        sha = provenance.file_sha256(runbook.path) if runbook.path else None
+        commit, dirty = provenance.git_commit(runbook.path) if runbook.path else (None, False)
+        first = {
+            "session_id": sdir.id,
+            "runbook": {
+                "path": str(Path(runbook.path).resolve()) if runbook.path else "",
+                "sha256": sha,
+                "git_commit": commit,
+                "git_dirty": dirty,
+                "title": runbook.title,
+                "kind": runbook.kind,
+            },
+            "tool_version": __version__,
+            "operator": provenance.operator(),
+            "host": provenance.host(),
+            "pid": os.getpid(),
+            "variables": {
+                k: ("********" if k in secret_names else v) for k, v in variables.items()
+            },
+            "drill": drill,
+            "started_at": _now(),
+        }
+        try:
+            journal = Journal.create(sdir.journal_path, first)
+        except BaseException:
+            lock.release()
+            raise
+        events = read_journal(sdir.journal_path).events
+        log.info("session %s started for %s", sdir.id, runbook.path)
+        return cls(
+            runbook=runbook,
+            session_dir=sdir.path,
+            session_id=sdir.id,
+            journal=journal,
+            lock=lock,
+            variables=variables,
+            events=events,
+            use_pty=use_pty,
+        )
+
+    @classmethod
+    def resume(
+        cls,
+        home: str | Path | None,
+        session_id: str,
+        runbook: Runbook,
+        *,
+        variables: Mapping[str, str] | None = None,
+        allow_changed: bool = False,
+        use_pty: bool = True,
+    ) -> Engine:
+        """Reopen a session: finished steps stay finished; a step that was running when
+        its process died is recorded as interrupted, to be run again as a new attempt."""
+        root = state_home(str(home) if home is not None else None)
+        sdir = find_session(root, session_id)
+        lock = SessionLock(sdir.path)
+        lock.acquire()
+        try:
+            read = read_journal(sdir.journal_path)
+            if not read.events:
+                raise EngineError(f"session {sdir.id} has an empty journal")
+            recorded = read.events[0].get("runbook", {}).get("sha256")
+            current = provenance.file_sha256(runbook.path) if runbook.path else None
+            changed = bool(recorded and current and recorded != current)
+            if changed and not allow_changed:
+                raise RunbookChanged(
+                    f"the runbook {runbook.path} changed since session {sdir.id} started "
+                    "(sha256 differs); pass --allow-changed to continue with the new text"
+                )
+            journal = Journal.open_append(sdir.journal_path)
+        except BaseException:
+            lock.release()
+            raise
+        merged = dict(read.events[0].get("variables") or {})
+        secret_names = {v.name for v in runbook.variables if v.secret}
+        for name in secret_names:
+            merged.pop(name, None)  # recorded masked: the value must be supplied again
+        merged.update(variables or {})
+        engine = cls(
+            runbook=runbook,
+            session_dir=sdir.path,
+            session_id=sdir.id,
+            journal=journal,
+            lock=lock,
+            variables=merged,
+            events=read.events,
+            use_pty=use_pty,
+        )
+        with engine._state_lock:
+            running = [s for s in engine._folder.state.steps.values() if s.status == "running"]
+        engine._write(
+            "session_resumed",
+            pid=os.getpid(),
+            operator=provenance.operator(),
+            host=provenance.host(),
+            runbook_sha256=current,
+            runbook_changed=changed,
+        )
+        for st in running:
+            engine._write("step_interrupted", step_id=st.id, attempt=st.attempts)
+        last_cwd = engine._last_cwd(read.events)
+        if last_cwd and Path(last_cwd).is_dir():
+            engine.runner.cwd = last_cwd
+        log.info("session %s resumed", sdir.id)
+        return engine
+
+    @staticmethod
+    def _last_cwd(events: list[Event]) -> str | None:
+        for ev in reversed(events):
+            if ev.get("type") == "step_finished" and ev.get("cwd_after"):
+                return str(ev["cwd_after"])
+        return None
+
+    # -- reading -----------------------------------------------------------------------
+
+    @property
+    def state(self) -> SessionState:
+        with self._state_lock:
+            return self._folder.state
+
+    @property
+    def journal_path(self) -> Path:
+        return self.session_dir / "journal.jsonl"
+
+    @property
+    def running(self) -> bool:
+        return self._run_lock.locked()
+
+    def subscribe(self, callback: Subscriber) -> None:
+        """`callback(event)` after each event is written, on the writing thread.
+        Output events reach subscribers as soon as they are masked, at most a quarter
+        second before they reach the disk."""
+        self._subscribers.append(callback)
+
+    def next_step(self, *, rollback: bool = False) -> Step | None:
+        """The first step of the walk that is not yet done (succeeded or skipped)."""
+        steps = self.runbook.rollback_steps if rollback else self.runbook.main_steps
+        state = self.state
+        for step in steps:
+            st = state.steps.get(step.id)
+            if st is None or st.status not in ("succeeded", "skipped"):
+                return step
+        return None
+
+    # -- intents -----------------------------------------------------------------------
+
+    def run_step(self, step_id: str) -> StepOutcome:
+        """Run a shell step to its end and record it. Blocks; raises EngineError if
+        another step is running or the step is not a shell step."""
+        step = self._step(step_id)
+        if step.kind != "shell":
+            raise EngineError(f"{step_id} is a manual step: confirm it instead")
+        if not self._run_lock.acquire(blocking=False):
+            raise EngineError("another step is running")
+        try:
+            return self._run(step, interactive=False)
+        finally:
+            self._run_lock.release()
+
+    def run_interactive(self, step_id: str) -> StepOutcome:
+        """Run a step with the real terminal (the caller has released it). Its output
+        is not captured; start, end and exit code are recorded."""
+        step = self._step(step_id)
+        if not self._run_lock.acquire(blocking=False):
+            raise EngineError("another step is running")
+        try:
+            return self._run(step, interactive=True)
+        finally:
+            self._run_lock.release()
+
+    def _run(self, step: Step, *, interactive: bool) -> StepOutcome:
+        attempt = self._attempts(step.id) + 1
+        self._write(
+            "step_started",
+            step_id=step.id,
+            attempt=attempt,
+            name=step.name,
+            kind=step.kind,
+            command=self.redactor.mask(step.command),
+            cwd=self.runner.cwd,
+            interactive=interactive,
+        )
+        cancel = self._cancel = threading.Event()
+        masker = StreamMasker(self.redactor)
+        matcher = _OutputMatcher(step.expect_output)
+
+        def on_output(text: str) -> None:
+            matcher.feed(text)
+            safe = masker.feed(text)
+            if safe:
+                self._output(step.id, attempt, safe)
+
+        cwd = None
+        if step.cwd:
+            cwd = os.path.join(self.runner.cwd, os.path.expanduser(step.cwd))
+        try:
+            result = self.runner.run(
+                step.command,
+                on_output=on_output,
+                timeout=step.timeout_seconds,
+                cwd=cwd,
+                cancel=cancel,
+                interactive=interactive,
+            )
+        except JournalError:
+            raise
+        except Exception as exc:  # could not start: recorded as a failure, not a crash
+            log.exception("step %s could not start", step.id)
+            rest = masker.flush()
+            if rest:
+                self._output(step.id, attempt, rest)
+            self._write(
+                "step_finished",
+                step_id=step.id,
+                attempt=attempt,
+                exit_code=None,
+                signal=None,
+                verdict="failed",
+                reason=f"could not start: {exc}",
+                duration_seconds=0.0,
+                timed_out=False,
+                cancelled=False,
+            )
+            return StepOutcome(step.id, attempt, "failed", None, f"could not start: {exc}", 0.0)
+        finally:
+            self._cancel = None
+        rest = masker.flush()
+        if rest:
+            self._output(step.id, attempt, rest)
+        if interactive:
+            matcher.matched = True  # nothing captured: expect_output cannot apply
+        verdict, reason = judge(step, result, matcher.matched)
+        self._write(
+            "step_finished",
+            step_id=step.id,
+            attempt=attempt,
+            exit_code=result.exit_code,
+            signal=result.signal,
+            verdict=verdict,
+            reason=reason,
+            duration_seconds=round(result.duration_seconds, 3),
+            timed_out=result.timed_out,
+            cancelled=result.cancelled,
+            cwd_after=self.runner.cwd,
+        )
+        return StepOutcome(
+            step.id,
+            attempt,
+            verdict,
+            result.exit_code,
+            reason,
+            result.duration_seconds,
+            timed_out=result.timed_out,
+            cancelled=result.cancelled,
+        )
+
+    def cancel(self) -> bool:
+        """Ask the running step to stop (its whole process group is killed). Returns
+        whether a step was running."""
+        ev = self._cancel
+        if ev is None:
+            return False
+        ev.set()
+        return True
+
+    def confirm_manual(self, step_id: str, *, by: str = "operator") -> None:
+        step = self._step(step_id)
+        if step.kind != "manual":
+            raise EngineError(f"{step_id} is a shell step: run it instead")
+        self._write("manual_confirmed", step_id=step_id, text=step.command, by=by)
+
+    def skip(self, step_id: str, reason: str) -> None:
+        self._step(step_id)
+        if self.running and self._running_step() == step_id:
+            raise EngineError("cancel the running step before skipping it")
+        self._write("step_skipped", step_id=step_id, reason=reason.strip() or "no reason given")
+
+    def note(self, text: str, step_id: str | None = None) -> None:
+        """A timestamped note, possible at any moment, also while a step runs."""
+        self._write("note", text=self.redactor.mask(text), step_id=step_id)
+
+    def end(self, status: str, reason: str = "") -> None:
+        if status not in ("completed", "failed", "aborted"):
+            raise ValueError(f"unknown session status {status!r}")
+        self._write("session_ended", status=status, reason=reason)
+        self.close()
+
+    def close(self) -> None:
+        """Flush and release the lock without ending: the session stays resumable."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self.journal.close()
+        finally:
+            self._lock.release()
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _step(self, step_id: str) -> Step:
+        try:
+            return self.runbook.step(step_id)
+        except KeyError:
+            raise EngineError(f"no step {step_id!r} in this runbook") from None
+
+    def _attempts(self, step_id: str) -> int:
+        st = self.state.steps.get(step_id)
+        return st.attempts if st else 0
+
+    def _running_step(self) -> str | None:
+        for st in self.state.steps.values():
+            if st.status == "running":
+                return st.id
+        return None
+
+    def _write(self, event_type: str, **fields: Any) -> Event:
+        if self._closed:
+            raise EngineError("this session is closed")
+        event = self.journal.append(event_type, **fields)
+        with self._state_lock:
+            self._folder.apply(event)
+        self._notify(event)
+        return event
+
+    def _output(self, step_id: str, attempt: int, text: str) -> None:
+        self.journal.append_output(step_id, attempt, text)
+        event: Event = {
+            "seq": None,
+            "ts": _now(),
+            "type": "output",
+            "step_id": step_id,
+            "attempt": attempt,
+            "data": text,
+        }
+        with self._state_lock:
+            self._folder.apply(event)
+        self._notify(event)
+
+    def _notify(self, event: Event) -> None:
+        for callback in list(self._subscribers):
+            try:
+                callback(event)
+            except Exception:  # a broken view must not stop the record
+                log.exception("subscriber failed on %s", event.get("type"))

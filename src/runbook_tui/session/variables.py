@@ -1,0 +1,162 @@
+"""Where each variable's value comes from, and whether it is acceptable.
+
+Precedence, highest first: `--var NAME=VALUE`, `--vars-file`, the variable's
+`from_env`, its `default`. Values reach commands only as environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from runbook_tui.runbook.model import Runbook, Variable
+
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class VariableError(ValueError):
+    """A value is missing or invalid; the message says which and why."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    values: dict[str, str]
+    sources: dict[str, str]  # NAME -> "--var", "--vars-file", "env:X", "default", "prompt"
+    secrets: tuple[str, ...]  # names of secret variables
+
+    def secret_values(self) -> list[str]:
+        return [self.values[n] for n in self.secrets if self.values.get(n)]
+
+    def masked(self) -> dict[str, str]:
+        """The values as they may be written down: secrets replaced."""
+        return {k: ("********" if k in self.secrets else v) for k, v in self.values.items()}
+
+
+def parse_assignments(items: Iterable[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not _NAME.fullmatch(name):
+            raise VariableError(f"--var takes NAME=VALUE, got {item!r}")
+        out[name] = value
+    return out
+
+
+def read_vars_file(path: str | Path) -> dict[str, str]:
+    """A YAML/JSON mapping (.yml, .yaml, .json) or NAME=VALUE lines with # comments."""
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise VariableError(f"cannot read vars file {path}: {exc}") from exc
+    if p.suffix.lower() in (".yml", ".yaml", ".json"):
+        try:
+            data = yaml.safe_load(text) or {}
+        except yaml.YAMLError as exc:
+            raise VariableError(f"vars file {path} is not valid YAML: {exc}") from exc
+        if not isinstance(data, dict):
+            raise VariableError(f"vars file {path} must hold a mapping of NAME: value")
+        return {str(k): "" if v is None else str(v) for k, v in data.items()}
+    out: dict[str, str] = {}
+    for lineno, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        line = line.removeprefix("export ").strip()
+        name, sep, value = line.partition("=")
+        if not sep or not _NAME.fullmatch(name.strip()):
+            raise VariableError(f"{path}:{lineno}: expected NAME=VALUE")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        out[name.strip()] = value
+    return out
+
+
+def validate(var: Variable, value: str) -> str | None:
+    """Why `value` is not acceptable for `var`, or None when it is."""
+    if var.choices and value not in var.choices:
+        return f"{var.name} must be one of {', '.join(var.choices)}"
+    if var.pattern:
+        try:
+            if not re.fullmatch(var.pattern, value):
+                return f"{var.name} does not match the pattern {var.pattern}"
+        except re.error as exc:
+            return f"{var.name} has an invalid pattern: {exc}"
+    return None
+
+
+Prompt = Callable[[Variable, str | None], str | None]
+
+
+def resolve(
+    runbook: Runbook,
+    *,
+    cli: Mapping[str, str] | None = None,
+    file_values: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+    prompt: Prompt | None = None,
+) -> Resolved:
+    """Every declared variable's value, validated. Without `prompt` a missing required
+    value is an error; with it, the operator is asked (and re-asked on invalid input)."""
+    cli = dict(cli or {})
+    file_values = dict(file_values or {})
+    env = os.environ if environ is None else environ
+    declared = {v.name: v for v in runbook.variables}
+    unknown = sorted(set(cli) - set(declared))
+    if unknown:
+        known = ", ".join(declared) or "none"
+        raise VariableError(
+            f"unknown variable {', '.join(unknown)} (this runbook declares: {known})"
+        )
+    values: dict[str, str] = {}
+    sources: dict[str, str] = {}
+    problems: list[str] = []
+    for var in runbook.variables:
+        value: str | None = None
+        if var.name in cli:
+            value, source = cli[var.name], "--var"
+        elif var.name in file_values:
+            value, source = file_values[var.name], "--vars-file"
+        elif var.from_env and var.from_env in env:
+            value, source = env[var.from_env], f"env:{var.from_env}"
+        elif var.default is not None:
+            value, source = str(var.default), "default"
+        if value is not None:
+            why = validate(var, value)
+            if why and prompt is None:
+                problems.append(f"{why} (value from {source})")
+                continue
+            if why:
+                value = None
+        if value is None and prompt is not None and (var.required or var.default is None):
+            value = _ask(var, prompt)
+            source = "prompt"
+        if value is None:
+            if var.required:
+                hint = f" or set ${var.from_env}" if var.from_env else ""
+                problems.append(f"{var.name} is required: pass --var {var.name}=VALUE{hint}")
+            continue
+        values[var.name] = value
+        sources[var.name] = source
+    if problems:
+        raise VariableError("; ".join(problems))
+    secrets = tuple(v.name for v in runbook.variables if v.secret)
+    return Resolved(values=values, sources=sources, secrets=secrets)
+
+
+def _ask(var: Variable, prompt: Prompt) -> str | None:
+    error: str | None = None
+    for _ in range(5):
+        value = prompt(var, error)
+        if value is None:
+            return None
+        error = validate(var, value)
+        if error is None:
+            return value
+    raise VariableError(error or f"{var.name}: no valid value given")
