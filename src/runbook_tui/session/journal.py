@@ -1,0 +1,553 @@
+"""The session journal: append-only JSON lines, fsync'd, readable after any crash.
+
+Format and durability rules are specified in docs/journal-format.md; in short:
+
+- one event per line, `{"seq": n, "ts": "...Z", "type": ..., ...}`, keys in that order;
+- lifecycle events (`append`) are written and fsync'd before `append` returns;
+- output (`append_output`) is batched in memory and written by a background flusher
+  at most `FLUSH_INTERVAL` seconds after it arrived (write + fdatasync), or earlier when
+  a lifecycle event is appended or the batch reaches `MAX_OUTPUT_CHARS`;
+- a torn (invalid) last line is dropped by readers and cut off by `open_append`;
+- any OSError while writing or syncing raises `JournalError`, and the journal then
+  refuses every further write: we never retry an fsync and pretend it worked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+FORMAT_VERSION = 1
+# Output is flushed at most this long after it arrived.
+FLUSH_INTERVAL = 0.25
+# Text characters per `output` event, so that no journal line is huge (a JSON line is
+# at most ~6x this in bytes, when every character is an escaped control character).
+MAX_OUTPUT_CHARS = 64 * 1024
+MASK = "********"
+
+Event = dict[str, Any]
+Listener = Callable[[Event], None]
+
+_RESERVED = frozenset({"seq", "ts", "type"})
+# The head of a line as we write it; lets readers skip output events without parsing
+# their (possibly large) JSON.
+_HEAD_RE = re.compile(rb'^\{"seq":(\d+),"ts":"[^"]*","type":"([A-Za-z0-9_]+)"')
+_HEAD_BYTES = 96
+
+
+class JournalError(Exception):
+    """Writing the journal failed; the session cannot be recorded and must stop."""
+
+
+def utc_timestamp(t: float | None = None) -> str:
+    """UTC ISO-8601 with milliseconds and a Z: `2026-11-26T14:15:00.123Z`."""
+    if t is None:
+        t = time.time()
+    secs = int(t)
+    ms = int((t - secs) * 1000)
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(secs)) + f".{ms:03d}Z"
+
+
+def _encode(event: Mapping[str, Any]) -> bytes:
+    text = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    # A lone surrogate cannot be UTF-8; backslashreplace turns it into a valid JSON
+    # escape (\udXXX) instead of failing the whole write.
+    return text.encode("utf-8", "backslashreplace") + b"\n"
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+_datasync: Callable[[int], None] = getattr(os, "fdatasync", os.fsync)
+
+
+@dataclass
+class JournalRead:
+    """What `read_journal` found. `torn` is True when an invalid last line was dropped;
+    `problems` lists everything unusual (torn tail, invalid middle lines, seq gaps)."""
+
+    events: list[Event]
+    torn: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Pending:
+    step_id: str
+    attempt: int
+    first_ts: float
+    chunks: list[str] = field(default_factory=list)
+    chars: int = 0
+
+
+class Journal:
+    """An open journal. Thread-safe: output arrives from a runner thread while the UI
+    thread appends notes. Call `close()` when done: buffered output is lost otherwise."""
+
+    def __init__(self, path: Path, fd: int, next_seq: int) -> None:
+        self.path = path
+        self._fd = fd
+        self._next_seq = next_seq
+        # One lock for the file, the buffer and the flusher; reentrant so that a
+        # listener called while it is held may append (a UI echoing a note).
+        self._cond = threading.Condition(threading.RLock())
+        self._pending: _Pending | None = None
+        self._dirty = False  # written since the last fdatasync
+        self._closed = False
+        self._error: JournalError | None = None
+        self._listeners: list[Listener] = []
+        self._flusher: threading.Thread | None = None
+        self.flush_interval = FLUSH_INTERVAL
+
+    # -- opening ---------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], first_event_fields: Mapping[str, Any]) -> Journal:
+        """Create a new journal (0600, O_EXCL: never overwrites) whose first event is
+        `session_started` with `format_version` and `first_event_fields`. The file and
+        its directory are fsync'd before this returns."""
+        p = Path(path)
+        bad = _RESERVED.intersection(first_event_fields)
+        if bad:
+            raise ValueError(f"reserved event keys in first event: {sorted(bad)}")
+        try:
+            fd = os.open(
+                p, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND | os.O_CLOEXEC, 0o600
+            )
+        except OSError as exc:
+            raise JournalError(f"cannot create journal {p}: {exc.strerror or exc}") from exc
+        journal = cls(p, fd, 1)
+        try:
+            # umask can only remove bits, but be explicit: the journal is private.
+            os.fchmod(fd, 0o600)
+            fields = {"format_version": FORMAT_VERSION, **first_event_fields}
+            journal.append("session_started", **fields)
+            _fsync_dir(p.parent)
+        except OSError as exc:
+            err = journal._fail(f"cannot create journal {p}: {exc.strerror or exc}")
+            journal._close_fd()
+            raise err from exc
+        except BaseException:
+            journal._close_fd()
+            raise
+        return journal
+
+    @classmethod
+    def open_append(cls, path: str | os.PathLike[str]) -> Journal:
+        """Continue an existing journal. Seq continues from the highest good event. A torn
+        last line (see `read_journal`) is truncated away first, and a valid last line
+        missing its newline gets one, so the file stays valid JSONL."""
+        p = Path(path)
+        try:
+            fd = os.open(p, os.O_RDWR | os.O_APPEND | os.O_CLOEXEC)
+        except OSError as exc:
+            raise JournalError(f"cannot open journal {p}: {exc.strerror or exc}") from exc
+        try:
+            with os.fdopen(os.dup(fd), "rb") as f:
+                scan = _Scanner(f, skip_output=True)
+                for _ in scan:
+                    pass
+            if scan.last_seq is None:
+                raise JournalError(f"journal {p} holds no valid event; it cannot be continued")
+            if scan.torn_start is not None:
+                os.ftruncate(fd, scan.torn_start)
+            if scan.missing_newline:
+                os.write(fd, b"\n")
+            if scan.torn_start is not None or scan.missing_newline:
+                os.fsync(fd)
+        except OSError as exc:
+            os.close(fd)
+            raise JournalError(f"cannot repair journal {p}: {exc.strerror or exc}") from exc
+        except BaseException:
+            os.close(fd)
+            raise
+        return cls(p, fd, scan.last_seq + 1)
+
+    # -- writing ---------------------------------------------------------------------
+
+    def add_listener(self, listener: Listener) -> None:
+        """`listener(event)` is called after each event is written, in seq order, on the
+        writing thread (output events: the runner thread or the flusher thread), with the
+        journal lock held. Keep it quick; exceptions from it propagate to the writer."""
+        with self._cond:
+            self._listeners.append(listener)
+
+    @property
+    def error(self) -> JournalError | None:
+        """The write error that disabled this journal, if any (also set by the flusher)."""
+        return self._error
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def append(self, event_type: str, **fields: Any) -> Event:
+        """Write one lifecycle event and fsync it (after any buffered output) before
+        returning it. Raises JournalError if the write or the sync fails."""
+        bad = _RESERVED.intersection(fields)
+        if bad:
+            raise ValueError(f"reserved event keys: {sorted(bad)}")
+        with self._cond:
+            self._check_writable()
+            self._write_pending()
+            event: Event = {"seq": self._next_seq, "ts": utc_timestamp(), "type": event_type}
+            event.update(fields)
+            data = _encode(event)  # a TypeError here happens before anything is written
+            self._write(data)
+            self._sync()
+            self._next_seq += 1
+            self._emit(event)
+            return event
+
+    def append_output(self, step_id: str, attempt: int, text: str) -> None:
+        """Buffer output of `step_id`/`attempt`; it is written as `output` events of at
+        most MAX_OUTPUT_CHARS characters, within FLUSH_INTERVAL seconds."""
+        if not text:
+            return
+        with self._cond:
+            self._check_writable()
+            p = self._pending
+            if p is not None and (p.step_id != step_id or p.attempt != attempt):
+                self._write_pending()
+                p = None
+            if p is None:
+                p = self._pending = _Pending(step_id, attempt, time.time())
+                self._ensure_flusher()
+                self._cond.notify_all()
+            p.chunks.append(text)
+            p.chars += len(text)
+            if p.chars >= MAX_OUTPUT_CHARS:
+                # Written now (no sync: the flusher syncs within the interval) so memory
+                # stays bounded however fast the output comes.
+                self._write_pending(full_only=True)
+
+    def flush(self) -> None:
+        """Write buffered output and fsync now."""
+        with self._cond:
+            self._check_writable()
+            self._write_pending()
+            if self._dirty:
+                self._sync()
+
+    def close(self) -> None:
+        """Flush buffered output, fsync, stop the flusher and close the file. Idempotent.
+        Raises JournalError if the final flush fails (the file is closed anyway)."""
+        with self._cond:
+            if self._closed:
+                return
+            try:
+                if self._error is None:
+                    self._write_pending()
+                    if self._dirty:
+                        self._sync()
+            finally:
+                self._closed = True
+                self._cond.notify_all()
+                self._close_fd()
+        flusher = self._flusher
+        if flusher is not None and flusher is not threading.current_thread():
+            flusher.join(timeout=5)
+
+    def __enter__(self) -> Journal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- internals (call with self._cond held) ---------------------------------------
+
+    def _check_writable(self) -> None:
+        if self._error is not None:
+            raise JournalError(
+                f"journal {self.path} refuses writes after an earlier error: {self._error}"
+            )
+        if self._closed:
+            raise JournalError(f"journal {self.path} is closed")
+
+    def _fail(self, message: str) -> JournalError:
+        self._error = JournalError(message)
+        self._pending = None
+        return self._error
+
+    def _write(self, data: bytes) -> None:
+        view = memoryview(data)
+        try:
+            while view:
+                n = os.write(self._fd, view)
+                view = view[n:]
+        except OSError as exc:
+            raise self._fail(
+                f"writing the journal {self.path} failed: {exc.strerror or exc}"
+                f" (errno {exc.errno}); the session cannot be recorded any further"
+            ) from exc
+        self._dirty = True
+
+    def _sync(self) -> None:
+        try:
+            _datasync(self._fd)
+        except OSError as exc:
+            raise self._fail(
+                f"syncing the journal {self.path} to disk failed: {exc.strerror or exc}"
+                f" (errno {exc.errno}); what was written may not be on disk"
+            ) from exc
+        self._dirty = False
+
+    def _write_pending(self, full_only: bool = False) -> None:
+        """Write the buffered output as events; with full_only, only whole
+        MAX_OUTPUT_CHARS pieces, keeping the remainder buffered."""
+        p = self._pending
+        if p is None:
+            return
+        text = "".join(p.chunks)
+        end = len(text) - len(text) % MAX_OUTPUT_CHARS if full_only else len(text)
+        pieces = [text[i : i + MAX_OUTPUT_CHARS] for i in range(0, end, MAX_OUTPUT_CHARS)]
+        rest = text[end:]
+        if rest:
+            p.chunks = [rest]
+            p.chars = len(rest)
+        else:
+            self._pending = None
+        if not pieces:
+            return
+        ts = utc_timestamp(p.first_ts)
+        events: list[Event] = []
+        blob: list[bytes] = []
+        seq = self._next_seq
+        for piece in pieces:
+            event = {
+                "seq": seq,
+                "ts": ts,
+                "type": "output",
+                "step_id": p.step_id,
+                "attempt": p.attempt,
+                "data": piece,
+            }
+            events.append(event)
+            blob.append(_encode(event))
+            seq += 1
+        self._write(b"".join(blob))
+        self._next_seq = seq
+        if rest:
+            p.first_ts = time.time()
+        for event in events:
+            self._emit(event)
+
+    def _emit(self, event: Event) -> None:
+        for listener in self._listeners:
+            listener(event)
+
+    def _ensure_flusher(self) -> None:
+        if self._flusher is None:
+            self._flusher = threading.Thread(
+                target=self._flush_loop,
+                name=f"journal-flusher:{self.path.parent.name}",
+                daemon=True,
+            )
+            self._flusher.start()
+
+    def _flush_loop(self) -> None:
+        with self._cond:
+            while not self._closed and self._error is None:
+                p = self._pending
+                if p is None and not self._dirty:
+                    self._cond.wait()
+                    continue
+                due = (p.first_ts if p is not None else time.time()) + self.flush_interval * 0.8
+                remaining = due - time.time()
+                if p is not None and remaining > 0:
+                    self._cond.wait(remaining)
+                    continue
+                try:
+                    self._write_pending()
+                    if self._dirty:
+                        self._sync()
+                except JournalError:
+                    # Recorded in self._error; the next append/append_output raises it.
+                    return
+                except Exception:  # a listener failed: the write itself succeeded
+                    continue
+
+    def _close_fd(self) -> None:
+        if self._fd >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self._fd)
+            self._fd = -1
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def _valid(obj: object) -> bool:
+    return (
+        isinstance(obj, dict)
+        and isinstance(obj.get("seq"), int)
+        and not isinstance(obj.get("seq"), bool)
+        and isinstance(obj.get("type"), str)
+        and isinstance(obj.get("ts"), str)
+    )
+
+
+def _parse(line: bytes) -> Event | None:
+    try:
+        obj = json.loads(line)
+    except ValueError:  # includes UnicodeDecodeError
+        return None
+    return obj if _valid(obj) else None
+
+
+class _Scanner:
+    """Streams events from a binary file. Holds each line back until the next one is
+    read, because the rule for the last line (invalid = torn, dropped) differs from the
+    rule for the others (invalid = a problem, skipped). With skip_output, middle output
+    lines are recognised by their head and not parsed."""
+
+    def __init__(self, f: BinaryIO, skip_output: bool = False) -> None:
+        self._f = f
+        self._skip_output = skip_output
+        self.torn = False
+        self.problems: list[str] = []
+        self.last_seq: int | None = None
+        self.torn_start: int | None = None  # byte offset where a torn last line starts
+        self.missing_newline = False  # the last line is valid but has no newline
+        self._bad_since_good = False
+
+    def __iter__(self) -> Iterator[Event]:
+        held: bytes | None = None
+        held_no = 0
+        offset = 0
+        held_start = 0
+        for no, line in enumerate(self._f, start=1):
+            if held is not None:
+                event = self._take(held, held_no, held_start, last=False)
+                if event is not None:
+                    yield event
+            held, held_no, held_start = line, no, offset
+            offset += len(line)
+        if held is not None:
+            event = self._take(held, held_no, held_start, last=True)
+            if event is not None:
+                yield event
+
+    def _take(self, line: bytes, no: int, start: int, last: bool) -> Event | None:
+        if not last and self._skip_output:
+            m = _HEAD_RE.match(line[:_HEAD_BYTES])
+            if m is not None and m.group(2) == b"output" and line.endswith(b"}\n"):
+                self._good(int(m.group(1)), no)
+                return None
+        if not last and not line.strip():
+            self.problems.append(f"line {no}: empty line")
+            self._bad_since_good = True
+            return None
+        event = _parse(line)
+        if event is None:
+            if last:
+                self.torn = True
+                self.torn_start = start
+                self.problems.append(f"line {no}: torn last line dropped ({len(line)} bytes)")
+            else:
+                self.problems.append(f"line {no}: not a valid event, skipped")
+                self._bad_since_good = True
+            return None
+        self._good(event["seq"], no)
+        self.missing_newline = last and not line.endswith(b"\n")
+        if self._skip_output and event["type"] == "output":
+            return None
+        return event
+
+    def _good(self, seq: int, no: int) -> None:
+        if self.last_seq is not None and seq != self.last_seq + 1 and not self._bad_since_good:
+            self.problems.append(f"line {no}: seq {seq} follows {self.last_seq}")
+        self.last_seq = seq if self.last_seq is None else max(seq, self.last_seq)
+        self._bad_since_good = False
+
+
+class JournalReader:
+    """Iterate the events of a journal without holding them all; `torn`, `problems` and
+    `last_seq` are complete once iteration ends. skip_output=True leaves out `output`
+    events without parsing them (fast listing of sessions with megabytes of output)."""
+
+    def __init__(self, path: str | os.PathLike[str], *, skip_output: bool = False) -> None:
+        self.path = Path(path)
+        self.skip_output = skip_output
+        self.torn = False
+        self.problems: list[str] = []
+        self.last_seq: int | None = None
+
+    def __iter__(self) -> Iterator[Event]:
+        with open(self.path, "rb") as f:
+            scan = _Scanner(f, skip_output=self.skip_output)
+            try:
+                yield from scan
+            finally:
+                self.torn = scan.torn
+                self.problems = scan.problems
+                self.last_seq = scan.last_seq
+
+
+def read_journal(path: str | os.PathLike[str], *, skip_output: bool = False) -> JournalRead:
+    """All good events of a journal. Never raises for damaged content: an invalid LAST
+    line is torn (dropped, `torn=True`); an invalid line elsewhere is skipped and
+    reported in `problems`, and reading goes on. OSError (missing file) propagates."""
+    reader = JournalReader(path, skip_output=skip_output)
+    events = list(reader)
+    problems = list(reader.problems)
+    if not events and reader.last_seq is None and not reader.torn:
+        problems.append("journal is empty")
+    elif events and events[0].get("type") != "session_started":
+        problems.append("first event is not session_started")
+    return JournalRead(events=events, torn=reader.torn, problems=problems)
+
+
+def read_first_event(path: str | os.PathLike[str]) -> Event | None:
+    """The first event (session_started) or None if the first line is not valid."""
+    with open(path, "rb") as f:
+        line = f.readline()
+    return _parse(line)
+
+
+def read_last_event_of(
+    path: str | os.PathLike[str], types: Iterable[str], block_size: int = 64 * 1024
+) -> Event | None:
+    """The last valid event whose type is in `types`, scanning backwards from the end
+    of the file and parsing only lines whose head names a wanted type (or lines we did
+    not write ourselves). Fast on journals with megabytes of output."""
+    wanted_names = set(types)
+    wanted = {t.encode() for t in wanted_names}
+    with open(path, "rb") as f:
+        f.seek(0, os.SEEK_END)
+        pos = f.tell()
+        tail = b""
+        while True:
+            if pos == 0 and not tail:
+                return None
+            step = min(block_size, pos)
+            pos -= step
+            f.seek(pos)
+            buf = f.read(step) + tail
+            lines = buf.split(b"\n")
+            # The first piece may be a partial line unless we are at the start.
+            tail = lines.pop(0) if pos > 0 else b""
+            for line in reversed(lines):
+                if not line:
+                    continue
+                m = _HEAD_RE.match(line[:_HEAD_BYTES])
+                if m is not None and m.group(2) not in wanted:
+                    continue
+                event = _parse(line)
+                if event is not None and event["type"] in wanted_names:
+                    return event
+            if pos == 0:
+                return None
