@@ -1,0 +1,377 @@
+"""Where sessions live: the state home, session directories and ids, the one-writer
+lock, lookup by id prefix and the fast listing behind `runbook-tui sessions`.
+
+Layout: `<home>/sessions/<id>/journal.jsonl` (0600) and `<home>/sessions/<id>/lock`
+(0600), directories 0700. Ids are `YYYYMMDDTHHMMSSZ-xxxx` (UTC start time and a random
+hex suffix), so they sort by start time and a short prefix is easy to type.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import json
+import os
+import re
+import secrets
+import socket
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from runbook_tui.session.journal import read_first_event, read_last_event_of
+
+SESSIONS_DIR = "sessions"
+JOURNAL_NAME = "journal.jsonl"
+LOCK_NAME = "lock"
+SESSION_STATUSES = ("running", "completed", "failed", "interrupted", "aborted")
+
+_ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{4,}$")
+# How long `acquire` keeps trying before it reports the lock as held: `is_live` takes
+# the lock for a moment to probe it, which must not make a real writer fail.
+_ACQUIRE_PATIENCE = 0.3
+
+
+class SessionError(Exception):
+    """A session cannot be found, created or opened; the message is for the operator."""
+
+
+class SessionNotFound(SessionError):
+    pass
+
+
+class SessionAmbiguous(SessionError):
+    pass
+
+
+class SessionLocked(SessionError):
+    """Another live process holds the session's lock."""
+
+
+def state_home(override: str | os.PathLike[str] | None = None) -> Path:
+    """`override` (the --home flag), else $RUNBOOK_TUI_HOME, else
+    $XDG_STATE_HOME/runbook-tui, else ~/.local/state/runbook-tui. Created 0700 if
+    missing (an existing directory keeps its mode: it may be the operator's own)."""
+    if override is not None and str(override) != "":
+        home = Path(override).expanduser()
+    elif os.environ.get("RUNBOOK_TUI_HOME"):
+        home = Path(os.environ["RUNBOOK_TUI_HOME"]).expanduser()
+    elif os.environ.get("XDG_STATE_HOME") and os.path.isabs(os.environ["XDG_STATE_HOME"]):
+        # The XDG spec says a relative value is invalid and must be ignored.
+        home = Path(os.environ["XDG_STATE_HOME"]) / "runbook-tui"
+    else:
+        home = Path.home() / ".local" / "state" / "runbook-tui"
+    home = home.absolute()
+    _mkdir_private(home, parents=True)
+    return home
+
+
+def _mkdir_private(path: Path, parents: bool = False) -> bool:
+    """mkdir 0700 (regardless of umask); False if it already existed."""
+    if parents:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        if not path.is_dir():
+            raise
+        return False
+    os.chmod(path, 0o700)
+    return True
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def new_session_id(now: datetime | None = None) -> str:
+    """`20261126T141500Z-3f9a`: UTC time then 4 random hex digits."""
+    now = now or datetime.now(UTC)
+    return now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+
+
+def is_session_id(text: str) -> bool:
+    return bool(_ID_RE.match(text))
+
+
+@dataclass(frozen=True)
+class SessionDir:
+    id: str
+    path: Path
+
+    @property
+    def journal_path(self) -> Path:
+        return self.path / JOURNAL_NAME
+
+    @property
+    def lock_path(self) -> Path:
+        return self.path / LOCK_NAME
+
+
+def sessions_root(home: str | os.PathLike[str]) -> Path:
+    return Path(home) / SESSIONS_DIR
+
+
+def create_session(
+    home: str | os.PathLike[str], *, session_id: str | None = None, now: datetime | None = None
+) -> SessionDir:
+    """Make a new, empty session directory (0700) with a fresh id; the parent is
+    fsync'd so the directory survives a crash. The caller then takes `SessionLock` and
+    writes the journal with `Journal.create(sdir.journal_path, ...)`."""
+    root = sessions_root(home)
+    if _mkdir_private(root, parents=True):
+        _fsync_dir(root.parent)
+    for _ in range(100):
+        sid = session_id or new_session_id(now)
+        path = root / sid
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            if session_id is not None:
+                raise SessionError(f"session {session_id} already exists") from None
+            continue  # same second, same random suffix: draw again
+        os.chmod(path, 0o700)
+        _fsync_dir(root)
+        return SessionDir(sid, path)
+    raise SessionError(f"could not find a free session id under {root}")
+
+
+def session_dirs(home: str | os.PathLike[str]) -> list[SessionDir]:
+    """Every session directory holding a journal, newest id first."""
+    root = sessions_root(home)
+    try:
+        names = os.listdir(root)
+    except FileNotFoundError:
+        return []
+    out = [
+        SessionDir(name, root / name)
+        for name in names
+        if not name.startswith(".") and (root / name / JOURNAL_NAME).is_file()
+    ]
+    out.sort(key=lambda d: d.id, reverse=True)
+    return out
+
+
+def find_session(home: str | os.PathLike[str], id_or_prefix: str) -> SessionDir:
+    """The session whose id is `id_or_prefix`, or the only one starting with it."""
+    key = id_or_prefix.strip()
+    if not key or "/" in key or key in (".", ".."):
+        raise SessionNotFound(f"no session matches {id_or_prefix!r}")
+    dirs = session_dirs(home)
+    for d in dirs:
+        if d.id == key:
+            return d
+    matches = [d for d in dirs if d.id.startswith(key)]
+    if not matches:
+        raise SessionNotFound(
+            f"no session matches {id_or_prefix!r} in {sessions_root(home)}"
+            " (see `runbook-tui sessions`)"
+        )
+    if len(matches) > 1:
+        shown = ", ".join(d.id for d in matches[:5])
+        more = f" and {len(matches) - 5} more" if len(matches) > 5 else ""
+        raise SessionAmbiguous(
+            f"{id_or_prefix!r} matches {len(matches)} sessions: {shown}{more}; type more of the id"
+        )
+    return matches[0]
+
+
+# -- locking ---------------------------------------------------------------------------
+
+
+class SessionLock:
+    """One live writer per session: an exclusive `flock` on `<session>/lock`, held until
+    `release()` or the process ends (the kernel drops it even on SIGKILL). The fd is
+    O_CLOEXEC, so the steps' shells never inherit it and cannot outlive us holding it.
+    The holder writes its pid and host into the file for the message others get."""
+
+    def __init__(self, session_dir: str | os.PathLike[str] | SessionDir) -> None:
+        path = session_dir.path if isinstance(session_dir, SessionDir) else Path(session_dir)
+        self.session_dir = path
+        self.path = path / LOCK_NAME
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
+
+    def acquire(self) -> SessionLock:
+        """Take the lock or raise SessionLocked naming the holder's pid and host."""
+        if self._fd is not None:
+            return self
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            os.fchmod(fd, 0o600)
+            deadline = time.monotonic() + _ACQUIRE_PATIENCE
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                        raise
+                    if time.monotonic() >= deadline:
+                        raise SessionLocked(self._held_message()) from None
+                    time.sleep(0.02)
+            info = json.dumps({"pid": os.getpid(), "host": socket.gethostname()})
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, info.encode() + b"\n", 0)
+        except BaseException:
+            os.close(fd)
+            raise
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        """Drop the lock (idempotent). The file stays; its content is stale from now."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def holder(self) -> tuple[int | None, str | None]:
+        """(pid, host) written by the last holder; (None, None) if unreadable."""
+        return _read_holder(self.path)
+
+    def _held_message(self) -> str:
+        # The holder writes its pid right after it gets the lock: give it a moment.
+        pid, host = _read_holder(self.path)
+        for _ in range(10):
+            if pid is not None:
+                break
+            time.sleep(0.02)
+            pid, host = _read_holder(self.path)
+        who = f"pid {pid} on host {host}" if pid is not None else "pid unknown"
+        return f"session {self.session_dir.name} is open in another runbook-tui process ({who})"
+
+    def __enter__(self) -> SessionLock:
+        return self.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _read_holder(path: Path) -> tuple[int | None, str | None]:
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+        return int(info["pid"]), str(info.get("host") or "?")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None, None
+
+
+def is_live(session_dir: str | os.PathLike[str] | SessionDir) -> bool:
+    """Whether some process (this one included) holds the session's lock now. Probes
+    with a shared non-blocking flock; never creates the lock file."""
+    path = session_dir.path if isinstance(session_dir, SessionDir) else Path(session_dir)
+    try:
+        fd = os.open(path / LOCK_NAME, os.O_RDONLY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError as exc:
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            return True
+        raise
+    finally:
+        os.close(fd)  # closing drops our probe lock
+    return False
+
+
+# -- listing ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    id: str
+    path: Path
+    runbook_path: str
+    title: str
+    kind: str | None
+    status: str  # one of SESSION_STATUSES
+    drill: bool
+    started_at: str | None
+    ended_at: str | None
+    operator: str | None
+    host: str | None = None
+    live: bool = False
+    end_reason: str | None = None
+    problems: tuple[str, ...] = field(default_factory=tuple)
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "runbook_path": self.runbook_path,
+            "title": self.title,
+            "kind": self.kind,
+            "status": self.status,
+            "drill": self.drill,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "operator": self.operator,
+            "host": self.host,
+            "live": self.live,
+            "end_reason": self.end_reason,
+            "path": str(self.path),
+        }
+
+
+_SESSION_LEVEL = ("session_started", "session_resumed", "session_ended")
+
+
+def summarize_session(sdir: SessionDir) -> SessionSummary:
+    """Status and header of one session from its first line and its last session-level
+    event (found scanning backwards, skipping output unparsed): no full fold.
+
+    Status: the last of session_started/session_resumed/session_ended decides. An
+    ended session has the status it was ended with; otherwise it is `running` if a
+    process holds its lock, else `interrupted` (its process died without ending it)."""
+    problems: list[str] = []
+    live = is_live(sdir)
+    try:
+        first = read_first_event(sdir.journal_path)
+        last = read_last_event_of(sdir.journal_path, _SESSION_LEVEL)
+    except OSError as exc:
+        first, last = None, None
+        problems.append(f"cannot read journal: {exc.strerror or exc}")
+    if first is None or first.get("type") != "session_started":
+        problems.append("journal has no valid session_started first line")
+        first = {}
+    runbook = first.get("runbook") if isinstance(first.get("runbook"), dict) else {}
+    ended = last if last is not None and last.get("type") == "session_ended" else None
+    if ended is not None:
+        status = str(ended.get("status") or "completed")
+        if status not in SESSION_STATUSES:
+            problems.append(f"unknown session status {status!r}")
+    else:
+        status = "running" if live else "interrupted"
+    return SessionSummary(
+        id=sdir.id,
+        path=sdir.path,
+        runbook_path=str(runbook.get("path") or ""),
+        title=str(runbook.get("title") or runbook.get("path") or "?"),
+        kind=runbook.get("kind"),
+        status=status,
+        drill=bool(first.get("drill", False)),
+        started_at=first.get("started_at") or first.get("ts"),
+        ended_at=ended.get("ts") if ended is not None else None,
+        operator=first.get("operator"),
+        host=first.get("host"),
+        live=live,
+        end_reason=(ended.get("reason") or None) if ended is not None else None,
+        problems=tuple(problems),
+    )
+
+
+def list_sessions(home: str | os.PathLike[str]) -> list[SessionSummary]:
+    """All sessions under `home`, newest first (by start time, then id)."""
+    out = [summarize_session(d) for d in session_dirs(home)]
+    out.sort(key=lambda s: (s.started_at or "", s.id), reverse=True)
+    return out
