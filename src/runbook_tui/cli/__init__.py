@@ -4,6 +4,7 @@ heavy dependencies inside its handler, so `check`, `show` and `run` never load T
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from collections.abc import Sequence
 
@@ -41,9 +42,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    if hasattr(args, "home"):
+        _start_log(args)
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception:
+        logging.getLogger("runbook_tui").exception("unexpected error in %s", args.command)
+        raise
+
+
+def _start_log(args: argparse.Namespace) -> None:
+    """Commands that keep state also keep the tool's own log beside it."""
+    from runbook_tui import applog
+    from runbook_tui.session.store import state_home
+
+    try:
+        home = state_home(args.home)
+    except OSError:
+        return
+    applog.configure(home)
+    logging.getLogger("runbook_tui").info("runbook-tui %s: %s", __version__, args.command)

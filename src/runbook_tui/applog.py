@@ -1,0 +1,39 @@
+"""runbook-tui's own log: `<state home>/runbook-tui.log`, rotated, private.
+
+It records what the tool did and what went wrong (with tracebacks), never command
+output or variable values: those belong to the session journal, masked.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+LOG_NAME = "runbook-tui.log"
+_MAX_BYTES = 1 << 20
+_BACKUPS = 3
+
+
+def configure(home: Path) -> Path | None:
+    """Send the `runbook_tui` loggers to the log file in `home`. Level from
+    $RUNBOOK_TUI_LOG_LEVEL (default INFO). Returns the path, or None when the file
+    cannot be opened (the tool still works; it just cannot log)."""
+    path = home / LOG_NAME
+    root = logging.getLogger("runbook_tui")
+    if any(isinstance(h, RotatingFileHandler) for h in root.handlers):
+        return path
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.close(fd)
+        handler = RotatingFileHandler(path, maxBytes=_MAX_BYTES, backupCount=_BACKUPS)
+    except OSError:
+        return None
+    handler.setFormatter(
+        logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
+    )
+    root.addHandler(handler)
+    level = os.environ.get("RUNBOOK_TUI_LOG_LEVEL", "INFO").upper()
+    root.setLevel(getattr(logging, level, logging.INFO))
+    return path

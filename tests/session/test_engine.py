@@ -1,0 +1,215 @@
+"""The engine against real subprocesses and real files: journal first, then act."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from runbook_tui.runbook.model import Runbook, Step, Variable
+from runbook_tui.session.engine import Engine, EngineError, RunbookChanged
+from runbook_tui.session.journal import read_journal
+from runbook_tui.session.store import SessionLocked
+
+
+def shell(step_id: str, command: str, **kw: object) -> Step:
+    return Step(id=step_id, kind="shell", command=command, line=1, language="sh", **kw)  # type: ignore[arg-type]
+
+
+def make_runbook(tmp_path: Path, *steps: Step, variables: tuple[Variable, ...] = ()) -> Runbook:
+    path = tmp_path / "book.md"
+    path.write_text("# test runbook\n" + "".join(f"<!-- {s.id} -->\n" for s in steps))
+    return Runbook(title="test runbook", path=str(path), steps=steps, variables=variables)
+
+
+def events_of(engine: Engine) -> list[dict]:
+    return read_journal(engine.journal_path).events
+
+
+def test_step_start_and_finish_are_on_disk_when_run_step_returns(tmp_path: Path) -> None:
+    book = make_runbook(tmp_path, shell("hello", "echo hello"))
+    engine = Engine.start(book, home=tmp_path / "home")
+    outcome = engine.run_step("hello")
+    assert outcome.succeeded and outcome.exit_code == 0
+    types = [e["type"] for e in events_of(engine)]
+    assert types[0] == "session_started"
+    assert "step_started" in types and types[-1] == "step_finished"
+    engine.end("completed")
+    assert events_of(engine)[-1]["type"] == "session_ended"
+    text = "".join(e.get("data", "") for e in events_of(engine) if e["type"] == "output")
+    assert "hello" in text
+
+
+def test_shell_state_carries_from_one_step_to_the_next(tmp_path: Path) -> None:
+    target = tmp_path / "srv"
+    target.mkdir()
+    book = make_runbook(
+        tmp_path,
+        shell("enter", f"cd {target}; export RELEASE=42"),
+        shell("use", 'echo "$RELEASE in $(pwd)" > where.txt'),
+    )
+    engine = Engine.start(book, home=tmp_path / "home")
+    assert engine.run_step("enter").succeeded
+    assert engine.run_step("use").succeeded
+    assert (target / "where.txt").read_text().strip() == f"42 in {target}"
+    engine.end("completed")
+
+
+def test_variables_arrive_as_environment_never_as_shell_text(tmp_path: Path) -> None:
+    evil = f"$(touch {tmp_path}/pwned)"
+    book = make_runbook(
+        tmp_path,
+        shell("show", 'printf "%s" "$TARGET" > value.txt'),
+        variables=(Variable(name="TARGET"),),
+    )
+    engine = Engine.start(book, home=tmp_path / "home", variables={"TARGET": evil})
+    assert engine.run_step("show").succeeded
+    assert (tmp_path / "value.txt").read_text() == evil
+    assert not (tmp_path / "pwned").exists()
+    engine.end("completed")
+
+
+def test_secret_values_never_reach_the_session_directory(tmp_path: Path) -> None:
+    secret = "hunter2-correct-horse-battery"
+    book = make_runbook(
+        tmp_path,
+        # printed whole, split by a colour code, and exported to carry to the next step
+        shell("leak", 'echo "token=$TOKEN"; printf "%s" "$TOKEN"; export COPY="$TOKEN"'),
+        shell("again", 'echo "copy is $COPY"'),
+        variables=(Variable(name="TOKEN", secret=True),),
+    )
+    home = tmp_path / "home"
+    engine = Engine.start(book, home=home, variables={"TOKEN": secret})
+    assert engine.run_step("leak").succeeded
+    assert engine.run_step("again").succeeded
+    engine.note(f"pasted the token {secret} by mistake")
+    engine.end("completed")
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
+    output = "".join(e.get("data", "") for e in events_of(engine) if e["type"] == "output")
+    assert "********" in output
+
+
+def test_expected_exit_code_and_output_decide_the_verdict(tmp_path: Path) -> None:
+    book = make_runbook(
+        tmp_path,
+        shell("three", "exit 3", expect_exit=3),
+        shell("wrong-exit", "exit 1"),
+        shell("match", "echo all systems ok", expect_output="systems ok$"),
+        shell("no-match", "echo degraded", expect_output="^ok"),
+    )
+    engine = Engine.start(book, home=tmp_path / "home")
+    assert engine.run_step("three").succeeded
+    failed = engine.run_step("wrong-exit")
+    assert not failed.succeeded and failed.reason == "exit 1, expected 0"
+    assert engine.run_step("match").succeeded
+    nomatch = engine.run_step("no-match")
+    assert not nomatch.succeeded and "did not match" in nomatch.reason
+    finished = [e for e in events_of(engine) if e["type"] == "step_finished"]
+    assert [e["verdict"] for e in finished] == ["succeeded", "failed", "succeeded", "failed"]
+    assert [e["exit_code"] for e in finished] == [3, 1, 0, 0]
+    engine.end("failed")
+
+
+def test_timeout_kills_background_children_too(tmp_path: Path) -> None:
+    pidfile = tmp_path / "child.pid"
+    book = make_runbook(
+        tmp_path, shell("hang", f"sleep 300 & echo $! > {pidfile}; wait", timeout_seconds=1.0)
+    )
+    engine = Engine.start(book, home=tmp_path / "home")
+    started = time.monotonic()
+    outcome = engine.run_step("hang")
+    assert time.monotonic() - started < 10
+    assert outcome.timed_out and not outcome.succeeded
+    assert "timed out" in outcome.reason
+    child = int(pidfile.read_text())
+    assert not psutil.pid_exists(child) or psutil.Process(child).status() == "zombie"
+    engine.end("failed")
+
+
+def test_cancel_from_another_thread_stops_the_step_and_records_it(tmp_path: Path) -> None:
+    book = make_runbook(tmp_path, shell("long", "echo started; sleep 300"))
+    engine = Engine.start(book, home=tmp_path / "home")
+    seen = threading.Event()
+    engine.subscribe(lambda e: seen.set() if e["type"] == "output" else None)
+    threading.Thread(target=lambda: (seen.wait(10), engine.cancel()), daemon=True).start()
+    outcome = engine.run_step("long")
+    assert outcome.cancelled and outcome.reason == "cancelled by the operator"
+    assert engine.state.steps["long"].status == "failed"
+    engine.end("aborted")
+
+
+def test_manual_confirmation_skip_and_notes_are_recorded(tmp_path: Path) -> None:
+    manual = Step(id="tell", kind="manual", command="Tell #ops", line=3)
+    book = make_runbook(tmp_path, manual, shell("later", "true"))
+    engine = Engine.start(book, home=tmp_path / "home")
+    with pytest.raises(EngineError):
+        engine.run_step("tell")
+    engine.confirm_manual("tell")
+    engine.note("paged the db team", step_id="later")
+    engine.skip("later", "not needed tonight")
+    state = engine.state
+    assert state.steps["tell"].status == "succeeded"
+    assert state.steps["later"].status == "skipped"
+    assert state.steps["later"].skip_reason == "not needed tonight"
+    engine.end("completed")
+    types = [e["type"] for e in events_of(engine)]
+    assert types.count("manual_confirmed") == 1 and types.count("note") == 1
+
+
+def test_a_second_writer_is_refused_while_the_first_holds_the_session(tmp_path: Path) -> None:
+    book = make_runbook(tmp_path, shell("a", "true"))
+    engine = Engine.start(book, home=tmp_path / "home")
+    with pytest.raises(SessionLocked):
+        Engine.resume(tmp_path / "home", engine.session_id, book)
+    engine.close()
+    again = Engine.resume(tmp_path / "home", engine.session_id, book)
+    again.end("completed")
+
+
+def test_resume_marks_a_dead_running_step_interrupted_and_runs_it_again(tmp_path: Path) -> None:
+    book = make_runbook(tmp_path, shell("a", "echo a >> marks"), shell("b", "echo b >> marks"))
+    engine = Engine.start(book, home=tmp_path / "home")
+    assert engine.run_step("a").succeeded
+    # What a process killed mid-step leaves behind: a start with no finish.
+    engine.journal.append("step_started", step_id="b", attempt=1, name=None, kind="shell")
+    engine.close()
+    resumed = Engine.resume(tmp_path / "home", engine.session_id, book)
+    assert resumed.state.steps["a"].status == "succeeded"
+    assert resumed.state.steps["b"].status == "interrupted"
+    assert resumed.next_step() is not None and resumed.next_step().id == "b"  # type: ignore[union-attr]
+    outcome = resumed.run_step("b")
+    assert outcome.succeeded and outcome.attempt == 2
+    resumed.end("completed")
+    assert (tmp_path / "marks").read_text() == "a\nb\n"
+    types = [e["type"] for e in events_of(resumed)]
+    assert "session_resumed" in types and "step_interrupted" in types
+
+
+def test_resume_refuses_a_changed_runbook_unless_allowed(tmp_path: Path) -> None:
+    book = make_runbook(tmp_path, shell("a", "true"))
+    engine = Engine.start(book, home=tmp_path / "home")
+    engine.close()
+    Path(book.path).write_text("# changed\n")
+    with pytest.raises(RunbookChanged):
+        Engine.resume(tmp_path / "home", engine.session_id, book)
+    resumed = Engine.resume(tmp_path / "home", engine.session_id, book, allow_changed=True)
+    last = events_of(resumed)[-1]
+    assert last["type"] == "session_resumed" and last["runbook_changed"] is True
+    resumed.end("completed")
+
+
+def test_session_files_are_private(tmp_path: Path) -> None:
+    book = make_runbook(tmp_path, shell("a", "true"))
+    engine = Engine.start(book, home=tmp_path / "home")
+    engine.end("completed")
+    assert oct(os.stat(engine.session_dir).st_mode & 0o777) == "0o700"
+    assert oct(os.stat(engine.journal_path).st_mode & 0o777) == "0o600"
+    first = json.loads(engine.journal_path.read_text().splitlines()[0])
+    assert first["runbook"]["sha256"] and first["operator"] and first["host"]
