@@ -1,0 +1,524 @@
+"""The session state: a fold of the journal's events. Nothing else is the truth.
+
+`StateFolder.apply(event)` folds one event into a `SessionState` (the UI folds live
+events one at a time); `fold(events)` folds a whole journal. Unknown event types are
+counted and otherwise ignored, so older readers survive newer writers.
+
+Statuses (see docs/journal-format.md, "Deriving status"):
+- a step is `pending` until its first event; `running` after `step_started`; then
+  `succeeded`/`failed` from `step_finished.verdict` (the latest attempt decides),
+  `skipped`, `succeeded` on `manual_confirmed`, or `interrupted` on `step_interrupted`.
+  A step still `running` when the journal ends is `interrupted` unless the writer is
+  live; a step running when the session is resumed or ended was interrupted too.
+- the session is `running` until `session_ended` gives its status; without one, it is
+  `interrupted` unless the writer is live. `session_resumed` makes it `running` again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from runbook_tui.runbook.model import Runbook
+
+Event = Mapping[str, Any]
+
+STEP_STATUSES = ("pending", "running", "succeeded", "failed", "skipped", "interrupted")
+SESSION_STATUSES = ("running", "completed", "failed", "interrupted", "aborted")
+DONE_STATUSES = ("succeeded", "skipped")
+
+
+@dataclass
+class Attempt:
+    """One run of a step: one `step_started` and what ended it."""
+
+    attempt: int
+    started_at: str | None
+    status: str = "running"
+    finished_at: str | None = None
+    exit_code: int | None = None
+    signal: int | None = None
+    verdict: str | None = None
+    reason: str | None = None
+    duration_seconds: float | None = None
+    timed_out: bool = False
+    cancelled: bool = False
+
+
+@dataclass
+class Note:
+    ts: str
+    text: str
+    step_id: str | None = None
+
+
+@dataclass(eq=False)
+class StepState:
+    """A step as the journal tells it. Result fields describe the latest attempt;
+    `history` keeps every attempt's result (without output). `output` is the latest
+    attempt's output; with `max_output_chars` only its tail is kept."""
+
+    id: str
+    name: str
+    kind: str = "shell"
+    status: str = "pending"
+    rollback: bool = False
+    in_runbook: bool = False
+    command: str | None = None
+    cwd: str | None = None
+    attempts: int = 0
+    exit_code: int | None = None
+    signal: int | None = None
+    verdict: str | None = None
+    reason: str | None = None
+    timed_out: bool = False
+    cancelled: bool = False
+    started_at: str | None = None
+    finished_at: str | None = None
+    duration_seconds: float | None = None
+    skip_reason: str | None = None
+    confirmed_at: str | None = None
+    confirmed_text: str | None = None
+    history: list[Attempt] = field(default_factory=list)
+    # Characters of output the latest attempt produced (kept or not).
+    output_chars: int = 0
+    max_output_chars: int | None = field(default=None, repr=False)
+    _chunks: list[str] = field(default_factory=list, repr=False)
+    _kept: int = field(default=0, repr=False)
+
+    @property
+    def output(self) -> str:
+        if len(self._chunks) != 1:
+            # Joined lazily and cached: appending event by event stays linear.
+            self._chunks = ["".join(self._chunks)]
+        text = self._chunks[0]
+        lim = self.max_output_chars
+        if lim is not None and len(text) > lim:
+            text = text[len(text) - lim :] if lim else ""
+            self._chunks = [text]
+            self._kept = len(text)
+        return text
+
+    @property
+    def output_truncated(self) -> bool:
+        """True when older output of this attempt was dropped (max_output_chars)."""
+        lim = self.max_output_chars
+        kept = self._kept if lim is None else min(self._kept, lim)
+        return self.output_chars > kept
+
+    @property
+    def done(self) -> bool:
+        """Finished in a way that needs no further action (succeeded or skipped)."""
+        return self.status in DONE_STATUSES
+
+    def add_output(self, text: str) -> None:
+        self._chunks.append(text)
+        self._kept += len(text)
+        self.output_chars += len(text)
+        lim = self.max_output_chars
+        # Trim only once twice the limit is buffered, so trimming is amortised.
+        if lim is not None and self._kept > 2 * lim:
+            self.output  # noqa: B018 - the property trims
+
+    def clear_output(self) -> None:
+        self._chunks = []
+        self._kept = 0
+        self.output_chars = 0
+
+    def to_dict(self, *, include_output: bool = True) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": self.id,
+            "name": self.name,
+            "kind": self.kind,
+            "status": self.status,
+            "rollback": self.rollback,
+            "in_runbook": self.in_runbook,
+            "command": self.command,
+            "cwd": self.cwd,
+            "attempts": self.attempts,
+            "exit_code": self.exit_code,
+            "signal": self.signal,
+            "verdict": self.verdict,
+            "reason": self.reason,
+            "timed_out": self.timed_out,
+            "cancelled": self.cancelled,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+            "duration_seconds": self.duration_seconds,
+            "skip_reason": self.skip_reason,
+            "confirmed_at": self.confirmed_at,
+            "history": [vars(a).copy() for a in self.history],
+            "output_chars": self.output_chars,
+        }
+        if include_output:
+            d["output"] = self.output
+            d["output_truncated"] = self.output_truncated
+        return d
+
+
+@dataclass
+class SessionState:
+    id: str | None = None
+    runbook_path: str | None = None
+    runbook_sha256: str | None = None
+    runbook_git_commit: str | None = None
+    title: str | None = None
+    kind: str | None = None
+    drill: bool = False
+    operator: str | None = None
+    host: str | None = None
+    pid: int | None = None
+    tool_version: str | None = None
+    format_version: int | None = None
+    started_at: str | None = None
+    ended_at: str | None = None
+    status: str = "running"
+    end_reason: str | None = None
+    # As recorded: secret values are already "********".
+    variables: dict[str, Any] = field(default_factory=dict)
+    # Ordered: runbook order first (when folded with a runbook), then journal order.
+    steps: dict[str, StepState] = field(default_factory=dict)
+    notes: list[Note] = field(default_factory=list)
+    events: int = 0
+    current_step_id: str | None = None
+    last_seq: int | None = None
+    last_ts: str | None = None
+    # One entry per session_resumed: {"ts", "pid", "operator", "host"}.
+    resumes: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def step_list(self) -> list[StepState]:
+        return list(self.steps.values())
+
+    @property
+    def ended(self) -> bool:
+        return self.ended_at is not None
+
+    def to_dict(self, *, include_output: bool = True) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "runbook_path": self.runbook_path,
+            "runbook_sha256": self.runbook_sha256,
+            "runbook_git_commit": self.runbook_git_commit,
+            "title": self.title,
+            "kind": self.kind,
+            "drill": self.drill,
+            "operator": self.operator,
+            "host": self.host,
+            "pid": self.pid,
+            "tool_version": self.tool_version,
+            "format_version": self.format_version,
+            "started_at": self.started_at,
+            "ended_at": self.ended_at,
+            "status": self.status,
+            "end_reason": self.end_reason,
+            "variables": dict(self.variables),
+            "current_step_id": self.current_step_id,
+            "events": self.events,
+            "resumes": list(self.resumes),
+            "notes": [vars(n).copy() for n in self.notes],
+            "steps": [s.to_dict(include_output=include_output) for s in self.steps.values()],
+        }
+
+
+def _opt_int(value: Any) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _opt_str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+class StateFolder:
+    """Folds events one at a time into `self.state`.
+
+    `live=True` means the journal's writer is alive (the engine, or a UI watching a
+    running session): a step without `step_finished` stays `running`. With
+    `live=False`, call `settle()` after the last event (`fold` does) to turn what was
+    still running into `interrupted`."""
+
+    def __init__(
+        self,
+        runbook: Runbook | None = None,
+        live: bool = False,
+        *,
+        max_output_chars: int | None = None,
+    ) -> None:
+        self.runbook = runbook
+        self.live = live
+        self.max_output_chars = max_output_chars
+        self.state = SessionState()
+        if runbook is not None:
+            self.state.title = runbook.title or None
+            self.state.kind = runbook.kind
+            self.state.runbook_path = runbook.path or None
+            for step in runbook.steps:
+                self.state.steps[step.id] = StepState(
+                    id=step.id,
+                    name=step.title,
+                    kind=step.kind,
+                    rollback=step.rollback,
+                    in_runbook=True,
+                    command=step.command,
+                    max_output_chars=max_output_chars,
+                )
+
+    def apply(self, event: Event) -> None:
+        st = self.state
+        st.events += 1
+        seq = event.get("seq")
+        if isinstance(seq, int):
+            st.last_seq = seq
+        if isinstance(event.get("ts"), str):
+            st.last_ts = event["ts"]
+        handler = _HANDLERS.get(str(event.get("type")))
+        if handler is not None:
+            handler(self, event)
+
+    def apply_all(self, events: Iterable[Event]) -> None:
+        for event in events:
+            self.apply(event)
+
+    def settle(self) -> SessionState:
+        """The journal has no more events and its writer is gone (unless live)."""
+        st = self.state
+        if not self.live:
+            for step in st.steps.values():
+                if step.status == "running":
+                    self._interrupt(step)
+            if st.ended_at is None:
+                st.status = "interrupted"
+            st.current_step_id = None
+        return st
+
+    # -- handlers --------------------------------------------------------------------
+
+    def _step(self, event: Event) -> StepState | None:
+        step_id = event.get("step_id")
+        if not isinstance(step_id, str):
+            return None
+        step = self.state.steps.get(step_id)
+        if step is None:
+            # Not in the runbook (or folded without one): known from the journal only.
+            step = StepState(
+                id=step_id,
+                name=_opt_str(event.get("name")) or step_id,
+                kind=_opt_str(event.get("kind")) or "shell",
+                max_output_chars=self.max_output_chars,
+            )
+            self.state.steps[step_id] = step
+        return step
+
+    def _interrupt(self, step: StepState, ts: str | None = None) -> None:
+        step.status = "interrupted"
+        if step.history and step.history[-1].status == "running":
+            step.history[-1].status = "interrupted"
+            step.history[-1].finished_at = ts
+        if self.state.current_step_id == step.id:
+            self.state.current_step_id = None
+
+    def _session_started(self, event: Event) -> None:
+        st = self.state
+        st.id = _opt_str(event.get("session_id")) or st.id
+        rb = event.get("runbook")
+        if isinstance(rb, Mapping):
+            st.runbook_path = _opt_str(rb.get("path")) or st.runbook_path
+            st.runbook_sha256 = _opt_str(rb.get("sha256"))
+            st.runbook_git_commit = _opt_str(rb.get("git_commit"))
+            st.title = _opt_str(rb.get("title")) or st.title
+            st.kind = _opt_str(rb.get("kind")) or st.kind
+        st.drill = bool(event.get("drill", False))
+        st.operator = _opt_str(event.get("operator"))
+        st.host = _opt_str(event.get("host"))
+        st.pid = _opt_int(event.get("pid"))
+        st.tool_version = _opt_str(event.get("tool_version"))
+        st.format_version = _opt_int(event.get("format_version"))
+        st.started_at = _opt_str(event.get("started_at")) or _opt_str(event.get("ts"))
+        variables = event.get("variables")
+        st.variables = dict(variables) if isinstance(variables, Mapping) else {}
+        st.status = "running"
+
+    def _session_resumed(self, event: Event) -> None:
+        st = self.state
+        # Whatever was running belonged to the process that died (or ended) before.
+        for step in st.steps.values():
+            if step.status == "running":
+                self._interrupt(step, _opt_str(event.get("ts")))
+        st.status = "running"
+        st.ended_at = None
+        st.end_reason = None
+        st.resumes.append(
+            {
+                "ts": event.get("ts"),
+                "pid": event.get("pid"),
+                "operator": event.get("operator"),
+                "host": event.get("host"),
+            }
+        )
+
+    def _step_started(self, event: Event) -> None:
+        step = self._step(event)
+        if step is None:
+            return
+        attempt = _opt_int(event.get("attempt")) or step.attempts + 1
+        step.attempts = max(step.attempts, attempt)
+        step.status = "running"
+        step.started_at = _opt_str(event.get("ts"))
+        step.finished_at = None
+        step.exit_code = step.signal = None
+        step.verdict = step.reason = None
+        step.duration_seconds = None
+        step.timed_out = step.cancelled = False
+        step.skip_reason = None
+        if not step.in_runbook:
+            step.name = _opt_str(event.get("name")) or step.name
+            step.kind = _opt_str(event.get("kind")) or step.kind
+        if isinstance(event.get("command"), str):
+            step.command = event["command"]  # as run (masked), may differ from the runbook
+        step.cwd = _opt_str(event.get("cwd")) or step.cwd
+        step.clear_output()
+        step.history.append(Attempt(attempt=attempt, started_at=step.started_at))
+        self.state.current_step_id = step.id
+
+    def _current_attempt(self, step: StepState) -> int | None:
+        return step.history[-1].attempt if step.history else None
+
+    def _output(self, event: Event) -> None:
+        step = self._step(event)
+        data = event.get("data")
+        if step is None or not isinstance(data, str):
+            return
+        attempt = _opt_int(event.get("attempt"))
+        current = self._current_attempt(step)
+        if attempt is not None and current is not None and attempt != current:
+            return  # late output of an earlier attempt: not this attempt's output
+        step.add_output(data)
+
+    def _step_finished(self, event: Event) -> None:
+        step = self._step(event)
+        if step is None:
+            return
+        attempt = _opt_int(event.get("attempt"))
+        record = next((a for a in reversed(step.history) if a.attempt == attempt), None)
+        if record is None:
+            # No step_started seen (should not happen): still record the result.
+            record = Attempt(attempt=attempt or step.attempts + 1, started_at=None)
+            step.history.append(record)
+            step.attempts = max(step.attempts, record.attempt)
+        exit_code = _opt_int(event.get("exit_code"))
+        verdict = _opt_str(event.get("verdict"))
+        if verdict not in ("succeeded", "failed"):
+            verdict = "succeeded" if exit_code == 0 else "failed"
+        record.status = verdict
+        record.finished_at = _opt_str(event.get("ts"))
+        record.exit_code = exit_code
+        record.signal = _opt_int(event.get("signal"))
+        record.verdict = verdict
+        record.reason = _opt_str(event.get("reason"))
+        duration = event.get("duration_seconds")
+        record.duration_seconds = float(duration) if isinstance(duration, int | float) else None
+        record.timed_out = bool(event.get("timed_out", False))
+        record.cancelled = bool(event.get("cancelled", False))
+        if record is not step.history[-1]:
+            return  # an older attempt's result: the latest attempt decides the status
+        step.status = verdict
+        step.finished_at = record.finished_at
+        step.exit_code = record.exit_code
+        step.signal = record.signal
+        step.verdict = verdict
+        step.reason = record.reason
+        step.duration_seconds = record.duration_seconds
+        step.timed_out = record.timed_out
+        step.cancelled = record.cancelled
+        if self.state.current_step_id == step.id:
+            self.state.current_step_id = None
+
+    def _step_skipped(self, event: Event) -> None:
+        step = self._step(event)
+        if step is None:
+            return
+        step.status = "skipped"
+        step.skip_reason = _opt_str(event.get("reason")) or ""
+        step.finished_at = _opt_str(event.get("ts"))
+        if self.state.current_step_id == step.id:
+            self.state.current_step_id = None
+
+    def _manual_confirmed(self, event: Event) -> None:
+        step = self._step(event)
+        if step is None:
+            return
+        ts = _opt_str(event.get("ts"))
+        if step.history and step.history[-1].status == "running":
+            record = step.history[-1]
+        else:
+            record = Attempt(attempt=step.attempts + 1, started_at=ts)
+            step.history.append(record)
+        record.status = record.verdict = "succeeded"
+        record.finished_at = ts
+        step.attempts = max(step.attempts, record.attempt)
+        step.status = step.verdict = "succeeded"
+        step.confirmed_at = step.finished_at = ts
+        step.confirmed_text = _opt_str(event.get("text"))
+        step.skip_reason = None
+        if self.state.current_step_id == step.id:
+            self.state.current_step_id = None
+
+    def _step_interrupted(self, event: Event) -> None:
+        step = self._step(event)
+        if step is None:
+            return
+        attempt = _opt_int(event.get("attempt"))
+        current = self._current_attempt(step)
+        if attempt is not None and current is not None and attempt != current:
+            return
+        self._interrupt(step, _opt_str(event.get("ts")))
+
+    def _note(self, event: Event) -> None:
+        text = event.get("text")
+        if isinstance(text, str):
+            self.state.notes.append(
+                Note(
+                    ts=_opt_str(event.get("ts")) or "",
+                    text=text,
+                    step_id=_opt_str(event.get("step_id")),
+                )
+            )
+
+    def _session_ended(self, event: Event) -> None:
+        st = self.state
+        # An unknown status (a newer writer) is kept as written rather than guessed.
+        st.status = _opt_str(event.get("status")) or "completed"
+        st.ended_at = _opt_str(event.get("ts"))
+        st.end_reason = _opt_str(event.get("reason")) or None
+        for step in st.steps.values():
+            if step.status == "running":
+                self._interrupt(step, st.ended_at)
+        st.current_step_id = None
+
+
+_HANDLERS = {
+    "session_started": StateFolder._session_started,
+    "session_resumed": StateFolder._session_resumed,
+    "step_started": StateFolder._step_started,
+    "output": StateFolder._output,
+    "step_finished": StateFolder._step_finished,
+    "step_skipped": StateFolder._step_skipped,
+    "manual_confirmed": StateFolder._manual_confirmed,
+    "step_interrupted": StateFolder._step_interrupted,
+    "note": StateFolder._note,
+    "session_ended": StateFolder._session_ended,
+}
+
+
+def fold(
+    events: Iterable[Event],
+    runbook: Runbook | None = None,
+    live: bool = False,
+    *,
+    max_output_chars: int | None = None,
+) -> SessionState:
+    """The state a journal's events describe. `live`: the writer still holds the lock."""
+    folder = StateFolder(runbook, live, max_output_chars=max_output_chars)
+    folder.apply_all(events)
+    return folder.settle()
