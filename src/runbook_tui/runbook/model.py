@@ -94,6 +94,9 @@ class Step:
     expect_output: str | None = None
     cwd: str | None = None
     interactive: bool = False
+    # Line of the heading that holds the step (0: none). Tells apart two sections with
+    # the same title path, e.g. two "## Diagnosis" under one title.
+    section_line: int = 0
 
     @property
     def title(self) -> str:
@@ -114,7 +117,8 @@ class Diagnostic:
     path: str = ""
 
     def format(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.severity}: {self.message} [{self.code}]"
+        where = f"{self.path}:{self.line}:{self.column}"
+        return f"{where}: {self.severity}: {self.message} [{self.code}]"
 
 
 @dataclass(frozen=True)
@@ -149,7 +153,10 @@ class Runbook:
 
     def section_for(self, step: Step) -> Section | None:
         """The innermost section that holds `step`, for its prose."""
+        fallback = None
         for sec in self.sections:
             if sec.path == step.section:
-                return sec
-        return None
+                if not step.section_line or sec.line == step.section_line:
+                    return sec
+                fallback = fallback or sec
+        return fallback

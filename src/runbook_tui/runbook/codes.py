@@ -1,0 +1,71 @@
+"""Every diagnostic code the parser and linter emit, with its severity and meaning.
+
+One table, so `check`, the docs and the tests agree on what exists. Codes are short,
+stable and kebab-case: scripts filter on them, so never rename one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from runbook_tui.runbook.model import Diagnostic, Severity
+
+
+@dataclass(frozen=True)
+class Code:
+    code: str
+    severity: Severity
+    summary: str
+
+
+_TABLE = (
+    # The file as a whole.
+    Code("not-utf8", "error", "the file is not UTF-8 text"),
+    # Front matter.
+    Code("yaml-syntax", "error", "the front matter is not valid YAML"),
+    Code("frontmatter-unclosed", "warning", "a leading `---` has no closing `---`"),
+    Code("frontmatter-type", "error", "the front matter is not a mapping of keys to values"),
+    Code("unknown-key", "warning", "a front-matter key (or entry key) this tool does not know"),
+    Code("duplicate-key", "warning", "a YAML mapping repeats a key; the last value wins"),
+    Code("wrong-type", "error", "a front-matter value has the wrong type"),
+    Code("bad-value", "error", "a front-matter value has the right type but is invalid"),
+    Code("unknown-kind", "error", "a runbook, service, log or backup kind that does not exist"),
+    Code("conflicting-kind", "error", "a service, log or backup entry names more than one kind"),
+    Code("missing-field", "error", "a required front-matter field is missing"),
+    Code("unknown-backup", "warning", "`restores` names a backup set not declared in `backups`"),
+    # Steps and attributes.
+    Code("malformed-attributes", "error", "the `{...}` after a fence's language does not parse"),
+    Code("bad-attribute", "error", "a known attribute has a value of the wrong type or form"),
+    Code("unknown-attribute", "warning", "an attribute neither runbook-tui nor Runme knows"),
+    Code("duplicate-name", "error", "two steps (or services, logs, backups) share a name"),
+    Code("empty-step", "warning", "an empty shell block or task-list item: not a step"),
+    Code("no-command", "warning", "a console block without `$ ` lines: shown, never run"),
+    Code("mixed-prompts", "warning", "a shell block run as a script has lines starting `$ `"),
+    # Whole-runbook lint.
+    Code("placeholder", "warning", "a `<placeholder>` in a command: use a variable instead"),
+    Code("no-steps", "warning", "the runbook has no steps"),
+    Code("danger-without-rollback", "warning", "a deploy runbook has a danger step, no rollback"),
+)
+
+CODES: dict[str, Code] = {c.code: c for c in _TABLE}
+
+
+class DiagnosticSink:
+    """Collects diagnostics for one file; the severity always comes from the table."""
+
+    def __init__(self, path: str = "") -> None:
+        self.path = path
+        self.items: list[Diagnostic] = []
+
+    def add(self, code: str, line: int, message: str, column: int = 1) -> None:
+        """Record `code` at a 1-based file line and column."""
+        self.items.append(
+            Diagnostic(
+                line=max(line, 1),
+                column=max(column, 1),
+                severity=CODES[code].severity,
+                code=code,
+                message=message,
+                path=self.path,
+            )
+        )

@@ -1,0 +1,308 @@
+"""Markdown runbook -> Runbook model plus diagnostics. One pass over markdown-it's
+block tokens; nothing here raises on any input text."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from runbook_tui.runbook.attributes import parse_info, typed_attributes
+from runbook_tui.runbook.codes import DiagnosticSink
+from runbook_tui.runbook.console import split_block
+from runbook_tui.runbook.frontmatter import read_front_matter, split_front_matter
+from runbook_tui.runbook.ids import IdRequest, assign_ids
+from runbook_tui.runbook.lint import StepSource, lint
+from runbook_tui.runbook.markdown import make_markdown, plain_text
+from runbook_tui.runbook.model import SHELL_LANGUAGES, Diagnostic, Runbook, Section, Step
+from runbook_tui.runbook.source import decode_source, normalize_text
+
+# "Rollback", "Roll back", "Rollback plan", "Step 4: Rollback", "4. Rollback".
+ROLLBACK_HEADING = re.compile(
+    r"(?:(?:step|phase|part)\s*\d+\s*[:.)-]?\s*|\d+(?:\.\d+)*[.)]?\s+)?roll[- ]?back\b",
+    re.IGNORECASE,
+)
+_TASK = re.compile(r"\[([ xX])\](?:[ \t]+|$)")
+_SHELL = frozenset(SHELL_LANGUAGES)
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """The parsed runbook and every problem found, each at a line of the file."""
+
+    runbook: Runbook
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing blocks running the runbook (warnings allowed)."""
+        return not self.errors
+
+
+def load(path: str | os.PathLike[str]) -> ParseResult:
+    """Read and parse the file at `path`. Bytes that are not UTF-8 give a `not-utf8`
+    error (the rest is parsed with replacement characters). Raises OSError only when
+    the file cannot be read at all."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    text, problem = decode_source(data)
+    result = parse(text, os.fspath(path))
+    if problem is None:
+        return result
+    bad = Diagnostic(
+        line=problem.line,
+        column=problem.column,
+        severity="error",
+        code="not-utf8",
+        message=problem.message,
+        path=os.fspath(path),
+    )
+    return ParseResult(result.runbook, [bad, *result.diagnostics])
+
+
+def parse(text: str, path: str = "") -> ParseResult:
+    """Parse runbook markdown. `path` is recorded on the runbook and diagnostics and
+    gives the fallback title. Diagnostics come sorted by line."""
+    sink = DiagnosticSink(path)
+    text = normalize_text(text)
+    block = split_front_matter(text, sink)
+    front = read_front_matter(block, sink)
+    body, offset = (text[block.body_start :], block.body_line - 1) if block else (text, 0)
+    walker = _Walker(body, offset, sink)
+    walker.walk()
+
+    ids = assign_ids(walker.id_requests)
+    steps: list[Step] = []
+    sources: list[StepSource] = []
+    names: dict[str, int] = {}
+    for draft, step_id in zip(walker.drafts, ids, strict=True):
+        name = draft.fields.get("name")
+        if name is not None:
+            if name in names:
+                sink.add(
+                    "duplicate-name",
+                    draft.line,
+                    f"step name {name!r} is already used on line {names[name]}",
+                )
+            else:
+                names[name] = draft.line
+        step = Step(id=step_id, **draft.fields)
+        steps.append(step)
+        if draft.command_lines:
+            sources.append(StepSource(step, draft.command_lines))
+
+    runbook = Runbook(
+        title=front.title or walker.first_title(path),
+        path=path,
+        kind=front.kind,
+        owner=front.owner,
+        rto_seconds=front.rto_seconds,
+        restores=front.restores,
+        variables=front.variables,
+        services=front.services,
+        logs=front.logs,
+        backups=front.backups,
+        steps=tuple(steps),
+        sections=tuple(walker.sections()),
+        front_matter=front.raw,
+    )
+    lint(runbook, sources, text, walker.has_rollback_heading, front.restores_line, sink)
+    sink.items.sort(key=lambda d: (d.line, d.column))
+    return ParseResult(runbook, sink.items)
+
+
+@dataclass
+class _Draft:
+    line: int
+    fields: dict[str, Any]
+    command_lines: tuple[tuple[int, str], ...] = ()
+
+
+class _Walker:
+    """Walks the block tokens once, collecting headings, steps and their drafts."""
+
+    def __init__(self, body: str, offset: int, sink: DiagnosticSink) -> None:
+        self.body = body
+        self.offset = offset
+        self.sink = sink
+        self.drafts: list[_Draft] = []
+        self.id_requests: list[IdRequest] = []
+        # (level, title, is_rollback) for the headings above the current token.
+        self.stack: list[tuple[int, str, bool]] = []
+        self.path: tuple[str, ...] = ()
+        self.in_rollback = False
+        self.section_line = 0
+        self.has_rollback_heading = False
+        # (title, level, file line, body line after the heading, path)
+        self.headings: list[tuple[str, int, int, int, tuple[str, ...]]] = []
+        self._body_lines: list[str] | None = None
+
+    @property
+    def body_lines(self) -> list[str]:
+        if self._body_lines is None:
+            self._body_lines = self.body.split("\n")
+        return self._body_lines
+
+    def walk(self) -> None:
+        tokens = make_markdown(inline=False).parse(self.body)
+        count = len(tokens)
+        for index, token in enumerate(tokens):
+            kind = token.type
+            if kind == "fence":
+                self.fence(token.info, token.content, token.map)
+            elif kind == "heading_open" and index + 1 < count:
+                self.heading(int(token.tag[1]), tokens[index + 1].content, token.map)
+            elif (
+                kind == "list_item_open"
+                and index + 2 < count
+                and tokens[index + 1].type == "paragraph_open"
+            ):
+                content = tokens[index + 2].content
+                if content.startswith("["):
+                    self.task(content, token.map)
+
+    def heading(self, level: int, source: str, where: list[int] | None) -> None:
+        title = plain_text(source)
+        while self.stack and self.stack[-1][0] >= level:
+            self.stack.pop()
+        rollback = ROLLBACK_HEADING.match(title) is not None
+        self.has_rollback_heading = self.has_rollback_heading or rollback
+        self.stack.append((level, title, rollback))
+        self.path = tuple(entry[1] for entry in self.stack)
+        self.in_rollback = any(entry[2] for entry in self.stack)
+        start, end = where if where else (0, 0)
+        self.section_line = self.offset + start + 1
+        self.headings.append((title, level, self.section_line, end, self.path))
+
+    def fence(self, info: str, content: str, where: list[int] | None) -> None:
+        parsed = parse_info(info)
+        if parsed.language not in _SHELL:
+            return
+        start = where[0] if where else 0
+        line = self.offset + start + 1
+        if parsed.error or parsed.attrs:
+            attrs_column = self._column_of("{", start)
+        if parsed.error:
+            self.sink.add("malformed-attributes", line, parsed.error, attrs_column)
+        typed = typed_attributes(parsed.attrs) if parsed.attrs else None
+        if typed is not None:
+            for problem in typed.problems:
+                self.sink.add("bad-attribute", line, problem, attrs_column)
+            for key in typed.unknown:
+                self.sink.add(
+                    "unknown-attribute",
+                    line,
+                    f"unknown attribute {key!r} (ignored)",
+                    self._column_of(key, start),
+                )
+        split = split_block(content, console=parsed.language == "console")
+        if not split.command:
+            if split.sample_output.strip():
+                self.sink.add(
+                    "no-command",
+                    line,
+                    f"{parsed.language} block has no `$ ` command lines: shown as sample "
+                    "output, never run (prefix commands with `$ `)",
+                )
+            else:
+                self.sink.add("empty-step", line, f"empty {parsed.language} block: not a step")
+            return
+        for index in split.stray_prompt_lines:
+            self.sink.add(
+                "mixed-prompts",
+                line + 1 + index,
+                "this line starts with `$ ` in a block that runs as a script; write the "
+                "whole block with `$ ` prompts (console style) or drop the prompt",
+            )
+        fields: dict[str, Any] = {
+            "kind": "shell",
+            "command": split.command,
+            "line": line,
+            "section": self.path,
+            "section_line": self.section_line,
+            "language": parsed.language,
+            "attrs": parsed.attrs,
+            "rollback": self.in_rollback,
+            "sample_output": split.sample_output,
+        }
+        if typed is not None:
+            fields.update(typed.values)
+            # A rollback attribute adds to a Rollback heading; it cannot cancel one.
+            fields["rollback"] = self.in_rollback or typed.values.get("rollback", False)
+        first_content_line = line + 1
+        located = tuple((first_content_line + i, text) for i, text in split.command_lines)
+        self._add(_Draft(line, fields, located), fields.get("name"), "shell", split.command)
+
+    def task(self, content: str, where: list[int] | None) -> None:
+        match = _TASK.match(content)
+        if match is None:
+            return
+        line = self.offset + (where[0] if where else 0) + 1
+        text = " ".join(part.strip() for part in content[match.end() :].split("\n")).strip()
+        if not text:
+            self.sink.add("empty-step", line, "empty task-list item: not a step")
+            return
+        fields: dict[str, Any] = {
+            "kind": "manual",
+            "command": text,
+            "line": line,
+            "section": self.path,
+            "section_line": self.section_line,
+            "rollback": self.in_rollback,
+        }
+        self._add(_Draft(line, fields), None, "manual", text)
+
+    def _add(self, draft: _Draft, name: str | None, kind: str, text: str) -> None:
+        self.drafts.append(draft)
+        section_title = self.path[-1] if self.path else ""
+        self.id_requests.append(IdRequest(name, section_title, kind, text))
+
+    def _column_of(self, needle: str, body_line: int) -> int:
+        lines = self.body_lines
+        if body_line < len(lines):
+            found = lines[body_line].find(needle)
+            if found >= 0:
+                return found + 1
+        return 1
+
+    def first_title(self, path: str) -> str:
+        """The first level-1 heading, else the first heading, else the file name."""
+        for title, level, *_ in self.headings:
+            if level == 1 and title:
+                return title
+        for title, *_ in self.headings:
+            if title:
+                return title
+        if path:
+            stem = os.path.splitext(os.path.basename(path))[0]
+            if stem:
+                return stem
+        return "Untitled"
+
+    def sections(self) -> list[Section]:
+        """Sections with their prose: the markdown between a heading and the next.
+        Text before the first heading becomes a level-0 section with an empty title
+        and an empty path (the section of steps above every heading)."""
+        lines = self.body_lines
+        result: list[Section] = []
+        first_start = self.headings[0][2] - self.offset - 1 if self.headings else len(lines)
+        preamble = "\n".join(lines[:first_start]).strip("\n")
+        if preamble.strip():
+            result.append(Section("", 0, self.offset + 1, (), preamble))
+        for number, (title, level, file_line, end, path) in enumerate(self.headings):
+            if number + 1 < len(self.headings):
+                stop = self.headings[number + 1][2] - self.offset - 1
+            else:
+                stop = len(lines)
+            prose = "\n".join(lines[end:stop]).strip("\n") if stop > end else ""
+            result.append(Section(title, level, file_line, path, prose))
+        return result
