@@ -1,0 +1,539 @@
+"""The journal against real files, threads and processes: durability, torn tails,
+batching, splitting, permissions and real write errors (tmpfs full, RLIMIT_FSIZE)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import stat
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from runbook_tui.session.journal import (
+    FLUSH_INTERVAL,
+    FORMAT_VERSION,
+    MAX_OUTPUT_CHARS,
+    Journal,
+    JournalError,
+    JournalReader,
+    read_first_event,
+    read_journal,
+    read_last_event_of,
+)
+
+TS_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
+FIRST = {"session_id": "20261126T141500Z-3f9a", "operator": "op", "drill": False}
+
+
+def new_journal(tmp_path: Path, name: str = "journal.jsonl") -> Journal:
+    return Journal.create(tmp_path / name, FIRST)
+
+
+def raw_lines(path: Path) -> list[bytes]:
+    return path.read_bytes().splitlines(keepends=True)
+
+
+# -- creating and appending ---------------------------------------------------------------
+
+
+def test_create_writes_session_started_first_and_is_private(tmp_path: Path) -> None:
+    j = new_journal(tmp_path)
+    j.close()
+    path = tmp_path / "journal.jsonl"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    read = read_journal(path)
+    assert read.problems == [] and not read.torn
+    (first,) = read.events
+    assert list(first)[:3] == ["seq", "ts", "type"]
+    assert first["seq"] == 1 and first["type"] == "session_started"
+    assert first["format_version"] == FORMAT_VERSION
+    assert first["session_id"] == FIRST["session_id"]
+    assert TS_RE.match(first["ts"])
+    assert read_first_event(path) == first
+
+
+def test_create_never_overwrites(tmp_path: Path) -> None:
+    new_journal(tmp_path).close()
+    before = (tmp_path / "journal.jsonl").read_bytes()
+    with pytest.raises(JournalError, match="cannot create journal"):
+        new_journal(tmp_path)
+    assert (tmp_path / "journal.jsonl").read_bytes() == before
+
+
+def test_create_under_restrictive_umask_is_still_0600(tmp_path: Path) -> None:
+    old = os.umask(0o077)
+    try:
+        new_journal(tmp_path).close()
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "journal.jsonl").stat().st_mode) == 0o600
+
+
+def test_append_is_visible_to_a_reader_as_soon_as_it_returns(tmp_path: Path) -> None:
+    j = new_journal(tmp_path)
+    path = tmp_path / "journal.jsonl"
+    for i in range(20):
+        event = j.append("note", text=f"note {i}")
+        # A separate open file description: only what reached the file counts.
+        last = read_journal(path).events[-1]
+        assert last == event
+        assert event["seq"] == i + 2
+    j.close()
+
+
+def test_append_rejects_reserved_keys_and_unserialisable_values(tmp_path: Path) -> None:
+    j = new_journal(tmp_path)
+    with pytest.raises(ValueError, match="reserved"):
+        j.append("note", seq=5)
+    with pytest.raises(TypeError):
+        j.append("note", text=object())
+    # Nothing half-written, seq not consumed.
+    assert j.append("note", text="ok")["seq"] == 2
+    j.close()
+    assert [e["seq"] for e in read_journal(tmp_path / "journal.jsonl").events] == [1, 2]
+
+
+def test_closed_journal_refuses_writes(tmp_path: Path) -> None:
+    j = new_journal(tmp_path)
+    j.close()
+    j.close()  # idempotent
+    with pytest.raises(JournalError, match="closed"):
+        j.append("note", text="late")
+    with pytest.raises(JournalError, match="closed"):
+        j.append_output("s", 1, "late")
+
+
+def test_listeners_see_every_event_in_seq_order(tmp_path: Path) -> None:
+    j = new_journal(tmp_path)
+    seen: list[dict[str, Any]] = []
+    j.add_listener(seen.append)
+    j.append("step_started", step_id="a", attempt=1)
+    j.append_output("a", 1, "x" * (MAX_OUTPUT_CHARS + 10))
+    j.append("step_finished", step_id="a", attempt=1, exit_code=0)
+    j.close()
+    assert [e["seq"] for e in seen] == list(range(2, 2 + len(seen)))
+    assert [e["type"] for e in seen] == ["step_started", "output", "output", "step_finished"]
+    assert seen == read_journal(tmp_path / "journal.jsonl").events[1:]
+
+
+# -- output batching and splitting -------------------------------------------------------
+
+
+def test_output_reaches_the_file_within_a_quarter_second(tmp_path: Path) -> None:
+    j = new_journal(tmp_path)
+    path = tmp_path / "journal.jsonl"
+    j.append("step_started", step_id="a", attempt=1)
+    lags = []
+    for i in range(5):
+        t0 = time.monotonic()
+        j.append_output("a", 1, f"line {i}\n")
+        while True:
+            outs = [e for e in read_journal(path).events if e["type"] == "output"]
+            if len(outs) == i + 1:
+                break
+            assert time.monotonic() - t0 < 2, "output never reached the file"
+            time.sleep(0.005)
+        lags.append(time.monotonic() - t0)
+        assert outs[-1]["data"] == f"line {i}\n"
+        time.sleep(0.05)
+    j.close()
+    # Reader polling and a shared CI box add a little; the flusher aims at 0.2 s.
+    assert max(lags) <= FLUSH_INTERVAL + 0.1, lags
+
+
+def test_small_outputs_are_batched_into_few_events(tmp_path: Path) -> None:
+    j = new_journal(tmp_path)
+    for i in range(1000):
+        j.append_output("a", 1, f"{i}\n")
+    j.close()
+    outs = [e for e in read_journal(tmp_path / "journal.jsonl").events if e["type"] == "output"]
+    assert "".join(e["data"] for e in outs) == "".join(f"{i}\n" for i in range(1000))
+    assert len(outs) <= 3
+
+
+def test_lifecycle_append_writes_buffered_output_first(tmp_path: Path) -> None:
+    j = new_journal(tmp_path)
+    j.flush_interval = 60  # the flusher must not be what writes it
+    j.append("step_started", step_id="a", attempt=1)
+    j.append_output("a", 1, "before the end\n")
+    j.append("step_finished", step_id="a", attempt=1, exit_code=0)
+    events = read_journal(tmp_path / "journal.jsonl").events
+    assert [e["type"] for e in events] == [
+        "session_started",
+        "step_started",
+        "output",
+        "step_finished",
+    ]
+    assert events[2]["data"] == "before the end\n"
+    assert events[2]["ts"] <= events[3]["ts"]
+    j.close()
+
+
+def test_output_of_another_step_or_attempt_is_not_merged(tmp_path: Path) -> None:
+    j = new_journal(tmp_path)
+    j.append_output("a", 1, "a1")
+    j.append_output("a", 2, "a2")
+    j.append_output("b", 1, "b1")
+    j.close()
+    outs = [e for e in read_journal(tmp_path / "journal.jsonl").events if e["type"] == "output"]
+    assert [(e["step_id"], e["attempt"], e["data"]) for e in outs] == [
+        ("a", 1, "a1"),
+        ("a", 2, "a2"),
+        ("b", 1, "b1"),
+    ]
+
+
+def test_a_5mb_chunk_is_split_into_bounded_events(tmp_path: Path) -> None:
+    # Control characters and non-ASCII make the JSON longer than the text: the worst case.
+    unit = "line \x1b[31mred\x1b[0m ünïcødé ✓\n"
+    text = unit * (5 * 1024 * 1024 // len(unit))
+    j = new_journal(tmp_path)
+    j.append("step_started", step_id="big", attempt=1)
+    j.append_output("big", 1, text)
+    j.append("step_finished", step_id="big", attempt=1, exit_code=0)
+    j.close()
+    path = tmp_path / "journal.jsonl"
+    events = read_journal(path).events
+    outs = [e for e in events if e["type"] == "output"]
+    assert "".join(e["data"] for e in outs) == text
+    assert all(len(e["data"]) <= MAX_OUTPUT_CHARS for e in outs)
+    assert len(outs) == -(-len(text) // MAX_OUTPUT_CHARS)
+    assert max(len(line) for line in raw_lines(path)) < 6 * MAX_OUTPUT_CHARS + 200
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+
+
+def test_fast_output_is_written_before_the_timer_so_memory_stays_bounded(tmp_path: Path) -> None:
+    j = new_journal(tmp_path)
+    j.flush_interval = 60
+    chunk = "y" * 4096
+    for _ in range(100):  # 400 KiB, far more than one event
+        j.append_output("a", 1, chunk)
+    outs = [e for e in read_journal(tmp_path / "journal.jsonl").events if e["type"] == "output"]
+    assert sum(len(e["data"]) for e in outs) >= 400 * 1024 - MAX_OUTPUT_CHARS
+    j.close()
+    outs = [e for e in read_journal(tmp_path / "journal.jsonl").events if e["type"] == "output"]
+    assert "".join(e["data"] for e in outs) == chunk * 100
+
+
+def test_many_threads_appending_at_once(tmp_path: Path) -> None:
+    j = new_journal(tmp_path)
+    n_threads, per_thread = 8, 150
+    barrier = threading.Barrier(n_threads + 1)
+
+    def notes(k: int) -> None:
+        barrier.wait()
+        for i in range(per_thread):
+            j.append("note", text=f"t{k}-{i}")
+
+    def output() -> None:
+        barrier.wait()
+        for i in range(3000):
+            j.append_output("run", 1, f"o{i};")
+
+    threads = [threading.Thread(target=notes, args=(k,)) for k in range(n_threads)]
+    threads.append(threading.Thread(target=output))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    j.close()
+    read = read_journal(tmp_path / "journal.jsonl")
+    assert read.problems == [] and not read.torn
+    assert [e["seq"] for e in read.events] == list(range(1, len(read.events) + 1))
+    texts = sorted(e["text"] for e in read.events if e["type"] == "note")
+    assert texts == sorted(f"t{k}-{i}" for k in range(n_threads) for i in range(per_thread))
+    out = "".join(e["data"] for e in read.events if e["type"] == "output")
+    assert out == "".join(f"o{i};" for i in range(3000))
+    stamps = [e["ts"] for e in read.events]
+    assert stamps == sorted(stamps)
+
+
+# -- reading damaged journals -------------------------------------------------------------
+
+
+def write_sample(path: Path) -> list[dict[str, Any]]:
+    j = Journal.create(path, FIRST)
+    j.append("step_started", step_id="s1", attempt=1, command="echo 'hé' \"q\"")
+    j.append_output("s1", 1, 'hé \x1b[1mbold\x1b[0m ✓ \\ "quoted"\n')
+    j.append("step_finished", step_id="s1", attempt=1, exit_code=0, verdict="succeeded")
+    j.append("note", text="last: naïve ✓ \u2028 \t done", step_id="s1")
+    j.close()
+    return read_journal(path).events
+
+
+def test_torn_last_line_at_every_byte_offset(tmp_path: Path) -> None:
+    src = tmp_path / "src.jsonl"
+    written = write_sample(src)
+    data = src.read_bytes()
+    last_start = data.rindex(b"\n", 0, len(data) - 1) + 1
+    work = tmp_path / "cut.jsonl"
+    for cut in range(last_start, len(data) + 1):
+        work.write_bytes(data[:cut])
+        read = read_journal(work)
+        if cut == last_start:
+            assert read.events == written[:-1] and not read.torn
+        elif cut >= len(data) - 1:
+            # The whole JSON object is there (with or without its newline): kept.
+            assert read.events == written and not read.torn, cut
+        else:
+            assert read.events == written[:-1], cut
+            assert read.torn and "torn" in read.problems[0]
+        # open_append repairs the tail and continues the sequence.
+        j = Journal.open_append(work)
+        note = j.append("note", text="after repair")
+        j.close()
+        again = read_journal(work)
+        assert not again.torn and again.problems == [], (cut, again.problems)
+        assert again.events[-1] == note
+        assert note["seq"] == again.events[-2]["seq"] + 1
+        assert work.read_bytes().endswith(b"\n")
+
+
+def test_invalid_middle_line_is_reported_and_reading_goes_on(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    written = write_sample(path)
+    lines = raw_lines(path)
+    lines.insert(2, b"this is not json\n")
+    lines.insert(4, b'{"no": "seq"}\n')
+    path.write_bytes(b"".join(lines))
+    read = read_journal(path)
+    assert read.events == written and not read.torn
+    assert len(read.problems) == 2 and "line 3" in read.problems[0]
+    # open_append leaves history alone (append-only) and only continues after it.
+    j = Journal.open_append(path)
+    assert j.append("note", text="x")["seq"] == written[-1]["seq"] + 1
+    j.close()
+    assert b"this is not json\n" in path.read_bytes()
+
+
+def test_empty_journal_is_reported_not_fatal(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    path.write_bytes(b"")
+    read = read_journal(path)
+    assert read.events == [] and read.problems == ["journal is empty"]
+    with pytest.raises(JournalError, match="no valid event"):
+        Journal.open_append(path)
+
+
+def test_garbage_tail_of_nul_bytes_is_torn(tmp_path: Path) -> None:
+    # What a power loss can leave after unsynced appends on some filesystems.
+    path = tmp_path / "j.jsonl"
+    written = write_sample(path)
+    with open(path, "ab") as f:
+        f.write(b"\0" * 300)
+    read = read_journal(path)
+    assert read.events == written and read.torn
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    ops=st.lists(
+        st.one_of(
+            st.tuples(st.just("note"), st.text(max_size=40)),
+            st.tuples(st.just("output"), st.text(min_size=1, max_size=200)),
+            st.tuples(st.just("step_started"), st.text(max_size=10)),
+        ),
+        max_size=12,
+    ),
+    cut=st.floats(min_value=0, max_value=1),
+)
+def test_any_truncation_reads_as_a_prefix(
+    tmp_path: Path, ops: list[tuple[str, str]], cut: float
+) -> None:
+    path = tmp_path / f"p{time.monotonic_ns()}.jsonl"
+    j = Journal.create(path, FIRST)
+    for kind, text in ops:
+        if kind == "output":
+            j.append_output("s", 1, text)
+        elif kind == "note":
+            j.append("note", text=text)
+        else:
+            j.append("step_started", step_id=text or "s", attempt=1)
+    j.close()
+    written = read_journal(path).events
+    data = path.read_bytes()
+    size = int(len(data) * cut)
+    path.write_bytes(data[:size])
+    read = read_journal(path)  # never raises
+    assert read.events == written[: len(read.events)]
+    if size == len(data):
+        assert read.events == written and not read.torn
+    skip = read_journal(path, skip_output=True)
+    assert skip.events == [e for e in read.events if e["type"] != "output"]
+    path.unlink()
+
+
+def test_skip_output_reader_and_backward_scan(tmp_path: Path) -> None:
+    path = tmp_path / "j.jsonl"
+    j = Journal.create(path, FIRST)
+    j.append("step_started", step_id="a", attempt=1)
+    j.append_output("a", 1, "z" * (3 * 1024 * 1024))
+    j.append("session_ended", status="completed", reason="")
+    j.append_output("a", 1, "after\n")
+    j.close()
+    reader = JournalReader(path, skip_output=True)
+    types = [e["type"] for e in reader]
+    assert types == ["session_started", "step_started", "session_ended"]
+    assert reader.last_seq == read_journal(path).events[-1]["seq"]
+    ended = read_last_event_of(path, ["session_ended", "session_started"])
+    assert ended is not None and ended["status"] == "completed"
+    first = read_last_event_of(path, ["session_started"], block_size=1000)
+    assert first is not None and first["seq"] == 1
+    assert read_last_event_of(path, ["no_such_type"]) is None
+
+
+# -- crashes and write errors in real processes -------------------------------------------
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from runbook_tui.session.journal import Journal
+    j = Journal.create(sys.argv[1], {"session_id": "x"})
+    i = 0
+    while True:
+        i += 1
+        j.append("step_started", step_id=f"s{i}", attempt=1)
+        j.append_output(f"s{i}", 1, ("out %d " % i) * 500 + "\\n")
+        j.append("step_finished", step_id=f"s{i}", attempt=1, exit_code=0)
+        if i == 3:
+            print("ready", flush=True)
+    """
+)
+
+
+def test_sigkill_at_random_moments_leaves_a_readable_journal(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(7)
+    for round_ in range(6):
+        path = tmp_path / f"k{round_}.jsonl"
+        proc = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, text=True
+        )
+        assert proc.stdout is not None and proc.stdout.readline() == "ready\n"
+        time.sleep(rng.uniform(0, 0.3))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        read = read_journal(path)
+        assert [e["seq"] for e in read.events] == list(range(1, len(read.events) + 1))
+        assert read.problems == [] or read.torn
+        finished = [e for e in read.events if e["type"] == "step_finished"]
+        started = [e for e in read.events if e["type"] == "step_started"]
+        assert len(finished) >= 3 and len(started) - len(finished) in (0, 1)
+        j = Journal.open_append(path)
+        j.append("session_resumed", pid=os.getpid())
+        j.close()
+        again = read_journal(path)
+        assert not again.torn and again.problems == []
+        assert again.events[-1]["seq"] == again.events[-2]["seq"] + 1
+
+
+RLIMIT_WRITER = textwrap.dedent(
+    """
+    import json, resource, signal, sys, time
+    from runbook_tui.session.journal import Journal, JournalError
+    # Without this the kernel kills us with SIGXFSZ instead of failing the write.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+    mode = sys.argv[2]
+    j = Journal.create(sys.argv[1], {"session_id": "x"})
+    resource.setrlimit(resource.RLIMIT_FSIZE, (16384, 16384))
+    ok = 1
+    errors = []
+    try:
+        if mode == "append":
+            while True:
+                j.append("note", text="n" * 100)
+                ok += 1
+        else:
+            j.append_output("s", 1, "o" * 30000)  # the flusher hits the limit
+            time.sleep(0.6)
+            j.append("note", text="never")
+    except JournalError as exc:
+        errors.append(str(exc))
+    try:
+        j.append("note", text="after the error")
+    except JournalError as exc:
+        errors.append(str(exc))
+    print(json.dumps({"ok": ok, "errors": errors, "error_attr": str(j.error)}))
+    """
+)
+
+
+@pytest.mark.parametrize("mode", ["append", "flusher"])
+def test_file_size_limit_raises_journal_error_and_keeps_what_was_written(
+    tmp_path: Path, mode: str
+) -> None:
+    path = tmp_path / "j.jsonl"
+    proc = subprocess.run(
+        [sys.executable, "-c", RLIMIT_WRITER, str(path), mode],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    first, second = result["errors"]
+    assert "File too large" in first and str(path) in first
+    assert "refuses writes after an earlier error" in second
+    assert result["error_attr"] in first  # the flusher's error reaches the next caller
+    read = read_journal(path)
+    if mode == "append":
+        assert len(read.events) == result["ok"]
+        assert all(e["type"] in ("session_started", "note") for e in read.events)
+    else:
+        # The output that fit may be torn; the first event is intact.
+        assert read.events[0]["type"] == "session_started"
+    assert path.stat().st_size <= 16384
+
+
+def _mount_tmpfs(where: Path, size: str) -> bool:
+    if shutil.which("mount") is None:
+        return False
+    where.mkdir()
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(where)],
+        capture_output=True,
+    )
+    return proc.returncode == 0
+
+
+def test_disk_full_raises_journal_error_and_keeps_what_was_written(tmp_path: Path) -> None:
+    mnt = tmp_path / "small"
+    if not _mount_tmpfs(mnt, "64k"):
+        # No mount here (not root, or a sandbox that forbids it): a real EFBIG instead.
+        test_file_size_limit_raises_journal_error_and_keeps_what_was_written(tmp_path, "append")
+        return
+    try:
+        path = mnt / "journal.jsonl"
+        j = Journal.create(path, FIRST)
+        appended = [read_journal(path).events[0]]
+        with pytest.raises(JournalError) as info:
+            while True:
+                appended.append(j.append("note", text="n" * 500))
+        message = str(info.value)
+        assert "No space left on device" in message and str(path) in message
+        with pytest.raises(JournalError, match="refuses writes"):
+            j.append_output("s", 1, "more")
+        with pytest.raises(JournalError, match="refuses writes"):
+            j.append("note", text="more")
+        j.close()
+        read = read_journal(path)
+        assert read.events == appended
+    finally:
+        subprocess.run(["umount", str(mnt)], check=False)
