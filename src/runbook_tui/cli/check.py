@@ -1,15 +1,80 @@
-"""`runbook-tui check` (placeholder until its issue lands)."""
+"""`runbook-tui check FILE...`: lint runbooks.
+
+Exit 0 when no file has errors, 1 when any has, 2 on usage errors (a missing file).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("check", help="not yet available")
+    p = sub.add_parser(
+        "check",
+        help="report problems in runbooks (exit 1 on errors)",
+        description=(
+            "Parse each runbook and print its problems as "
+            "FILE:LINE:COL: error|warning: message [code]. A directory means every .md "
+            "file under it. Exit status: 0 no errors, 1 errors, 2 usage error."
+        ),
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="runbook files or directories")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help="print a JSON list of {path, line, column, severity, code, message}",
+    )
     p.set_defaults(handler=handle)
 
 
+def expand_paths(names: list[str]) -> tuple[list[Path], list[str]]:
+    """Files to check (directories expanded to their .md files, sorted) and the names
+    that do not exist."""
+    files: list[Path] = []
+    missing: list[str] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.md") if p.is_file()))
+        elif path.exists():
+            files.append(path)
+        else:
+            missing.append(name)
+    return files, missing
+
+
 def handle(args: argparse.Namespace) -> int:
-    print("runbook-tui check: not yet available")
-    return 2
+    from runbook_tui.runbook.parser import load
+    from runbook_tui.runbook.serialize import diagnostic_to_dict
+
+    files, missing = expand_paths(args.files)
+    for name in missing:
+        print(f"runbook-tui check: {name}: no such file", file=sys.stderr)
+    unreadable = False
+    errors = warnings = 0
+    everything = []
+    for path in files:
+        try:
+            result = load(path)
+        except OSError as exc:
+            print(f"runbook-tui check: {path}: {exc.strerror or exc}", file=sys.stderr)
+            unreadable = True
+            continue
+        errors += len(result.errors)
+        warnings += len(result.warnings)
+        if args.json:
+            everything.extend(diagnostic_to_dict(d) for d in result.diagnostics)
+        else:
+            for diagnostic in result.diagnostics:
+                print(diagnostic.format())
+    if args.json:
+        print(json.dumps(everything, indent=2, ensure_ascii=False))
+    else:
+        summary = f"{len(files)} file(s): {errors} error(s), {warnings} warning(s)"
+        print(summary, file=sys.stderr)
+    if missing or unreadable:
+        return 2
+    return 1 if errors else 0

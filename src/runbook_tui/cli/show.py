@@ -1,15 +1,100 @@
-"""`runbook-tui show` (placeholder until its issue lands)."""
+"""`runbook-tui show FILE [--json]`: the parsed runbook, as an outline or as JSON.
+
+Exit 0 when the runbook has no errors, 1 when it has (they go to stderr; the outline
+or JSON is still printed), 2 on usage errors (a missing file).
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from typing import TYPE_CHECKING
+
+from runbook_tui.runbook.durations import format_duration
+
+if TYPE_CHECKING:
+    from runbook_tui.runbook.model import Runbook, Step
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("show", help="not yet available")
+    p = sub.add_parser(
+        "show",
+        help="print a runbook's sections and steps as parsed",
+        description=(
+            "Print the parsed runbook: an outline of sections and steps (id, kind, "
+            "line; rollback steps marked), or with --json the whole model "
+            "(schema in docs/runbook-format.md)."
+        ),
+    )
+    p.add_argument("file", metavar="FILE", help="runbook file")
+    p.add_argument("--json", action="store_true", help="print the parsed runbook as JSON")
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    print("runbook-tui show: not yet available")
-    return 2
+    from runbook_tui.runbook.parser import load
+    from runbook_tui.runbook.serialize import runbook_to_dict
+
+    try:
+        result = load(args.file)
+    except FileNotFoundError:
+        print(f"runbook-tui show: {args.file}: no such file", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(f"runbook-tui show: {args.file}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    for diagnostic in result.diagnostics:
+        print(diagnostic.format(), file=sys.stderr)
+    if args.json:
+        document = runbook_to_dict(result.runbook, result.diagnostics)
+        print(json.dumps(document, indent=2, ensure_ascii=False, default=str))
+    else:
+        print(outline(result.runbook))
+    return 1 if result.errors else 0
+
+
+def outline(runbook: Runbook) -> str:
+    """A readable outline: header facts, then sections with their steps in order."""
+    lines = [runbook.title]
+    facts = []
+    if runbook.kind:
+        facts.append(f"kind: {runbook.kind}")
+    if runbook.owner:
+        facts.append(f"owner: {runbook.owner}")
+    if runbook.rto_seconds is not None:
+        facts.append(f"rto: {format_duration(runbook.rto_seconds)}")
+    if facts:
+        lines.append("  " + " · ".join(facts))
+    if runbook.variables:
+        names = [v.name + (" (secret)" if v.secret else "") for v in runbook.variables]
+        lines.append("  variables: " + ", ".join(names))
+    for label, items in (
+        ("services", runbook.services),
+        ("logs", runbook.logs),
+        ("backups", runbook.backups),
+    ):
+        if items:
+            lines.append(f"  {label}: " + ", ".join(i.name for i in items))
+    main, rollback = len(runbook.main_steps), len(runbook.rollback_steps)
+    lines.append(f"  {main} step(s), {rollback} rollback step(s)")
+    by_section: dict[tuple[tuple[str, ...], int], list[Step]] = {}
+    for step in runbook.steps:
+        by_section.setdefault((step.section, step.section_line), []).append(step)
+    width = max((len(s.id) for s in runbook.steps), default=0)
+    for section in runbook.sections:
+        steps = by_section.pop((section.path, section.line if section.level else 0), [])
+        indent = "  " * max(section.level, 1)
+        if section.level:
+            lines.append(f"{indent}{'#' * section.level} {section.title}  (line {section.line})")
+        lines.extend(_step_line(step, indent, width) for step in steps)
+    # Steps whose section is missing from the list (not expected): never drop them.
+    for steps in by_section.values():
+        lines.extend(_step_line(step, "  ", width) for step in steps)
+    return "\n".join(lines)
+
+
+def _step_line(step: Step, indent: str, width: int) -> str:
+    mark = " [rollback]" if step.rollback else ""
+    title = step.title if len(step.title) <= 70 else step.title[:69] + "…"
+    return f"{indent}  {step.id:<{width}}  {step.kind:<6}  line {step.line:<5} {title}{mark}"

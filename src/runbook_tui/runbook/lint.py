@@ -95,13 +95,13 @@ def _placeholders(
             column = (start if start >= 0 else 0) + match.start() + 1
             env = placeholder_variable(name)
             advice = (
-                f"variable {env} is declared"
+                f"variable {env} is declared:"
                 if env in declared
-                else f"declare variable {env} under `variables:`"
+                else f"declare variable {env} under `variables:` and"
             )
             sink.add(
                 "placeholder",
                 line_no,
-                f'placeholder <{name}> in a command: {advice} and write "${env}" instead',
+                f'placeholder <{name}> in a command: {advice} write "${env}" instead',
                 column,
             )
