@@ -3,14 +3,67 @@
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
+
+from runbook_tui.cli.common import add_home, add_variables
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("open", help="open a runbook in the terminal UI (the default command)")
+    p = sub.add_parser(
+        "open",
+        help="open a runbook in the terminal UI (the default command)",
+        description=(
+            "Open FILE in the terminal UI: a guided walk through its steps, recorded as a "
+            "session. Without FILE, pick a runbook from ./runbooks/ (or --dir)."
+        ),
+    )
     p.add_argument("file", nargs="?", help="runbook to open; without it, pick from ./runbooks/")
+    p.add_argument("--dir", metavar="DIR", help="folder the picker lists (default ./runbooks)")
+    p.add_argument("--drill", action="store_true", help="record this session as a drill")
+    add_variables(p)
+    add_home(p)
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    print("runbook-tui: the terminal UI is not yet available")
-    return 2
+    from runbook_tui.cli.common import load_runbook
+    from runbook_tui.session.store import state_home
+    from runbook_tui.session.variables import VariableError, parse_assignments, read_vars_file
+
+    try:
+        variables = read_vars_file(args.vars_file) if args.vars_file else {}
+        variables.update(parse_assignments(args.var))
+    except (VariableError, OSError) as exc:
+        print(f"runbook-tui: {exc}", file=sys.stderr)
+        return 2
+    runbook = None
+    if args.file:
+        runbook = load_runbook(args.file)
+        if runbook is None:
+            return 2
+        declared = {v.name for v in runbook.variables}
+        unknown = sorted(set(variables) - declared)
+        if unknown:
+            print(
+                f"runbook-tui: unknown variable {', '.join(unknown)} "
+                f"(this runbook declares: {', '.join(sorted(declared)) or 'none'})",
+                file=sys.stderr,
+            )
+            return 2
+    folder = Path(args.dir) if args.dir else Path("runbooks")
+    if runbook is None and not folder.is_dir():
+        print(
+            f"runbook-tui: no runbook given and no folder {folder}/ to pick from", file=sys.stderr
+        )
+        return 2
+    home = state_home(args.home)
+
+    # Textual is imported here and only here, so the other commands start fast.
+    from runbook_tui.tui.app import RunbookApp
+
+    app = RunbookApp(
+        home=home, runbook=runbook, runbook_dir=folder, variables=variables, drill=args.drill
+    )
+    app.run()
+    return int(app.return_code or 0)

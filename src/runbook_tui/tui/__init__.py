@@ -1,0 +1,1 @@
+"""The Textual operator UI: the only package that imports Textual."""

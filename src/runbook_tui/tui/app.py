@@ -1,0 +1,200 @@
+"""The operator app: opening (picker, resume offer, variables form) and the walk."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import ClassVar
+
+from textual import work
+from textual.app import App
+from textual.binding import Binding, BindingType
+from textual.widgets import Static
+
+from runbook_tui.runbook.model import Runbook, Variable
+from runbook_tui.tui.commands import WalkCommands
+from runbook_tui.tui.dialogs import ConfirmDialog, ResumeOfferDialog
+from runbook_tui.tui.engine_api import (
+    Backend,
+    EngineLike,
+    RealBackend,
+    SessionSummaryLike,
+    to_epoch,
+)
+from runbook_tui.tui.picker import PickerScreen, picker_rows
+from runbook_tui.tui.variables_form import VariablesScreen, needs_form
+from runbook_tui.tui.walk import Clock, WalkScreen
+
+
+def unfinished_session(
+    sessions: list[SessionSummaryLike], runbook: Runbook
+) -> SessionSummaryLike | None:
+    """The newest interrupted session of this runbook file, if any."""
+    if not runbook.path:
+        return None
+    target = Path(runbook.path).resolve()
+    mine = [
+        s
+        for s in sessions
+        if s.status == "interrupted" and s.runbook_path and Path(s.runbook_path).resolve() == target
+    ]
+    mine.sort(key=lambda s: to_epoch(s.started_at) or 0.0)
+    return mine[-1] if mine else None
+
+
+class RunbookApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "runbook-tui"
+    COMMANDS = App.COMMANDS | {WalkCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", show=False, priority=True, id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        home: Path,
+        runbook: Runbook | None = None,
+        runbook_dir: Path | None = None,
+        variables: dict[str, str] | None = None,
+        drill: bool = False,
+        backend: Backend | None = None,
+        clock: Clock = time.time,
+    ) -> None:
+        super().__init__()
+        self.home = home
+        self.runbook = runbook
+        self.runbook_dir = runbook_dir or Path("runbooks")
+        self.given_variables = dict(variables or {})
+        self.drill = drill
+        self.backend: Backend = backend or RealBackend()
+        self.clock = clock
+        self.engine: EngineLike | None = None
+
+    def compose(self):  # type: ignore[no-untyped-def]
+        # The default screen stays underneath: a calm blank while opening.
+        yield Static("", id="opening")
+
+    def on_mount(self) -> None:
+        if self.runbook is not None:
+            self.open_runbook(self.runbook)
+        else:
+            self.pick()
+
+    @property
+    def walk(self) -> WalkScreen | None:
+        for screen in self.screen_stack:
+            if isinstance(screen, WalkScreen):
+                return screen
+        return None
+
+    @work(group="open", exclusive=True)
+    async def pick(self) -> None:
+        from runbook_tui.runbook.parser import load
+
+        while True:
+            rows = picker_rows(self.runbook_dir, self.backend.list_sessions(self.home))
+            path = await self.push_screen_wait(PickerScreen(self.runbook_dir, rows))
+            if path is None:
+                self.exit()
+                return
+            result = load(path)
+            errors = [d for d in result.diagnostics if d.severity == "error"]
+            if errors or result.runbook is None:
+                listing = "\n".join(d.format() for d in errors[:8])
+                await self.push_screen_wait(
+                    ConfirmDialog(f"{path} has errors; fix them first:\n\n{listing}", "Cannot open")
+                )
+                continue
+            self.runbook = result.runbook
+            self.open_runbook(result.runbook)
+            return
+
+    @work(group="open", exclusive=True)
+    async def open_runbook(self, runbook: Runbook) -> None:
+        """Resume offer, then the variables form, then the walk."""
+        engine: EngineLike | None = None
+        unfinished = unfinished_session(self.backend.list_sessions(self.home), runbook)
+        if unfinished is not None:
+            choice = await self.push_screen_wait(
+                ResumeOfferDialog(
+                    f"An unfinished session of this runbook exists:\n\n"
+                    f"  {unfinished.id}  started {unfinished.started_at}"
+                    f"{'  (drill)' if unfinished.drill else ''}\n\n"
+                    "Resume it, or start a new one?"
+                )
+            )
+            if choice == "quit":
+                self.exit()
+                return
+            if choice == "resume":
+                engine = await self._resume(unfinished.id, runbook)
+                if engine is None:
+                    return
+        if engine is None:
+            variables = await self._ask_variables(runbook, runbook.variables)
+            if variables is None:
+                return
+            try:
+                engine = self.backend.start(
+                    runbook, home=self.home, variables=variables, drill=self.drill
+                )
+            except Exception as error:  # the engine says why; show it rather than crash
+                self.exit(return_code=1, message=f"Could not start a session: {error}")
+                return
+        self.show_walk(runbook, engine)
+
+    async def _ask_variables(
+        self, runbook: Runbook, variables: tuple[Variable, ...], note: str = ""
+    ) -> dict[str, str] | None:
+        """The values for `variables`: from --var when complete, else from the form.
+        None (after exiting) when the operator backs out."""
+        given = {k: v for k, v in self.given_variables.items()}
+        if not variables or not needs_form(variables, given):
+            return given
+        values = await self.push_screen_wait(
+            VariablesScreen(runbook, given, only=variables, note=note)
+        )
+        if values is None:
+            self.exit(message="No session was started.")
+            return None
+        return {**given, **values}
+
+    async def _resume(self, session_id: str, runbook: Runbook) -> EngineLike | None:
+        secrets = tuple(v for v in runbook.variables if v.secret)
+        variables = await self._ask_variables(
+            runbook, secrets, note="Secret values are never recorded: type them again."
+        )
+        if variables is None:
+            return None
+        try:
+            return self.backend.resume(self.home, session_id, runbook, variables=variables)
+        except Exception as error:
+            if not self.backend.is_runbook_changed(error):
+                self.exit(return_code=1, message=f"Cannot resume {session_id}: {error}")
+                return None
+            anyway = await self.push_screen_wait(
+                ConfirmDialog(f"{error}\n\nResume with the changed runbook?", "Runbook changed")
+            )
+            if not anyway:
+                self.exit(message=f"Session {session_id} was left as it was.")
+                return None
+        try:
+            return self.backend.resume(
+                self.home, session_id, runbook, variables=variables, allow_changed=True
+            )
+        except Exception as error:
+            self.exit(return_code=1, message=f"Cannot resume {session_id}: {error}")
+            return None
+
+    def show_walk(self, runbook: Runbook, engine: EngineLike) -> None:
+        self.engine = engine
+        self.push_screen(WalkScreen(runbook, engine, clock=self.clock))
+
+    async def action_quit(self) -> None:
+        # ctrl+q goes through the walk's quit so a running step is never dropped.
+        walk = self.walk
+        if walk is not None and self.screen is walk:
+            walk.action_quit_walk()
+        elif walk is None:
+            self.exit()

@@ -1,0 +1,196 @@
+"""Modal dialogs. Choice dialogs take single keys (their bindings, which also draw
+their buttons); text dialogs take a line and Enter. Escape always means "no, do
+nothing"."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+
+class ChoiceDialog(ModalScreen[Any]):
+    """A question answered by one key. Subclasses declare `BINDINGS` whose actions are
+    `choose('value')`; each shown binding is also a (non-focusable) button."""
+
+    DIALOG_TITLE: ClassVar[str] = ""
+
+    def __init__(self, body: str | Content, title: str | None = None) -> None:
+        super().__init__(classes="dialog-screen")
+        self.body = body
+        self.dialog_title = title or self.DIALOG_TITLE
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.dialog_title, classes="dialog-title")
+            yield Static(self.body, classes="dialog-body")
+            with Horizontal(classes="dialog-buttons"):
+                for binding in self._own_bindings():
+                    key = binding.key.split(",")[0]
+                    button = Button(
+                        f"{self.app.get_key_display(Binding(key, ''))} {binding.description}",
+                        id=f"choice-{binding.id or key}".replace(".", "-"),
+                        classes="dialog-button",
+                        compact=True,
+                    )
+                    button.can_focus = False
+                    button.action_name = binding.action  # type: ignore[attr-defined]
+                    yield button
+
+    def _own_bindings(self) -> list[Binding]:
+        return [b for b in self.BINDINGS if isinstance(b, Binding) and b.show]
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        action = getattr(event.button, "action_name", None)
+        if action:
+            self.run_action(action)
+
+    def action_choose(self, value: Any) -> None:
+        self.dismiss(value)
+
+
+class ConfirmDialog(ChoiceDialog):
+    DIALOG_TITLE = "Confirm"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y,enter", "choose(True)", "Yes, run it", id="confirm.yes"),
+        Binding("n,escape", "choose(False)", "No", id="confirm.no"),
+    ]
+
+
+class QuitWhileRunningDialog(ChoiceDialog):
+    DIALOG_TITLE = "A step is running"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "choose(True)", "Cancel it and quit", id="quit.yes"),
+        Binding("n,escape", "choose(False)", "Keep running", id="quit.no"),
+    ]
+
+
+class ResumeOfferDialog(ChoiceDialog):
+    DIALOG_TITLE = "Unfinished session"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r,enter", "choose('resume')", "Resume it", id="resume.resume"),
+        Binding("n", "choose('new')", "Start a new session", id="resume.new"),
+        Binding("escape", "choose('quit')", "Quit", id="resume.quit"),
+    ]
+
+
+class RollbackOfferDialog(ChoiceDialog):
+    DIALOG_TITLE = "Step failed"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("b", "choose('rollback')", "Switch to rollback", id="rollback.switch"),
+        Binding("r", "choose('retry')", "Retry", id="rollback.retry"),
+        Binding("escape,n", "choose('stay')", "Stay here", id="rollback.stay"),
+    ]
+
+
+class EndSessionDialog(ChoiceDialog):
+    DIALOG_TITLE = "End the session"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "choose('completed')", "Completed", id="end.completed"),
+        Binding("f", "choose('failed')", "Failed", id="end.failed"),
+        Binding("a", "choose('aborted')", "Aborted", id="end.aborted"),
+        Binding("escape", "choose(None)", "Not yet", id="end.cancel"),
+    ]
+
+
+class TextDialog(ModalScreen[str | None]):
+    """Asks for one line. Enter submits (empty is refused), Escape cancels (None)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="text.cancel"),
+    ]
+
+    def __init__(
+        self, title: str, body: str | Content, *, placeholder: str = "", hint: str = ""
+    ) -> None:
+        super().__init__(classes="dialog-screen")
+        self.dialog_title = title
+        self.body = body
+        self.placeholder = placeholder
+        self.hint = hint or "Enter to save · Escape to cancel"
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.dialog_title, classes="dialog-title")
+            yield Static(self.body, classes="dialog-body")
+            yield Input(placeholder=self.placeholder, id="dialog-input")
+            yield Static("", classes="dialog-error", id="dialog-error")
+            yield Static(Content.styled(self.hint, "$text-muted"), classes="dialog-hint")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.submit(event.value.strip())
+
+    def submit(self, value: str) -> None:
+        if not value:
+            self.show_error("Type something first (Escape cancels).")
+            return
+        self.dismiss(value)
+
+    def show_error(self, message: str) -> None:
+        self.query_one("#dialog-error", Static).update(message)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class DangerDialog(TextDialog):
+    """Runs nothing unless the operator types the phrase exactly. A wrong phrase clears
+    the box and says so; Escape gives up."""
+
+    def __init__(self, step_title: str, phrase: str) -> None:
+        super().__init__(
+            "Dangerous step",
+            Content.assemble(
+                Content.styled(step_title, "bold"),
+                "\nThis step is marked dangerous. To run it, type exactly:\n",
+                Content.styled(phrase, "bold $text-error"),
+            ),
+            placeholder="type the phrase",
+            hint="Enter to run · Escape to leave it",
+        )
+        self.phrase = phrase
+        self.wrong_attempts = 0
+
+    def submit(self, value: str) -> None:
+        # Compare what was typed, unstripped: the phrase must be exact.
+        typed = self.query_one("#dialog-input", Input).value
+        if typed == self.phrase:
+            self.dismiss(typed)
+            return
+        self.wrong_attempts += 1
+        self.query_one("#dialog-input", Input).value = ""
+        self.show_error("The phrase did not match: nothing was run.")
+
+
+class HelpDialog(ModalScreen[None]):
+    """Every key of the walk, from the bindings themselves."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,question_mark,q", "dismiss", "Close", id="help.close"),
+    ]
+
+    def __init__(self, rows: list[tuple[str, str]]) -> None:
+        super().__init__(classes="dialog-screen")
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog help"):
+            yield Label("Keys", classes="dialog-title")
+            with VerticalScroll():
+                for key, description in self.rows:
+                    yield Static(
+                        Content.assemble(
+                            Content.styled(f"{key:>10}", "bold $text-accent"), "  ", description
+                        ),
+                        classes="help-row",
+                    )
+            yield Static(
+                Content.styled("Escape closes · ctrl+p searches every action", "$text-muted"),
+                classes="dialog-hint",
+            )

@@ -1,0 +1,156 @@
+"""What the UI needs from the session engine, as Protocols.
+
+The UI is written against these shapes rather than the concrete classes so the
+screens stay readable on their own and a test can see, in one file, every call the
+UI makes into the core. `real_backend()` binds them to `runbook_tui.session`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from runbook_tui.runbook.model import Runbook
+
+EventCallback = Callable[[dict[str, Any]], None]
+
+
+class StepStateLike(Protocol):
+    status: str
+    exit_code: int | None
+    attempts: int
+    output: str
+    skip_reason: str | None
+
+
+class SessionStateLike(Protocol):
+    status: str
+    steps: Mapping[str, StepStateLike]
+    notes: Any
+    started_at: Any
+    drill: bool
+
+
+class StepOutcomeLike(Protocol):
+    verdict: str
+    exit_code: int | None
+    reason: str
+    cancelled: bool
+
+
+class SessionSummaryLike(Protocol):
+    id: str
+    runbook_path: str
+    title: str
+    status: str
+    drill: bool
+    started_at: Any
+    ended_at: Any
+    operator: Any
+
+
+class EngineLike(Protocol):
+    """One live session. Every intent goes to the journal before it takes effect."""
+
+    @property
+    def session_id(self) -> str: ...
+
+    @property
+    def state(self) -> SessionStateLike: ...
+
+    def subscribe(self, callback: EventCallback) -> Any: ...
+
+    def run_step(self, step_id: str) -> StepOutcomeLike: ...
+
+    def run_interactive(self, step_id: str) -> StepOutcomeLike: ...
+
+    def cancel(self) -> Any: ...
+
+    def confirm_manual(self, step_id: str) -> Any: ...
+
+    def skip(self, step_id: str, reason: str) -> Any: ...
+
+    def note(self, text: str, step_id: str | None = None) -> Any: ...
+
+    def end(self, status: str) -> Any: ...
+
+    def close(self) -> Any: ...
+
+
+class Backend(Protocol):
+    """How the app starts, resumes and lists sessions."""
+
+    def start(
+        self, runbook: Runbook, *, home: Path, variables: dict[str, str], drill: bool = False
+    ) -> EngineLike: ...
+
+    def resume(
+        self,
+        home: Path,
+        session_id: str,
+        runbook: Runbook,
+        *,
+        variables: dict[str, str] | None = None,
+        allow_changed: bool = False,
+    ) -> EngineLike: ...
+
+    def is_runbook_changed(self, error: Exception) -> bool:
+        """Whether `error` (from resume) means only that the runbook file changed."""
+        ...
+
+    def list_sessions(self, home: Path) -> list[SessionSummaryLike]: ...
+
+
+@dataclass(frozen=True)
+class RealBackend:
+    """The engine and session store from `runbook_tui.session`."""
+
+    def start(
+        self, runbook: Runbook, *, home: Path, variables: dict[str, str], drill: bool = False
+    ) -> EngineLike:
+        from runbook_tui.session.engine import Engine
+
+        return Engine.start(runbook, home=home, variables=variables, drill=drill)
+
+    def resume(
+        self,
+        home: Path,
+        session_id: str,
+        runbook: Runbook,
+        *,
+        variables: dict[str, str] | None = None,
+        allow_changed: bool = False,
+    ) -> EngineLike:
+        from runbook_tui.session.engine import Engine
+
+        return Engine.resume(
+            home, session_id, runbook, variables=variables, allow_changed=allow_changed
+        )
+
+    def is_runbook_changed(self, error: Exception) -> bool:
+        from runbook_tui.session.engine import RunbookChanged
+
+        return isinstance(error, RunbookChanged)
+
+    def list_sessions(self, home: Path) -> list[SessionSummaryLike]:
+        from runbook_tui.session.store import list_sessions
+
+        return list(list_sessions(home))
+
+
+def to_epoch(value: Any) -> float | None:
+    """Seconds since the epoch for a timestamp as the core may give it (ISO text,
+    datetime or number); None when absent or unreadable."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    if isinstance(value, datetime):
+        return value.timestamp()
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

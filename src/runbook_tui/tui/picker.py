@@ -1,0 +1,102 @@
+"""The runbook picker: each runbook in the folder with its title, kind, and when it
+was last run and last drilled ("never rehearsed" where that is the truth)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Label, Static
+
+from runbook_tui.tui.engine_api import SessionSummaryLike, to_epoch
+
+
+@dataclass(frozen=True)
+class PickerRow:
+    path: Path
+    title: str
+    kind: str
+    last_run: str
+    last_drilled: str
+    problem: str = ""
+
+
+def _when(epoch: float | None) -> str:
+    if epoch is None:
+        return ""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _same_file(a: str, b: Path) -> bool:
+    try:
+        return Path(a).resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def picker_rows(folder: Path, sessions: list[SessionSummaryLike]) -> list[PickerRow]:
+    """One row per runbook file in `folder`, sorted by file name."""
+    from runbook_tui.runbook.parser import load
+
+    rows = []
+    for path in sorted(folder.glob("*.md")):
+        result = load(path)
+        errors = [d for d in result.diagnostics if d.severity == "error"]
+        runbook = result.runbook
+        mine = [s for s in sessions if _same_file(s.runbook_path, path)]
+        runs = [t for t in (to_epoch(s.started_at) for s in mine if not s.drill) if t]
+        drills = [t for t in (to_epoch(s.started_at) for s in mine if s.drill) if t]
+        rows.append(
+            PickerRow(
+                path=path,
+                title=runbook.title if runbook is not None else path.stem,
+                kind=(runbook.kind or "") if runbook is not None else "",
+                last_run=_when(max(runs)) if runs else "never run",
+                last_drilled=_when(max(drills)) if drills else "never rehearsed",
+                problem=f"{len(errors)} error(s)" if errors else "",
+            )
+        )
+    return rows
+
+
+class PickerScreen(Screen[Path | None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", id="picker.open"),
+        Binding("q,escape", "quit_picker", "Quit", id="picker.quit"),
+    ]
+
+    def __init__(self, folder: Path, rows: list[PickerRow]) -> None:
+        super().__init__()
+        self.folder = folder
+        self.rows = rows
+
+    def compose(self) -> ComposeResult:
+        yield Label(f"Runbooks in {self.folder}", classes="screen-title")
+        if not self.rows:
+            yield Static(f"No runbooks (*.md) in {self.folder}.", id="picker-empty")
+        table: DataTable[str] = DataTable(id="picker", cursor_type="row", zebra_stripes=True)
+        table.add_columns("Title", "Kind", "Last run", "Last drilled", "")
+        for row in self.rows:
+            table.add_row(
+                row.title, row.kind, row.last_run, row.last_drilled, row.problem, key=str(row.path)
+            )
+        yield table
+        yield Footer()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.rows:
+            return
+        self.dismiss(self.rows[table.cursor_row].path)
+
+    def action_quit_picker(self) -> None:
+        self.dismiss(None)

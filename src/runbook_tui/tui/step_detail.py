@@ -1,0 +1,116 @@
+"""The selected step: its section's prose, its command highlighted, a one-line status,
+and its output."""
+
+from __future__ import annotations
+
+import re
+
+from textual.app import ComposeResult
+from textual.containers import Vertical, VerticalScroll
+from textual.content import Content
+from textual.highlight import highlight
+from textual.widgets import Markdown, Static
+
+from runbook_tui.runbook.model import SHELL_LANGUAGES, Runbook, Step
+from runbook_tui.tui.engine_api import StepStateLike
+from runbook_tui.tui.output_view import OutputView
+from runbook_tui.tui.status import colour, symbol
+
+_TASK_ITEM = re.compile(r"^\s*[-*+] \[[ xX]\] ")
+_FENCE = re.compile(r"^\s*(```+|~~~+)\s*([A-Za-z0-9_-]*)")
+
+
+def prose_without_steps(prose: str) -> str:
+    """Section prose minus the steps themselves (shell blocks and task items), which
+    the list and the command box already show."""
+    out: list[str] = []
+    fence: str | None = None
+    dropping = False
+    for line in prose.splitlines():
+        match = _FENCE.match(line)
+        if fence is None and match:
+            fence = match.group(1)
+            dropping = match.group(2).lower() in SHELL_LANGUAGES
+            if not dropping:
+                out.append(line)
+            continue
+        if fence is not None:
+            if line.strip().startswith(fence) and line.strip().strip(fence[0]) == "":
+                fence = None
+                if dropping:
+                    dropping = False
+                    continue
+            if not dropping:
+                out.append(line)
+            continue
+        if not _TASK_ITEM.match(line):
+            out.append(line)
+    return "\n".join(out).strip()
+
+
+def describe_step(step: Step, state: StepStateLike | None) -> Content:
+    """One line: status mark, kind and the facts that matter before pressing Enter."""
+    status = state.status if state is not None else "pending"
+    parts: list[Content | str] = [Content.styled(f"{symbol(status)} {status}", colour(status))]
+    if state is not None and state.exit_code is not None:
+        parts.append(f" · exit {state.exit_code}")
+    if state is not None and state.attempts > 1:
+        parts.append(f" · attempt {state.attempts}")
+    if state is not None and state.skip_reason:
+        parts.append(f" · skipped: {state.skip_reason}")
+    parts.append(
+        Content.styled(" · manual" if step.kind == "manual" else " · shell", "$text-muted")
+    )
+    if step.rollback:
+        parts.append(Content.styled(" · rollback", "$text-warning"))
+    if step.interactive:
+        parts.append(Content.styled(" · interactive", "$text-accent"))
+    if step.danger:
+        parts.append(Content.styled(f" · danger: type {step.danger!r}", "$text-error"))
+    elif step.confirm:
+        parts.append(Content.styled(" · asks to confirm", "$text-warning"))
+    return Content.assemble(*parts)
+
+
+class StepDetail(Vertical):
+    """What the operator reads before and while performing a step."""
+
+    def __init__(self, runbook: Runbook, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.runbook = runbook
+        self.step_id: str | None = None
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="prose-scroll"):
+            yield Markdown("", id="prose")
+        yield Static("", id="command")
+        yield Static("", id="step-status")
+        yield OutputView(id="output")
+
+    @property
+    def output(self) -> OutputView:
+        return self.query_one(OutputView)
+
+    async def show_step(self, step: Step, state: StepStateLike | None) -> None:
+        """Show `step`; its stored output replaces whatever was shown before."""
+        changed = step.id != self.step_id
+        self.step_id = step.id
+        if changed:
+            section = self.runbook.section_for(step)
+            heading = f"**{' › '.join(step.section)}**\n\n" if step.section else ""
+            prose = prose_without_steps(section.prose) if section is not None else ""
+            await self.query_one("#prose", Markdown).update(heading + prose)
+            self.query_one("#prose-scroll").display = bool(heading or prose)
+            body = step.command.rstrip("\n")
+            if step.kind == "shell":
+                self.query_one("#command", Static).update(highlight(body, language="bash"))
+            else:
+                self.query_one("#command", Static).update(Content.styled(f"☐ {body}", "bold"))
+            output = self.output
+            output.clear()
+            if state is not None and state.output:
+                output.write(state.output)
+        self.show_state(step, state)
+
+    def show_state(self, step: Step, state: StepStateLike | None) -> None:
+        self.query_one("#step-status", Static).update(describe_step(step, state))

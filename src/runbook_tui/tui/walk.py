@@ -1,0 +1,578 @@
+"""The walk screen: the step list, the selected step, the evidence, and every action
+the operator takes on a session.
+
+The screen holds no record of its own. Every intent goes to the engine (which writes
+the journal first); statuses on screen come from `engine.state`, re-read when the
+engine reports a lifecycle event. Output events arrive on the runner's thread and are
+batched: appended to a buffer under a lock and written to the view on a short timer,
+because the screen refreshes at most 60 times a second anyway.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
+from textual.worker import Worker, WorkerState
+
+from runbook_tui.runbook.model import Runbook, Step
+from runbook_tui.tui.dialogs import (
+    ConfirmDialog,
+    DangerDialog,
+    EndSessionDialog,
+    HelpDialog,
+    QuitWhileRunningDialog,
+    RollbackOfferDialog,
+    TextDialog,
+)
+from runbook_tui.tui.engine_api import EngineLike, StepOutcomeLike, to_epoch
+from runbook_tui.tui.evidence import EvidencePanel
+from runbook_tui.tui.step_detail import StepDetail
+from runbook_tui.tui.step_list import StepList
+from runbook_tui.tui.walk_header import WalkHeader
+
+# Output is written to the screen at most this often (seconds).
+OUTPUT_FLUSH_INTERVAL = 0.07
+# Unflushed output beyond this many characters is cut from the front: the view keeps
+# only its last lines anyway, and the journal has all of it.
+OUTPUT_BUFFER_LIMIT = 2_000_000
+# At this width and more, the evidence panels stand beside the walk instead of in tabs.
+WIDE_COLUMNS = 160
+
+Clock = Callable[[], float]
+
+
+class JournalEvent(Message):
+    """A lifecycle event the engine wrote (any thread)."""
+
+    def __init__(self, event: dict[str, Any]) -> None:
+        super().__init__()
+        self.event = event
+
+
+class WalkScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "perform", "Perform", id="walk.perform"),
+        Binding("s", "skip", "Skip", id="walk.skip"),
+        Binding("n", "note", "Note", id="walk.note"),
+        Binding("x,ctrl+c", "cancel_step", "Cancel step", id="walk.cancel"),
+        Binding("r", "retry", "Retry", id="walk.retry"),
+        Binding("b", "rollback", "Rollback", id="walk.rollback"),
+        Binding("e", "end_session", "End", id="walk.end"),
+        Binding("question_mark", "help", "Keys", id="walk.help"),
+        Binding("q", "quit_walk", "Quit", id="walk.quit"),
+        Binding("1", "show_tab('tab-step')", "Step tab", show=False, id="walk.tab-step"),
+        Binding("2", "show_tab('tab-logs')", "Logs tab", show=False, id="walk.tab-logs"),
+        Binding(
+            "3", "show_tab('tab-services')", "Services tab", show=False, id="walk.tab-services"
+        ),
+        Binding("4", "show_tab('tab-backups')", "Backups tab", show=False, id="walk.tab-backups"),
+    ]
+
+    # What each action is called in the help and the command palette.
+    ACTION_HELP: ClassVar[dict[str, str]] = {
+        "perform": "Perform the selected step (run it, or mark a manual step done)",
+        "skip": "Skip the selected step, with a reason",
+        "note": "Add a timestamped note to the record",
+        "cancel_step": "Cancel the running step (kills its process group)",
+        "retry": "Retry the selected step after a failure",
+        "rollback": "Switch to the rollback steps",
+        "end_session": "End the session (completed, failed or aborted)",
+        "help": "Show every key",
+        "quit_walk": "Quit (the session stays resumable)",
+    }
+
+    def __init__(self, runbook: Runbook, engine: EngineLike, *, clock: Clock) -> None:
+        super().__init__()
+        self.runbook = runbook
+        self.engine = engine
+        self.clock = clock
+        self.mode = "main"
+        self.message_text = ""
+        self._output_lock = threading.Lock()
+        self._pending_output: list[tuple[str, int, str]] = []
+        self._pending_chars = 0
+        self._shown_attempt = 0
+        self._step_worker: Worker[StepOutcomeLike] | None = None
+        self._changed = asyncio.Event()
+        self._started_epoch = to_epoch(engine.state.started_at)
+
+    # ---- layout -------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield WalkHeader(id="walk-header")
+        with Horizontal(id="walk-body"):
+            yield StepList(self.runbook, id="steps")
+            with TabbedContent(id="main-tabs", initial="tab-step"):
+                with TabPane("Step", id="tab-step"):
+                    yield StepDetail(self.runbook, id="detail")
+                with TabPane("Logs", id="tab-logs"):
+                    yield EvidencePanel(self.runbook, "logs", titled=False)
+                with TabPane("Services", id="tab-services"):
+                    yield EvidencePanel(self.runbook, "services", titled=False)
+                with TabPane("Backups", id="tab-backups"):
+                    yield EvidencePanel(self.runbook, "backups", titled=False)
+            with Vertical(id="evidence-column"):
+                yield EvidencePanel(self.runbook, "logs")
+                yield EvidencePanel(self.runbook, "services")
+                yield EvidencePanel(self.runbook, "backups")
+        yield Static("", id="message")
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        self.engine.subscribe(self._on_engine_event)
+        self.set_interval(OUTPUT_FLUSH_INTERVAL, self.flush_output)
+        self.set_interval(1.0, self.update_header)
+        self.query_one(StepList).focus()
+        self._apply_width(self.app.size.width)
+        state = self.engine.state
+        self.query_one(StepList).show_statuses(self._statuses())
+        first = self._next_actionable(None) or next(iter(self.runbook.main_steps), None)
+        if first is not None:
+            self.query_one(StepList).select_step(first.id)
+            await self._show_selected()
+        self.update_header()
+        if state.status not in ("running", "interrupted"):
+            self.say(f"This session has ended ({state.status}).")
+
+    def on_resize(self) -> None:
+        self._apply_width(self.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        wide = width >= WIDE_COLUMNS
+        self.set_class(wide, "-wide")
+        if wide:
+            self.query_one(TabbedContent).active = "tab-step"
+
+    # ---- the view of the journal ---------------------------------------------
+
+    def _on_engine_event(self, event: dict[str, Any]) -> None:
+        """Engine subscriber: runs on whichever thread wrote the event."""
+        if event.get("type") == "output":
+            data = str(event.get("data", ""))
+            with self._output_lock:
+                self._pending_output.append(
+                    (str(event.get("step_id")), int(event.get("attempt") or 0), data)
+                )
+                self._pending_chars += len(data)
+                if self._pending_chars > OUTPUT_BUFFER_LIMIT:
+                    self._trim_pending()
+            return
+        self.post_message(JournalEvent(event))
+
+    def _trim_pending(self) -> None:
+        # Keep the newest OUTPUT_BUFFER_LIMIT/2 characters; called with the lock held.
+        keep, kept = [], 0
+        for entry in reversed(self._pending_output):
+            keep.append(entry)
+            kept += len(entry[2])
+            if kept > OUTPUT_BUFFER_LIMIT // 2:
+                break
+        self._pending_output = keep[::-1]
+        self._pending_chars = kept
+
+    def flush_output(self) -> None:
+        """Write buffered output for the shown step (timer)."""
+        with self._output_lock:
+            pending, self._pending_output = self._pending_output, []
+            self._pending_chars = 0
+        if not pending:
+            return
+        detail = self.query_one(StepDetail)
+        chunks: list[str] = []
+        for step_id, attempt, data in pending:
+            if step_id != detail.step_id:
+                continue
+            if attempt > self._shown_attempt:
+                # A new attempt of the shown step: its output replaces the old.
+                self._write(chunks)
+                chunks = []
+                detail.output.clear()
+                self._shown_attempt = attempt
+            if attempt == self._shown_attempt:
+                chunks.append(data)
+        self._write(chunks)
+        self._notify_changed()
+
+    def _write(self, chunks: list[str]) -> None:
+        if chunks:
+            self.query_one(StepDetail).output.write("".join(chunks))
+
+    async def on_journal_event(self, message: JournalEvent) -> None:
+        event = message.event
+        kind = event.get("type")
+        detail = self.query_one(StepDetail)
+        if (
+            kind == "step_started"
+            and event.get("step_id") == detail.step_id
+            and int(event.get("attempt") or 0) > self._shown_attempt
+        ):
+            detail.output.clear()
+            self._shown_attempt = int(event.get("attempt") or 0)
+        self.refresh_view()
+        if kind == "session_ended":
+            self.say(f"Session ended: {event.get('status')}.")
+        self._notify_changed()
+
+    def refresh_view(self) -> None:
+        """Re-read the fold and redraw what depends on it."""
+        state = self.engine.state
+        self.query_one(StepList).show_statuses({k: v.status for k, v in state.steps.items()})
+        step = self.selected_step
+        if step is not None:
+            self.query_one(StepDetail).show_state(step, state.steps.get(step.id))
+        self.update_header()
+        self.refresh_bindings()
+
+    def update_header(self) -> None:
+        state = self.engine.state
+        started = self._started_epoch
+        elapsed = self.clock() - started if started is not None else 0.0
+        self.query_one(WalkHeader).show(
+            title=self.runbook.title,
+            kind=self.runbook.kind,
+            session_id=self.engine.session_id,
+            elapsed=elapsed,
+            drill=bool(state.drill),
+            rto=self.runbook.rto_seconds,
+            mode=self.mode,
+        )
+
+    def say(self, text: str) -> None:
+        """The one-line message under the walk (notifications can be missed)."""
+        self.message_text = text
+        self.query_one("#message", Static).update(text)
+
+    def _notify_changed(self) -> None:
+        # Wake every waiter; the next wait gets a fresh event.
+        event, self._changed = self._changed, asyncio.Event()
+        event.set()
+
+    async def wait_until(self, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
+        """Wait until `predicate()` holds, re-checking whenever the view takes in a
+        journal event or output. Raises TimeoutError after `timeout` seconds."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not predicate():
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise TimeoutError("the walk screen never reached the expected state")
+            await asyncio.wait_for(self._changed.wait(), remaining)
+
+    # ---- selection -------------------------------------------------------------
+
+    @property
+    def selected_step(self) -> Step | None:
+        step_id = self.query_one(StepList).selected_step_id
+        return self.runbook.step(step_id) if step_id else None
+
+    def status_of(self, step_id: str) -> str:
+        step_state = self.engine.state.steps.get(step_id)
+        return step_state.status if step_state is not None else "pending"
+
+    def _statuses(self) -> dict[str, str]:
+        return {k: v.status for k, v in self.engine.state.steps.items()}
+
+    def _walk_steps(self) -> tuple[Step, ...]:
+        return self.runbook.rollback_steps if self.mode == "rollback" else self.runbook.main_steps
+
+    def _next_actionable(self, after: str | None) -> Step | None:
+        """The next step in the current walk that still needs doing, after `after`."""
+        statuses = self._statuses()
+        steps = self._walk_steps()
+        ids = [s.id for s in steps]
+        start = ids.index(after) + 1 if after in ids else 0
+        for step in (*steps[start:], *steps[:start]):
+            needs_doing = statuses.get(step.id, "pending") in ("pending", "interrupted", "failed")
+            if needs_doing and step.id != after:
+                return step
+        return None
+
+    def _advance_from(self, step_id: str) -> None:
+        """After `step_id` is done, select the next step, unless the operator has moved."""
+        if self.query_one(StepList).selected_step_id != step_id:
+            return
+        following = self._next_actionable(step_id)
+        if following is None:
+            self.say("Every step is done. Press e to end the session.")
+            return
+        self.query_one(StepList).select_step(following.id)
+
+    @on(OptionList.OptionHighlighted, "#steps")
+    async def _on_step_highlighted(self) -> None:
+        await self._show_selected()
+        self.refresh_bindings()
+
+    async def _show_selected(self) -> None:
+        step = self.selected_step
+        if step is None:
+            return
+        step_state = self.engine.state.steps.get(step.id)
+        detail = self.query_one(StepDetail)
+        if detail.step_id != step.id:
+            self._shown_attempt = step_state.attempts if step_state is not None else 0
+        await detail.show_step(step, step_state)
+
+    # ---- state questions (for keys and the footer) -------------------------------
+
+    @property
+    def step_running(self) -> bool:
+        worker = self._step_worker
+        return worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if not self.is_mounted:
+            return True
+        step = self.selected_step
+        status = self.status_of(step.id) if step else None
+        running = self.step_running
+        if action == "perform":
+            return step is not None and not running
+        if action == "skip":
+            return step is not None and not running and status not in ("succeeded", "skipped")
+        if action == "cancel_step":
+            return running
+        if action == "retry":
+            return step is not None and not running and status in ("failed", "interrupted")
+        if action == "rollback":
+            return bool(self.runbook.rollback_steps) and self.mode == "main"
+        if action == "show_tab":
+            return not self.has_class("-wide")
+        return True
+
+    # ---- actions ---------------------------------------------------------------
+
+    def action_perform(self) -> None:
+        step = self.selected_step
+        if step is None:
+            return
+        if self.step_running:
+            self.say("A step is running: wait for it, or cancel it with x.")
+            return
+        status = self.status_of(step.id)
+        if status in ("succeeded", "skipped"):
+            self.app.push_screen(
+                ConfirmDialog(f"“{step.title}” is already {status}. Perform it again?"),
+                lambda yes: self._guarded(step) if yes else self.say("Nothing was run."),
+            )
+            return
+        self._guarded(step)
+
+    def action_retry(self) -> None:
+        step = self.selected_step
+        if step is not None and self.status_of(step.id) in ("failed", "interrupted"):
+            self._guarded(step)
+
+    def _guarded(self, step: Step) -> None:
+        """Ask what the runbook says to ask, then perform."""
+        if step.danger:
+            self.app.push_screen(
+                DangerDialog(step.title, step.danger),
+                lambda typed: self._perform(step) if typed else self.say("Nothing was run."),
+            )
+        elif step.confirm:
+            self.app.push_screen(
+                ConfirmDialog(f"Run “{step.title}”?\n\n{step.command.strip()}"),
+                lambda yes: self._perform(step) if yes else self.say("Nothing was run."),
+            )
+        else:
+            self._perform(step)
+
+    def _perform(self, step: Step) -> None:
+        if step.kind == "manual":
+            self.engine.confirm_manual(step.id)
+            self.say(f"Done: {step.title}")
+            self._advance_from(step.id)
+        elif step.interactive:
+            self._run_interactive(step)
+        else:
+            self.say(f"Running: {step.title}")
+            self._step_worker = self.run_worker(
+                lambda: self.engine.run_step(step.id),
+                name=step.id,
+                group="step",
+                thread=True,
+                exit_on_error=False,
+            )
+            self.refresh_bindings()
+
+    def _run_interactive(self, step: Step) -> None:
+        from textual.app import SuspendNotSupported
+
+        try:
+            with self.app.suspend():
+                outcome = self.engine.run_interactive(step.id)
+        except SuspendNotSupported:
+            self.say("This step needs the real terminal, which this session cannot hand over.")
+            return
+        self.app.refresh(layout=True)
+        self._after_outcome(step, outcome)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker.group != "step" or worker is not self._step_worker:
+            return
+        step = self.runbook.step(worker.name)
+        if event.state == WorkerState.SUCCESS:
+            self._after_outcome(step, worker.result)  # type: ignore[arg-type]
+        elif event.state == WorkerState.ERROR:
+            self.say(f"Could not run “{step.title}”: {worker.error}")
+        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            self.flush_output()
+            self.refresh_view()
+            self._notify_changed()
+
+    def _after_outcome(self, step: Step, outcome: StepOutcomeLike | None) -> None:
+        self.refresh_view()
+        if outcome is None:
+            return
+        code = f" (exit {outcome.exit_code})" if outcome.exit_code is not None else ""
+        if outcome.verdict == "succeeded":
+            self.say(f"✓ {step.title}{code}")
+            self._advance_from(step.id)
+            return
+        reason = f": {outcome.reason}" if outcome.reason else ""
+        self.say(f"✗ {step.title}{code}{reason}. r retries, s skips.")
+        if "cancel" in (outcome.reason or "").lower():
+            return
+        if self.runbook.rollback_steps and self.mode == "main":
+            self.app.push_screen(
+                RollbackOfferDialog(
+                    f"“{step.title}” failed{code}{reason}.\n\n"
+                    "Switch to the rollback steps, retry, or stay here?"
+                ),
+                lambda choice: self._on_rollback_choice(step, choice),
+            )
+
+    def _on_rollback_choice(self, step: Step, choice: str | None) -> None:
+        if choice == "rollback":
+            self._enter_rollback(f"after “{step.title}” failed")
+        elif choice == "retry":
+            self._guarded(step)
+
+    def action_rollback(self) -> None:
+        if not self.runbook.rollback_steps:
+            self.say("This runbook has no rollback steps.")
+            return
+        self._enter_rollback("at the operator's request")
+
+    def _enter_rollback(self, why: str) -> None:
+        # The switch is written down, so the record says when the plan changed.
+        self.engine.note(f"Switched to the rollback steps {why}.")
+        self.mode = "rollback"
+        self.add_class("-rollback")
+        first = self._next_actionable(None) or self.runbook.rollback_steps[0]
+        self.query_one(StepList).select_step(first.id)
+        self.say("Rollback: the rollback steps are now the walk.")
+        self.refresh_view()
+
+    def action_skip(self) -> None:
+        step = self.selected_step
+        if step is None or self.step_running:
+            return
+
+        def done(reason: str | None) -> None:
+            if reason is None:
+                self.say("Not skipped.")
+                return
+            self.engine.skip(step.id, reason)
+            self.say(f"↷ Skipped: {step.title} ({reason})")
+            self._advance_from(step.id)
+
+        self.app.push_screen(
+            TextDialog(f"Skip “{step.title}”", "Why is this step skipped?", placeholder="reason"),
+            done,
+        )
+
+    def action_note(self) -> None:
+        step = self.selected_step
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            self.engine.note(text, step_id=step.id if step else None)
+            self.say(f"Note saved: {text}")
+
+        self.app.push_screen(
+            TextDialog("Note", "A note for the record (timestamped).", placeholder="note"),
+            done,
+        )
+
+    def action_cancel_step(self) -> None:
+        if not self.step_running:
+            self.say("No step is running.")
+            return
+        self.engine.cancel()
+        self.say("Cancelling the running step…")
+
+    def action_end_session(self) -> None:
+        if self.step_running:
+            self.say("A step is running: cancel it (x) before ending the session.")
+            return
+
+        def done(status: str | None) -> None:
+            if status is None:
+                return
+            self.engine.end(status)
+            self.app.exit(message=f"Session {self.engine.session_id} ended: {status}.")
+
+        self.app.push_screen(
+            EndSessionDialog("How did it go? The record will say so."),
+            done,
+        )
+
+    def action_quit_walk(self) -> None:
+        if not self.step_running:
+            self._leave()
+            return
+
+        async def done(yes: bool | None) -> None:
+            if not yes:
+                return
+            self.engine.cancel()
+            worker = self._step_worker
+            if worker is not None:
+                await worker.wait()
+            self._leave()
+
+        step_name = self._step_worker.name if self._step_worker else ""
+        title = self.runbook.step(step_name).title if step_name else "a step"
+        self.app.push_screen(
+            QuitWhileRunningDialog(
+                f"“{title}” is still running. Quitting cancels it (its process group is "
+                "killed). The session stays resumable."
+            ),
+            done,
+        )
+
+    def _leave(self) -> None:
+        self.flush_output()
+        self.engine.close()
+        self.app.exit(
+            message=(
+                f"Session {self.engine.session_id} is kept; "
+                f"resume it with: runbook-tui resume {self.engine.session_id}"
+            )
+        )
+
+    def action_help(self) -> None:
+        rows: list[tuple[str, str]] = []
+        for binding in self.BINDINGS:
+            assert isinstance(binding, Binding)
+            text = self.ACTION_HELP.get(binding.action.split("(")[0], binding.description)
+            rows.append((binding.key.replace(",", " "), text))
+        rows.append(("↑ ↓", "Select a step"))
+        rows.append(("ctrl+p", "Command palette: every action by name"))
+        self.app.push_screen(HelpDialog(rows))
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
