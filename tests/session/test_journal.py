@@ -153,6 +153,65 @@ def test_output_reaches_the_file_within_a_quarter_second(tmp_path: Path) -> None
     assert max(lags) <= FLUSH_INTERVAL + 0.1, lags
 
 
+def test_steady_output_stays_within_a_quarter_second(tmp_path: Path) -> None:
+    j = new_journal(tmp_path)
+    path = tmp_path / "journal.jsonl"
+    sent: dict[int, float] = {}
+    stop = threading.Event()
+
+    def trickle() -> None:
+        k = 0
+        while not stop.is_set():
+            sent[k] = time.monotonic()
+            j.append_output("a", 1, f"{k}\n")
+            k += 1
+            time.sleep(0.01)
+
+    t = threading.Thread(target=trickle)
+    t.start()
+    worst = 0.0
+    seen = 0
+    deadline = time.monotonic() + 1.5
+    while time.monotonic() < deadline:
+        data = "".join(e["data"] for e in read_journal(path).events if e["type"] == "output")
+        now = time.monotonic()
+        lines = data.splitlines()
+        for k in range(seen, len(lines)):
+            worst = max(worst, now - sent[int(lines[k])])
+        seen = len(lines)
+        time.sleep(0.02)
+    stop.set()
+    t.join()
+    j.close()
+    assert seen > 50
+    assert worst <= FLUSH_INTERVAL + 0.1, worst
+
+
+def test_fast_output_is_synced_within_the_interval_too(tmp_path: Path) -> None:
+    j = new_journal(tmp_path)
+    j.append_output("a", 1, "f" * (3 * MAX_OUTPUT_CHARS))  # written at once, unsynced
+    assert not j.synced
+    time.sleep(FLUSH_INTERVAL + 0.1)
+    assert j.synced
+    j.close()
+
+
+def test_buffered_output_is_flushed_when_the_interpreter_exits_without_close(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "journal.jsonl"
+    script = (
+        "import sys\n"
+        "from runbook_tui.session.journal import Journal\n"
+        "j = Journal.create(sys.argv[1], {'session_id': 'x'})\n"
+        "j.flush_interval = 600\n"
+        "j.append_output('a', 1, 'last words\\n')\n"
+    )
+    subprocess.run([sys.executable, "-c", script, str(path)], check=True, timeout=30)
+    events = read_journal(path).events
+    assert events[-1]["type"] == "output" and events[-1]["data"] == "last words\n"
+
+
 def test_small_outputs_are_batched_into_few_events(tmp_path: Path) -> None:
     j = new_journal(tmp_path)
     for i in range(1000):

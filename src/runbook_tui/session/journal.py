@@ -14,12 +14,14 @@ Format and durability rules are specified in docs/journal-format.md; in short:
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import os
 import re
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -106,11 +108,14 @@ class Journal:
         self._cond = threading.Condition(threading.RLock())
         self._pending: _Pending | None = None
         self._dirty = False  # written since the last fdatasync
+        self._dirty_since = 0.0
+        self._syncing = False  # the flusher is in fdatasync without the lock
         self._closed = False
         self._error: JournalError | None = None
         self._listeners: list[Listener] = []
         self._flusher: threading.Thread | None = None
         self.flush_interval = FLUSH_INTERVAL
+        _open_journals.add(self)
 
     # -- opening ---------------------------------------------------------------------
 
@@ -194,6 +199,12 @@ class Journal:
     def closed(self) -> bool:
         return self._closed
 
+    @property
+    def synced(self) -> bool:
+        """Nothing is buffered and everything written has been fdatasync'd."""
+        with self._cond:
+            return self._pending is None and not self._dirty and not self._syncing
+
     def append(self, event_type: str, **fields: Any) -> Event:
         """Write one lifecycle event and fsync it (after any buffered output) before
         returning it. Raises JournalError if the write or the sync fails."""
@@ -256,7 +267,10 @@ class Journal:
             finally:
                 self._closed = True
                 self._cond.notify_all()
+                while self._syncing:
+                    self._cond.wait()
                 self._close_fd()
+                _open_journals.discard(self)
         flusher = self._flusher
         if flusher is not None and flusher is not threading.current_thread():
             flusher.join(timeout=5)
@@ -293,17 +307,22 @@ class Journal:
                 f"writing the journal {self.path} failed: {exc.strerror or exc}"
                 f" (errno {exc.errno}); the session cannot be recorded any further"
             ) from exc
-        self._dirty = True
+        if not self._dirty:
+            self._dirty = True
+            self._dirty_since = time.time()
 
     def _sync(self) -> None:
         try:
             _datasync(self._fd)
         except OSError as exc:
-            raise self._fail(
-                f"syncing the journal {self.path} to disk failed: {exc.strerror or exc}"
-                f" (errno {exc.errno}); what was written may not be on disk"
-            ) from exc
+            raise self._fail(self._sync_failed_message(exc)) from exc
         self._dirty = False
+
+    def _sync_failed_message(self, exc: OSError) -> str:
+        return (
+            f"syncing the journal {self.path} to disk failed: {exc.strerror or exc}"
+            f" (errno {exc.errno}); what was written may not be on disk"
+        )
 
     def _write_pending(self, full_only: bool = False) -> None:
         """Write the buffered output as events; with full_only, only whole
@@ -359,32 +378,69 @@ class Journal:
             self._flusher.start()
 
     def _flush_loop(self) -> None:
-        with self._cond:
+        cond = self._cond
+        with cond:
             while not self._closed and self._error is None:
-                p = self._pending
-                if p is None and not self._dirty:
-                    self._cond.wait()
+                # Due when the oldest buffered output, or the oldest unsynced write
+                # (fast output is written early, see append_output), is 0.8 interval old.
+                starts = []
+                if self._pending is not None:
+                    starts.append(self._pending.first_ts)
+                if self._dirty:
+                    starts.append(self._dirty_since)
+                if not starts:
+                    cond.wait()
                     continue
-                due = (p.first_ts if p is not None else time.time()) + self.flush_interval * 0.8
-                remaining = due - time.time()
-                if p is not None and remaining > 0:
-                    self._cond.wait(remaining)
+                remaining = min(starts) + self.flush_interval * 0.8 - time.time()
+                if remaining > 0:
+                    cond.wait(remaining)
                     continue
                 try:
                     self._write_pending()
-                    if self._dirty:
-                        self._sync()
                 except JournalError:
-                    # Recorded in self._error; the next append/append_output raises it.
-                    return
-                except Exception:  # a listener failed: the write itself succeeded
+                    return  # kept in self._error; the next append/append_output raises it
+                except Exception:  # a listener failed; the write itself succeeded
+                    pass
+                if not self._dirty:
                     continue
+                # fdatasync of megabytes can take a while: do it without the lock so the
+                # runner thread keeps appending (and draining its pty) meanwhile. close()
+                # waits for _syncing, so the fd stays open until we are done.
+                self._dirty = False
+                self._syncing = True
+                fd = self._fd
+                failure: OSError | None = None
+                cond.release()
+                try:
+                    _datasync(fd)
+                except OSError as exc:
+                    failure = exc
+                finally:
+                    cond.acquire()
+                    self._syncing = False
+                    cond.notify_all()
+                if failure is not None:
+                    self._fail(self._sync_failed_message(failure))
+                    return
 
     def _close_fd(self) -> None:
         if self._fd >= 0:
             with contextlib.suppress(OSError):
                 os.close(self._fd)
             self._fd = -1
+
+
+# The flusher is a daemon thread (it must never keep a dying process alive), so output
+# buffered when the interpreter exits without close() would be lost: flush it at exit.
+_open_journals: weakref.WeakSet[Journal] = weakref.WeakSet()
+
+
+@atexit.register
+def _flush_open_journals() -> None:
+    for journal in list(_open_journals):
+        with contextlib.suppress(JournalError):
+            if not journal.closed:
+                journal.flush()
 
 
 # -- reading ---------------------------------------------------------------------------
