@@ -118,25 +118,22 @@ def _load_yaml(block: FrontMatterBlock, sink: DiagnosticSink) -> tuple[Any, dict
     # Imported here: a runbook without front matter never pays for PyYAML.
     import yaml
 
-    loader = yaml.SafeLoader(block.yaml_text)
+    loader: yaml.SafeLoader | None = None
     try:
+        # The reader checks for control characters already in the constructor.
+        loader = yaml.SafeLoader(block.yaml_text)
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = block.first_line + (mark.line if mark else 0)
-        column = mark.column + 1 if mark else 1
+        line, column = _position(block, mark.index if mark else 0)
         problem = exc.problem or exc.context or "invalid YAML"
         sink.add("yaml-syntax", line, f"YAML: {problem}", column)
         return None
     except yaml.YAMLError as exc:
         # ReaderError (control characters) has a character position but no mark.
         position = getattr(exc, "position", None)
-        line, column = block.first_line, 1
-        if isinstance(position, int):
-            before = block.yaml_text[:position]
-            line += before.count("\n")
-            column = position - (before.rfind("\n") + 1) + 1
+        line, column = _position(block, position if isinstance(position, int) else 0)
         sink.add("yaml-syntax", line, f"YAML: {exc}", column)
         return None
     except RecursionError:
@@ -147,18 +144,28 @@ def _load_yaml(block: FrontMatterBlock, sink: DiagnosticSink) -> tuple[Any, dict
         sink.add("yaml-syntax", block.first_line, f"YAML: {exc}")
         return None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     lines: dict[Path, int] = {}
     if node is not None:
-        _record_lines(node, (), lines, block.first_line, sink, set())
+        _record_lines(node, (), lines, block, sink, set())
     return data, lines
+
+
+def _position(block: FrontMatterBlock, index: int) -> tuple[int, int]:
+    """File line and column of a character index in the YAML text. YAML's own line
+    numbers also break at NEL and U+2028/9, which markdown and editors do not."""
+    text = block.yaml_text
+    index = max(0, min(index, len(text)))
+    line_start = text.rfind("\n", 0, index) + 1
+    return block.first_line + text.count("\n", 0, index), index - line_start + 1
 
 
 def _record_lines(
     node: Node,
     path: Path,
     lines: dict[Path, int],
-    first_line: int,
+    block: FrontMatterBlock,
     sink: DiagnosticSink,
     seen: set[int],
 ) -> None:
@@ -169,27 +176,27 @@ def _record_lines(
     if id(node) in seen:
         return
     seen.add(id(node))
-    lines.setdefault(path, first_line + node.start_mark.line)
+    lines.setdefault(path, _position(block, node.start_mark.index)[0])
     if isinstance(node, MappingNode):
         keys: set[str] = set()
         for key_node, value_node in node.value:
             if not isinstance(key_node.value, str):
                 continue
             key = key_node.value
-            key_line = first_line + key_node.start_mark.line
+            key_line, key_column = _position(block, key_node.start_mark.index)
             if key in keys:
                 sink.add(
                     "duplicate-key",
                     key_line,
                     f"key {key!r} appears more than once; the last value is used",
-                    key_node.start_mark.column + 1,
+                    key_column,
                 )
             keys.add(key)
             lines[(*path, key)] = key_line
-            _record_lines(value_node, (*path, key), lines, first_line, sink, seen)
+            _record_lines(value_node, (*path, key), lines, block, sink, seen)
     elif isinstance(node, SequenceNode):
         for index, item in enumerate(node.value):
-            _record_lines(item, (*path, index), lines, first_line, sink, seen)
+            _record_lines(item, (*path, index), lines, block, sink, seen)
 
 
 def _type_name(value: object) -> str:

@@ -1,0 +1,138 @@
+"""No input may raise: arbitrary text, markdown-ish text and arbitrary front matter."""
+
+from __future__ import annotations
+
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from runbook_tui.runbook.codes import CODES
+from runbook_tui.runbook.parser import parse
+from runbook_tui.runbook.serialize import runbook_to_dict
+
+SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+PIECES = st.sampled_from(
+    [
+        "---\n",
+        "...\n",
+        "# ",
+        "## Rollback\n",
+        "```",
+        "~~~",
+        "sh",
+        "console",
+        "bash {",
+        '"name":"x"',
+        "}",
+        "name=x ",
+        "timeout=10m ",
+        "danger=",
+        "\n",
+        "$ ",
+        "\\\n",
+        "<<EOF\n",
+        "EOF\n",
+        "<ns>",
+        "- [ ] ",
+        "- [x] ",
+        "1. ",
+        "   ",
+        "> ",
+        "|a|b|\n|-|-|\n",
+        "\r\n",
+        "\ufeff",
+        "\x00",
+        "title: ",
+        "kind: deploy\n",
+        "variables:\n",
+        "  A: {pattern: '('}\n",
+        "services:\n  - ",
+        "{",
+        "[",
+        "&a ",
+        "*a",
+        "!!python/object ",
+    ]
+)
+MARKDOWNISH = st.lists(st.one_of(PIECES, st.text(max_size=8)), max_size=40).map("".join)
+
+SCALARS = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(allow_nan=True), st.text(max_size=12)
+)
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    ),
+    max_leaves=12,
+)
+KEYS = st.sampled_from(
+    [
+        "title",
+        "kind",
+        "owner",
+        "rto",
+        "restores",
+        "variables",
+        "services",
+        "logs",
+        "backups",
+        "name",
+        "http",
+        "tcp",
+        "path",
+        "restic",
+        "max_age",
+        "min_count",
+        "prompt",
+        "default",
+        "pattern",
+        "choices",
+        "secret",
+        "from_env",
+        "required",
+        "x",
+    ]
+)
+FRONT = st.dictionaries(
+    KEYS,
+    st.one_of(VALUES, st.lists(st.dictionaries(KEYS, VALUES, max_size=5), max_size=3)),
+    max_size=8,
+)
+
+
+def check(text: str) -> None:
+    result = parse(text, "prop.md")
+    runbook_to_dict(result.runbook, result.diagnostics)
+    lines = text.count("\n") + 2
+    for diagnostic in result.diagnostics:
+        assert diagnostic.code in CODES
+        assert 1 <= diagnostic.line <= lines
+    ids = [s.id for s in result.runbook.steps]
+    assert len(ids) == len(set(ids))
+
+
+@SETTINGS
+@given(st.text(max_size=300))
+def test_arbitrary_text_never_raises(text: str) -> None:
+    check(text)
+
+
+@SETTINGS
+@given(MARKDOWNISH)
+def test_markdown_like_text_never_raises(text: str) -> None:
+    check(text)
+
+
+@SETTINGS
+@given(FRONT, MARKDOWNISH)
+def test_arbitrary_front_matter_never_raises(front: dict, body: str) -> None:
+    check("---\n" + yaml.safe_dump(front, allow_unicode=True) + "---\n" + body)
+
+
+@SETTINGS
+@given(st.text(max_size=200))
+def test_arbitrary_text_as_front_matter_never_raises(front: str) -> None:
+    check("---\n" + front.replace("---", "- -") + "\n---\n# T\n")
