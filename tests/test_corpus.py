@@ -1,0 +1,74 @@
+"""The shared corpus of real runbooks: every file parses without raising, and a few
+files we read ourselves come out as an operator would expect."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from runbook_tui.runbook.parser import ParseResult, load
+
+CORPUS = Path(
+    os.environ.get("RUNBOOK_TUI_CORPUS") or Path(__file__).parents[1].parent / "shared" / "corpus"
+)
+
+
+@pytest.fixture(scope="module")
+def corpus() -> dict[str, ParseResult]:
+    files = sorted(CORPUS.rglob("*.md")) if CORPUS.is_dir() else []
+    if not files:
+        pytest.fail(
+            f"runbook corpus not found at {CORPUS}: set RUNBOOK_TUI_CORPUS to the folder "
+            "holding the shared real-world runbooks"
+        )
+    return {str(path.relative_to(CORPUS)): load(path) for path in files}
+
+
+def test_every_corpus_file_parses(corpus: dict[str, ParseResult]) -> None:
+    steps = sum(len(r.runbook.steps) for r in corpus.values())
+    shell = sum(1 for r in corpus.values() for s in r.runbook.steps if s.kind == "shell")
+    print(f"\ncorpus: {len(corpus)} files, {steps} steps ({shell} shell)")
+    assert len(corpus) > 800
+    # The corpus held 1396 steps when this was written; a big drop means lost steps.
+    assert steps > 1200
+
+
+def test_prompts_are_stripped_and_output_kept_aside(corpus: dict[str, ParseResult]) -> None:
+    result = corpus[
+        "prometheus-operator-runbooks/content/runbooks/node/NodeFilesystemFilesFillingUp.md"
+    ]
+    (step,) = result.runbook.steps
+    assert step.language == "shell"
+    assert 'oc debug "node/$NODE_NAME"' in step.command.splitlines()
+    assert not any(line.startswith("$") for line in step.command.splitlines())
+
+
+def test_nested_list_steps_are_found(corpus: dict[str, ParseResult]) -> None:
+    name = (
+        "openshift-runbooks/alerts/openshift-container-storage-operator/StorageAutoScalingFailed.md"
+    )
+    steps = corpus[name].runbook.steps
+    assert len(steps) == 13
+    assert steps[0].command == "oc describe pod <osd_pod> -n <namespace>"
+    assert steps[0].section[-1] == "Diagnosis"
+    assert any(d.code == "placeholder" for d in corpus[name].diagnostics)
+
+
+def test_console_sample_output_is_not_run(corpus: dict[str, ParseResult]) -> None:
+    name = "openshift-runbooks/alerts/HighlyAvailableWorkloadIncorrectlySpread.md"
+    result = corpus[name]
+    assert any(d.code == "no-command" and d.line == 23 for d in result.diagnostics)
+    assert all(s.line != 23 for s in result.runbook.steps)
+
+
+def test_rollback_sections_and_task_lists_in_gitlab_runbooks(
+    corpus: dict[str, ParseResult],
+) -> None:
+    pvc = corpus["gitlab-com-runbooks/docs/kube/k8s-pvc-resize.md"].runbook
+    manual = [s for s in pvc.steps if s.kind == "manual"]
+    assert manual and manual[0].line == 21
+    assert manual[0].command.endswith("and deploy (but don't merge yet!)")
+    gcp = corpus["gitlab-com-runbooks/certificates/gcp.md"].runbook
+    assert any(sec.title == "Rollback" for sec in gcp.sections)
