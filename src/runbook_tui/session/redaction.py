@@ -1,0 +1,299 @@
+"""Masking secrets before anything is written or shown.
+
+`Redactor` masks the values of secret variables (exact substrings) and built-in token
+shapes. `StreamMasker` does the same to a stream of chunks, holding back just enough of
+the tail that a secret split across chunks, or broken up by ANSI escape sequences, is
+still masked. Matching is done on the text with escape sequences removed; the sequences
+inside a masked span are kept after the mask so colours stay balanced.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Iterable
+
+MASK = "********"
+# Shorter values are listed in `too_short`; see the class docstring for what happens.
+MIN_SECRET_LENGTH = 6
+# Short values of at least this length are still masked where they stand as whole words.
+MIN_WORD_SECRET_LENGTH = 3
+
+# CSI (colours, cursor), OSC (titles, hyperlinks), charset selection, other 2-char escapes.
+_ESC_RE = re.compile(
+    r"\x1b\[[0-?]*[ -/]*[@-~]"
+    r"|\x1b\][^\x07\x1b]{0,4096}(?:\x07|\x1b\\)"
+    r"|\x1b[()][0-9A-Za-z]"
+    r"|\x1b[@-Z\\-_]"
+)
+# What the end of a chunk looks like when an escape sequence is cut in two.
+_ESC_PARTIAL_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]{0,4096}\x1b?|[()])?\Z")
+
+_VALUE = r"[^\s\"',;&]{1,4096}"
+_TOKEN_SHAPES = (
+    # Private key blocks: the body is masked, the BEGIN/END lines stay to show what it was.
+    # Without an END (yet) everything after BEGIN is masked, bounded.
+    r"-----BEGIN[A-Z0-9 ]{0,40}PRIVATE KEY-----"
+    r"(?P<pem>[\s\S]{1,20000}?(?=-----END[A-Z0-9 ]{0,40}PRIVATE KEY-----)|[\s\S]{1,20000})",
+    r"(?i:\bauthorization\b[\"']?[ \t]*[:=][ \t]*[\"']?"
+    r"(?:(?:bearer|basic|token|digest|negotiate)[ \t]+)?)(?P<auth>[^\s\"',;]{1,4096})",
+    r"(?i:\bbearer[ \t]+)(?P<bearer>[A-Za-z0-9\-._~+/]{8,4096}=*)",
+    # name=value / name: value / "name": "value" where the name mentions a credential.
+    # A value that starts with $ is a shell variable reference, not a secret.
+    r"(?i:(?:password|passwd|passphrase|secret|token|api[_-]?key|access[_-]?key"
+    r"|private[_-]?key|credentials?)[A-Za-z0-9_.-]{0,64})[\"']?[ \t]*[:=][ \t]*"
+    r"(?:\"(?P<kvdq>(?!\$)[^\"\n]{1,4096})\"|'(?P<kvsq>[^'\n]{1,4096})'"
+    rf"|(?P<kv>(?!\$){_VALUE}))",
+    r"(?i:--(?:password|passwd|token|secret|api-key)[ \t]+)(?P<flag>(?![-$])[^\s\"']{1,4096})",
+    r"(?P<aws>\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b)",
+    r"(?P<gh>\b(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255}))",
+    r"(?P<glpat>\bglpat-[A-Za-z0-9_-]{20,255})",
+    r"(?P<slack>\bxox[baprs]-[A-Za-z0-9-]{10,255})",
+    r"(?P<jwt>\beyJ[A-Za-z0-9_-]{4,4096}\.eyJ[A-Za-z0-9_-]{4,8192}\.[A-Za-z0-9_-]{0,4096})",
+    r"(?P<gcp>\bAIza[0-9A-Za-z_-]{35})",
+    r"(?P<stripe>\b[rs]k_live_[0-9A-Za-z]{16,255})",
+)
+_SHAPE_GROUPS = (
+    "pem",
+    "auth",
+    "bearer",
+    "kvdq",
+    "kvsq",
+    "kv",
+    "flag",
+    "aws",
+    "gh",
+    "glpat",
+    "slack",
+    "jwt",
+    "gcp",
+    "stripe",
+)
+_SHAPES_RE = re.compile("|".join(_TOKEN_SHAPES))
+_TRIGGERS = (
+    "eyj", "akia", "asia", "abia", "acca", "ghp_", "gho_", "ghu_", "ghs_", "ghr_",
+    "github_pat_", "glpat-", "xoxb-", "xoxa-", "xoxp-", "xoxr-", "xoxs-", "-----begin",
+    "bearer", "authoriz", "pass", "secret", "token", "apikey", "api_key", "api-key",
+    "access_key", "access-key", "private_key", "private-key", "credential", "aiza",
+    "rk_live_", "sk_live_",
+)  # fmt: skip
+
+
+def _caseless(word: str) -> str:
+    """`word` matched in any case, written so that every branch starts with a literal:
+    the re module then skips quickly over text that cannot start a match, which
+    IGNORECASE or a leading character class would prevent (25x slower on `seq` output)."""
+    rest = "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else re.escape(c) for c in word[1:])
+    return "|".join(re.escape(first) + rest for first in sorted({word[0].lower(), word[0].upper()}))
+
+
+# Every token shape starts at one of these (the `--password` flag two characters before):
+# shapes are only tried where a trigger is. StreamMasker also holds back a tail that
+# starts with a trigger.
+_TRIGGER_RE = re.compile("|".join(_caseless(w) for w in _TRIGGERS))
+# The longest trigger is shorter than this: a tail this long may hold a cut-off trigger.
+_TRIGGER_TAIL = 16
+# How far back a trigger keeps the stream held: token shapes are shorter than this
+# (a longer match still in progress is held by the span rule in StreamMasker).
+SHAPE_WINDOW = 8192
+# Beyond this much held text (only reachable with a flood of escape sequences), emit.
+MAX_HOLD = 256 * 1024
+
+
+class _View:
+    """The text with escape sequences removed, and the way back to raw positions."""
+
+    __slots__ = ("plain", "raw", "raw_starts", "text", "vis_starts")
+
+    def __init__(self, raw: str) -> None:
+        self.raw = raw
+        self.vis_starts: list[int] = []
+        self.raw_starts: list[int] = []
+        self.plain = "\x1b" not in raw
+        if self.plain:
+            self.text = raw
+            return
+        pieces: list[str] = []
+        pos = vis = 0
+        for m in _ESC_RE.finditer(raw):
+            if m.start() > pos:
+                self.vis_starts.append(vis)
+                self.raw_starts.append(pos)
+                pieces.append(raw[pos : m.start()])
+                vis += m.start() - pos
+            pos = m.end()
+        if pos < len(raw):
+            self.vis_starts.append(vis)
+            self.raw_starts.append(pos)
+            pieces.append(raw[pos:])
+        self.text = "".join(pieces)
+
+    def raw_index(self, vis: int) -> int:
+        """Raw position of visible character `vis` (the raw length for the end)."""
+        if self.plain:
+            return vis
+        if vis >= len(self.text):
+            return len(self.raw)
+        k = bisect_right(self.vis_starts, vis) - 1
+        return self.raw_starts[k] + (vis - self.vis_starts[k])
+
+    def raw_span(self, start: int, end: int) -> tuple[int, int]:
+        return self.raw_index(start), self.raw_index(end - 1) + 1
+
+
+class Redactor:
+    """Masks secret values and common token shapes with `********`.
+
+    Values of at least 6 characters are masked wherever they occur. Shorter values are
+    listed in `too_short` so the caller can warn; of those, values of 3 to 5 characters
+    are still masked where they stand as a whole word (not next to a letter or digit),
+    since masking every occurrence of, say, "abc" inside other words would garble output.
+    Values of 1 or 2 characters are not masked at all.
+    """
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        values = sorted({s for s in secrets if s}, key=lambda s: (-len(s), s))
+        self.too_short: list[str] = [s for s in values if len(s) < MIN_SECRET_LENGTH]
+        alternatives = []
+        for value in values:
+            if len(value) >= MIN_SECRET_LENGTH:
+                alternatives.append(re.escape(value))
+            elif len(value) >= MIN_WORD_SECRET_LENGTH:
+                # The word-boundary lookbehind comes after the literal so the pattern
+                # still starts with one (see _caseless for why that matters).
+                esc = re.escape(value)
+                alternatives.append(rf"{esc}(?<![A-Za-z0-9]{esc})(?![A-Za-z0-9])")
+        # Longest first, so a secret that contains another is masked whole.
+        self._secrets_re = re.compile("|".join(alternatives)) if alternatives else None
+        self.longest = len(values[0]) if values else 0
+
+    def mask(self, text: str) -> str:
+        """Mask everything in `text`, taken as a whole."""
+        if not text:
+            return text
+        view = _View(text)
+        spans, _ = self._scan(view.text)
+        if not spans:
+            return text
+        return _rebuild(view, spans, len(text))
+
+    def _scan(self, text: str, window: int | None = None) -> tuple[list[tuple[int, int]], int]:
+        """Sorted, merged [start, end) spans of `text` to mask, and where the first
+        trigger at or after `window` is (len(text) if none): one pass for both."""
+        first_trigger = len(text)
+        spans: list[tuple[int, int]] = []
+        rx = self._secrets_re
+        if rx is not None:
+            # Overlapping occurrences too: the search restarts one character in.
+            m = rx.search(text)
+            while m is not None:
+                spans.append(m.span())
+                m = rx.search(text, m.start() + 1)
+        covered = 0
+        for trigger in _TRIGGER_RE.finditer(text):
+            at = trigger.start()
+            if window is not None and at >= window and first_trigger == len(text):
+                first_trigger = at
+            if at < covered:
+                continue  # inside a token already found (a key block's body)
+            m = None
+            if at >= 2 and text.startswith("--", at - 2):
+                m = _SHAPES_RE.match(text, at - 2)
+            if m is None:
+                m = _SHAPES_RE.match(text, at)
+            if m is None:
+                continue
+            covered = m.end()
+            for name in _SHAPE_GROUPS:
+                if m.group(name) is not None:
+                    spans.append(m.span(name))
+                    break
+        if not spans:
+            return spans, first_trigger
+        spans.sort()
+        merged = [spans[0]]
+        for start, end in spans[1:]:
+            last_start, last_end = merged[-1]
+            if start <= last_end:
+                if end > last_end:
+                    merged[-1] = (last_start, end)
+            else:
+                merged.append((start, end))
+        return merged, first_trigger
+
+
+def _rebuild(view: _View, spans: list[tuple[int, int]], raw_limit: int) -> str:
+    """The raw text up to `raw_limit` with each (visible) span replaced by the mask; escape
+    sequences inside a span are kept after the mask."""
+    raw = view.raw
+    out: list[str] = []
+    pos = 0
+    for start, end in spans:
+        rs, re_ = view.raw_span(start, end)
+        if rs >= raw_limit:
+            break
+        out.append(raw[pos:rs])
+        out.append(MASK)
+        inner = raw[rs:re_]
+        if "\x1b" in inner:
+            out.extend(m.group() for m in _ESC_RE.finditer(inner))
+        pos = re_
+    out.append(raw[pos:raw_limit])
+    return "".join(out)
+
+
+class StreamMasker:
+    """Masks a stream of chunks. `feed` returns what is safe to show now; `flush` (at the
+    end of the stream) returns the rest.
+
+    Held back: the last (longest secret - 1) visible characters, at least a few in case a
+    token's start is cut off, everything from a token-shape trigger within the last 8 KiB,
+    and any match still running into the end (a key block whose END has not come yet).
+    """
+
+    def __init__(self, redactor: Redactor) -> None:
+        self._redactor = redactor
+        self._held = ""
+        self._hold = max(redactor.longest - 1, _TRIGGER_TAIL)
+
+    def feed(self, text: str) -> str:
+        if not text:
+            return ""
+        buf = self._held + text if self._held else text
+        view = _View(buf)
+        vis = view.text
+        n = len(vis)
+        cut = n - self._hold
+        spans, trigger = self._redactor._scan(vis, max(0, n - SHAPE_WINDOW))
+        cut = min(cut, trigger)
+        for start, end in spans:
+            if start < cut < end or (start < cut and end >= n):
+                cut = start
+                break
+        if cut <= 0:
+            if len(buf) > MAX_HOLD:
+                return self._emit_all(buf)
+            self._held = buf
+            return ""
+        raw_cut = view.raw_index(cut)
+        # Never cut inside an escape sequence that has not finished arriving.
+        esc = buf.rfind("\x1b", max(0, len(buf) - 4200))
+        if esc >= 0 and esc < raw_cut and _ESC_PARTIAL_RE.match(buf, esc):
+            raw_cut = esc
+            for start, end in spans:
+                rs, re_ = view.raw_span(start, end)
+                if rs < raw_cut < re_:
+                    raw_cut = rs
+                    break
+        if len(buf) - raw_cut > MAX_HOLD:
+            return self._emit_all(buf)
+        self._held = buf[raw_cut:]
+        return _rebuild(view, spans, raw_cut) if spans else buf[:raw_cut]
+
+    def flush(self) -> str:
+        rest, self._held = self._held, ""
+        return self._redactor.mask(rest)
+
+    def _emit_all(self, buf: str) -> str:
+        self._held = ""
+        return self._redactor.mask(buf)
