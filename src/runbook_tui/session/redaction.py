@@ -260,14 +260,20 @@ class StreamMasker:
         if not text:
             return ""
         buf = self._held + text if self._held else text
-        view = _View(buf)
+        # An escape sequence still arriving at the end is held whole and kept out of the
+        # matching: counted as text it would shorten the held-back tail.
+        end = len(buf)
+        esc = buf.rfind("\x1b", max(0, end - 4200))
+        if esc >= 0 and _ESC_PARTIAL_RE.match(buf, esc):
+            end = esc
+        view = _View(buf[:end])
         vis = view.text
         n = len(vis)
-        cut = n - self._hold
         spans, trigger = self._redactor._scan(vis, max(0, n - SHAPE_WINDOW))
-        cut = min(cut, trigger)
-        for start, end in spans:
-            if start < cut < end or (start < cut and end >= n):
+        cut = min(n - self._hold, trigger)
+        for start, stop in spans:
+            # A match running into the end may grow with the next chunk: hold it whole.
+            if start < cut < stop or (start < cut and stop >= n):
                 cut = start
                 break
         if cut <= 0:
@@ -276,15 +282,6 @@ class StreamMasker:
             self._held = buf
             return ""
         raw_cut = view.raw_index(cut)
-        # Never cut inside an escape sequence that has not finished arriving.
-        esc = buf.rfind("\x1b", max(0, len(buf) - 4200))
-        if esc >= 0 and esc < raw_cut and _ESC_PARTIAL_RE.match(buf, esc):
-            raw_cut = esc
-            for start, end in spans:
-                rs, re_ = view.raw_span(start, end)
-                if rs < raw_cut < re_:
-                    raw_cut = rs
-                    break
         if len(buf) - raw_cut > MAX_HOLD:
             return self._emit_all(buf)
         self._held = buf[raw_cut:]

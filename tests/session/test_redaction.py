@@ -1,0 +1,178 @@
+"""Redactor and StreamMasker: values, token shapes, chunk splits, escape sequences."""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from runbook_tui.session.redaction import MASK, Redactor, StreamMasker
+
+ANSI = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
+
+
+def stream(masker: StreamMasker, chunks: list[str]) -> str:
+    return "".join(masker.feed(c) for c in chunks) + masker.flush()
+
+
+def test_secret_values_masked_longest_first() -> None:
+    r = Redactor(["hunter2secret", "hunter2"])
+    assert r.mask("pw hunter2secret and hunter2!") == f"pw {MASK} and {MASK}!"
+    assert r.too_short == []
+
+
+def test_overlapping_secrets_both_masked() -> None:
+    r = Redactor(["xxabcd", "abcdyy"])
+    out = r.mask("-xxabcdyy-")
+    assert "yy" not in out and "xx" not in out
+
+
+def test_too_short_values_reported_and_masked_as_whole_words_only() -> None:
+    r = Redactor(["abc", "x", "longenough"])
+    assert sorted(r.too_short) == ["abc", "x"]
+    assert r.mask("abc abcd xabc (abc) x") == f"{MASK} abcd xabc ({MASK}) x"
+
+
+@pytest.mark.parametrize(
+    ("text", "leaked"),
+    [
+        ("DB_PASSWORD=foo123 next", "foo123"),
+        ('{"password": "a b c", "x": 1}', "a b c"),
+        ("passwd: s3cr3t", "s3cr3t"),
+        ("secret=abcdef", "abcdef"),
+        ("token=tok_9876", "tok_9876"),
+        ("API_KEY=k-1234567", "k-1234567"),
+        ("aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI"),
+        ("Authorization: Bearer abc.def-ghi", "abc.def-ghi"),
+        ("curl -H 'authorization: basic dXNlcjpwYXNz'", "dXNlcjpwYXNz"),
+        ("got bearer 0123456789abcdef", "0123456789abcdef"),
+        ("key AKIAIOSFODNN7EXAMPLE here", "AKIAIOSFODNN7EXAMPLE"),
+        ("ghp_" + "a1" * 18, "a1a1a1"),
+        ("github_pat_11ABCDEFG0123456789abcdef_xyz", "11ABCDEFG"),
+        ("xoxb-1234567890-abcdefghij", "1234567890"),
+        ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0In0.sig-nat_ure end", "eyJzdWIi"),
+        ("mysql --password s3cr3tpw -u root", "s3cr3tpw"),
+    ],
+)
+def test_token_shapes(text: str, leaked: str) -> None:
+    out = Redactor([]).mask(text)
+    assert leaked not in out
+    assert MASK in out
+
+
+def test_shell_variable_references_are_not_masked() -> None:
+    assert Redactor([]).mask("export PGPASSWORD=$DB_PASS") == "export PGPASSWORD=$DB_PASS"
+
+
+def test_private_key_block_body_masked_markers_kept() -> None:
+    text = (
+        "before\n-----BEGIN RSA PRIVATE KEY-----\nMIIabc\ndef\n-----END RSA PRIVATE KEY-----\nafter"
+    )
+    out = Redactor([]).mask(text)
+    assert "MIIabc" not in out and "def\n" not in out
+    assert out.startswith("before\n-----BEGIN RSA PRIVATE KEY-----")
+    assert out.endswith("-----END RSA PRIVATE KEY-----\nafter")
+
+
+def test_private_key_block_streamed_in_small_chunks() -> None:
+    body = "".join(f"MIIE{i:04d}kEyMaTeRiAl{i:04d}\n" for i in range(120))
+    text = f"x\n-----BEGIN OPENSSH PRIVATE KEY-----\n{body}-----END OPENSSH PRIVATE KEY-----\ny\n"
+    for size in (1, 7, 64, 1000):
+        out = stream(
+            StreamMasker(Redactor([])), [text[i : i + size] for i in range(0, len(text), size)]
+        )
+        assert "kEyMaTeRiAl" not in out, size
+        assert out.endswith("-----END OPENSSH PRIVATE KEY-----\ny\n")
+
+
+def test_secret_split_at_every_position() -> None:
+    secret = "hunter2secret"
+    text = f"xx {secret} yy"
+    for k in range(len(text) + 1):
+        out = stream(StreamMasker(Redactor([secret])), [text[:k], text[k:]])
+        assert secret not in out
+        assert out == f"xx {MASK} yy"
+
+
+def test_secret_broken_by_colour_codes() -> None:
+    secret = "hunter2secret"
+    coloured = "hu\x1b[31mnter2se\x1b[0m\x1b[1mcret"
+    r = Redactor([secret])
+    out = r.mask(f"a {coloured} b")
+    assert ANSI.sub("", out) == f"a {MASK} b"
+    # The escape sequences inside the mask are kept, so colours stay balanced.
+    assert "\x1b[31m" in out and "\x1b[0m" in out
+    text = f"a {coloured} b"
+    for k in range(len(text) + 1):
+        got = stream(StreamMasker(r), [text[:k], text[k:]])
+        assert secret not in ANSI.sub("", got), k
+
+
+def test_escape_sequence_cut_in_two_is_not_split_into_output() -> None:
+    m = StreamMasker(Redactor(["verysecret"]))
+    out = m.feed("a" * 100 + "\x1b[3") + m.feed("1mverysecret\x1b[0m") + m.flush()
+    assert "verysecret" not in out
+    assert "\x1b[31m" in out
+
+
+def test_plain_text_passes_through_unchanged() -> None:
+    text = "".join(f"{i} plain line\n" for i in range(2000))
+    chunks = [text[i : i + 333] for i in range(0, len(text), 333)]
+    assert stream(StreamMasker(Redactor(["zzzzzzzz"])), chunks) == text
+
+
+def test_hold_back_is_bounded() -> None:
+    m = StreamMasker(Redactor(["abcdefgh"]))
+    out = m.feed("x" * 100_000)
+    assert len(out) >= 100_000 - 64
+
+
+secret_alphabet = st.characters(
+    codec="utf-8", exclude_characters="*\x1b", exclude_categories=["Cs"]
+)
+filler_alphabet = st.characters(codec="utf-8", exclude_characters="*", exclude_categories=["Cs"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    secrets=st.lists(st.text(secret_alphabet, min_size=6, max_size=40), min_size=1, max_size=3),
+    pieces=st.lists(st.text(filler_alphabet, max_size=30), min_size=1, max_size=6),
+    cuts=st.lists(st.integers(min_value=0, max_value=400), max_size=12),
+    colour_at=st.lists(st.integers(min_value=1, max_value=39), max_size=3),
+)
+def test_property_secret_never_leaks(
+    secrets: list[str], pieces: list[str], cuts: list[int], colour_at: list[int]
+) -> None:
+    # Each secret appears between random pieces, some with colour codes inside.
+    parts: list[str] = []
+    for i, piece in enumerate(pieces):
+        parts.append(piece)
+        secret = secrets[i % len(secrets)]
+        if i % 2:
+            for pos in sorted({p % len(secret) or 1 for p in colour_at}, reverse=True):
+                secret = secret[:pos] + f"\x1b[3{pos % 8}m" + secret[pos:]
+        parts.append(secret)
+    text = "".join(parts)
+    bounds = sorted({0, len(text), *(c % (len(text) + 1) for c in cuts)})
+    chunks = [text[a:b] for a, b in itertools.pairwise(bounds)]
+    out = stream(StreamMasker(Redactor(secrets)), chunks)
+    visible = ANSI.sub("", out)
+    for secret in secrets:
+        assert secret not in out
+        assert secret not in visible
+
+
+@pytest.mark.slow
+def test_masking_three_million_lines_is_fast() -> None:
+    data = "".join(f"{i}\n" for i in range(1, 3_000_001))
+    chunks = [data[i : i + 16384] for i in range(0, len(data), 16384)]
+    m = StreamMasker(Redactor(["hunter2secret", "s3cr3t-value"]))
+    start = time.perf_counter()
+    out = "".join(m.feed(c) for c in chunks) + m.flush()
+    elapsed = time.perf_counter() - start
+    assert out == data
+    assert elapsed < 5.0, elapsed
