@@ -470,6 +470,22 @@ def test_any_truncation_reads_as_a_prefix(
     path.unlink()
 
 
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(blob=st.binary(max_size=300), lines=st.lists(st.binary(max_size=40), max_size=6))
+def test_arbitrary_bytes_never_make_reading_raise(
+    tmp_path: Path, blob: bytes, lines: list[bytes]
+) -> None:
+    path = tmp_path / "garbage.jsonl"
+    path.write_bytes(blob + b"\n".join(lines))
+    read = read_journal(path)
+    assert all(isinstance(e, dict) for e in read.events)
+    read_journal(path, skip_output=True)
+    read_last_event_of(path, ["session_started", "output"])
+    read_first_event(path)
+
+
 def test_skip_output_reader_and_backward_scan(tmp_path: Path) -> None:
     path = tmp_path / "j.jsonl"
     j = Journal.create(path, FIRST)

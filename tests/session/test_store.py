@@ -21,6 +21,7 @@ from runbook_tui.session.journal import Journal
 from runbook_tui.session.store import (
     SessionAmbiguous,
     SessionDir,
+    SessionError,
     SessionLock,
     SessionLocked,
     SessionNotFound,
@@ -193,6 +194,11 @@ def test_a_second_process_gets_session_locked_with_pid_and_host(tmp_path: Path) 
         lock.release()
     assert not is_live(sdir.path)
     assert try_lock_in_another_process(sdir.path) == "ACQUIRED"
+
+
+def test_locking_a_missing_session_directory_is_a_session_error(tmp_path: Path) -> None:
+    with pytest.raises(SessionError, match="cannot open the lock of session gone"):
+        SessionLock(tmp_path / "gone").acquire()
 
 
 def test_is_live_does_not_create_a_lock_file(tmp_path: Path) -> None:

@@ -205,7 +205,12 @@ class SessionLock:
         """Take the lock or raise SessionLocked naming the holder's pid and host."""
         if self._fd is not None:
             return self
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        except OSError as exc:
+            raise SessionError(
+                f"cannot open the lock of session {self.session_dir.name}: {exc.strerror or exc}"
+            ) from exc
         try:
             os.fchmod(fd, 0o600)
             deadline = time.monotonic() + _ACQUIRE_PATIENCE
@@ -220,8 +225,11 @@ class SessionLock:
                         raise SessionLocked(self._held_message()) from None
                     time.sleep(0.02)
             info = json.dumps({"pid": os.getpid(), "host": socket.gethostname()})
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, info.encode() + b"\n", 0)
+            # Best effort: the flock is the lock; the pid only makes the message better
+            # (and a full disk must not stop us from holding it).
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, info.encode() + b"\n", 0)
         except BaseException:
             os.close(fd)
             raise
