@@ -40,7 +40,7 @@ class WalkHeader(Static):
             parts.append(Content.styled(f" · {kind}", "$text-muted"))
         if mode == "rollback":
             parts.append(Content.styled(" · ROLLBACK", "bold $text-warning"))
-        parts.append(Content.styled(f" · session {session_id[:8]}", "$text-muted"))
+        parts.append(Content.styled(f" · {session_id}", "$text-muted"))
         level = "ok"
         if drill:
             parts.append(Content.styled(" · DRILL", "bold $text-accent"))
