@@ -54,12 +54,23 @@ echo undo >> marks
 """
 
 
-def cli(*args: str, cwd: Path, home: Path, env: dict[str, str] | None = None,
-        stdin: int | None = subprocess.DEVNULL, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str,
+    cwd: Path,
+    home: Path,
+    env: dict[str, str] | None = None,
+    stdin: int | None = subprocess.DEVNULL,
+    timeout: float = 60,
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, "RUNBOOK_TUI_HOME": str(home), **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "runbook_tui", *args],
-        cwd=cwd, env=full_env, stdin=stdin, capture_output=True, text=True, timeout=timeout,
+        cwd=cwd,
+        env=full_env,
+        stdin=stdin,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -79,15 +90,27 @@ def sessions_json(tmp_path: Path) -> list[dict]:
 def test_run_yes_walks_every_main_step_and_records_a_completed_session(
     tmp_path: Path, book: Path
 ) -> None:
-    res = cli("run", str(book), "--yes", "--var", "TARGET=prod", cwd=tmp_path, home=tmp_path / "home")
+    res = cli(
+        "run", str(book), "--yes", "--var", "TARGET=prod", cwd=tmp_path, home=tmp_path / "home"
+    )
     assert res.returncode == 0, res.stderr
     assert "preparing prod" in res.stdout
     assert (tmp_path / "marks").read_text() == "prepare\ndo\n"  # rollback not run
     [session] = sessions_json(tmp_path)
     assert session["status"] == "completed" and session["drill"] is False
-    assert set(session) >= {"id", "runbook_path", "title", "status", "drill", "started_at",
-                            "ended_at", "operator"}
-    show = cli("sessions", "show", session["id"][:12], "--json", cwd=tmp_path, home=tmp_path / "home")
+    assert set(session) >= {
+        "id",
+        "runbook_path",
+        "title",
+        "status",
+        "drill",
+        "started_at",
+        "ended_at",
+        "operator",
+    }
+    show = cli(
+        "sessions", "show", session["id"][:12], "--json", cwd=tmp_path, home=tmp_path / "home"
+    )
     doc = json.loads(show.stdout)
     steps = {s["id"]: s for s in doc["steps"]}
     assert steps["prepare"]["status"] == "succeeded" and steps["prepare"]["exit_code"] == 0
@@ -95,14 +118,25 @@ def test_run_yes_walks_every_main_step_and_records_a_completed_session(
     assert steps["do"]["attempts"] == 1
     manual = [s for s in doc["steps"] if s["kind"] == "manual"]
     assert manual and manual[0]["status"] == "succeeded"
-    for key in ("id", "name", "kind", "status", "exit_code", "attempts", "started_at",
-                "finished_at", "output"):
+    for key in (
+        "id",
+        "name",
+        "kind",
+        "status",
+        "exit_code",
+        "attempts",
+        "started_at",
+        "finished_at",
+        "output",
+    ):
         assert key in steps["do"]
 
 
 def test_run_stops_at_the_first_failed_step_with_exit_1(tmp_path: Path) -> None:
     path = tmp_path / "fail.md"
-    path.write_text("# Fail\n\n```sh\necho one >> marks; exit 4\n```\n\n```sh\necho two >> marks\n```\n")
+    path.write_text(
+        "# Fail\n\n```sh\necho one >> marks; exit 4\n```\n\n```sh\necho two >> marks\n```\n"
+    )
     res = cli("run", str(path), "--yes", cwd=tmp_path, home=tmp_path / "home")
     assert res.returncode == 1
     assert "exit 4, expected 0" in res.stdout
@@ -136,8 +170,16 @@ def test_variable_problems_stop_before_any_step_runs(
 
 def test_vars_file_and_from_env_supply_values(tmp_path: Path, book: Path) -> None:
     (tmp_path / "vars.env").write_text("# comment\nTARGET=fromfile\n")
-    res = cli("run", str(book), "--yes", "--vars-file", str(tmp_path / "vars.env"),
-              cwd=tmp_path, home=tmp_path / "home", env={"TEST_SECRET": "s3cr3t-value-xyz"})
+    res = cli(
+        "run",
+        str(book),
+        "--yes",
+        "--vars-file",
+        str(tmp_path / "vars.env"),
+        cwd=tmp_path,
+        home=tmp_path / "home",
+        env={"TEST_SECRET": "s3cr3t-value-xyz"},
+    )
     assert res.returncode == 0, res.stderr
     assert "preparing fromfile" in res.stdout
     journal = next((tmp_path / "home").rglob("journal.jsonl")).read_text()
@@ -159,11 +201,19 @@ def test_missing_file_is_a_usage_error(tmp_path: Path) -> None:
 
 def test_interrupt_cancels_the_running_step_and_exits_130(tmp_path: Path) -> None:
     path = tmp_path / "hang.md"
-    path.write_text("# Hang\n\n```sh\necho $$ > shell.pid; sleep 300 & echo $! > child.pid; wait\n```\n")
+    path.write_text(
+        "# Hang\n\n```sh\necho $$ > shell.pid; sleep 300 & echo $! > child.pid; wait\n```\n"
+    )
     env = {**os.environ, "RUNBOOK_TUI_HOME": str(tmp_path / "home")}
-    proc = subprocess.Popen([sys.executable, "-m", "runbook_tui", "run", str(path), "--yes"],
-                            cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runbook_tui", "run", str(path), "--yes"],
+        cwd=tmp_path,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 20
     while not (tmp_path / "child.pid").exists() or not (tmp_path / "child.pid").read_text().strip():
         assert time.monotonic() < deadline, "step never started"
@@ -191,8 +241,9 @@ def test_resume_continues_without_rerunning_finished_steps(tmp_path: Path, book:
     res = cli("resume", session, "--yes", cwd=tmp_path, home=tmp_path / "home")
     assert res.returncode == 0, res.stdout + res.stderr
     assert (tmp_path / "marks").read_text() == "first\nsecond\nsecond\n"
-    doc = json.loads(cli("sessions", "show", session, "--json", cwd=tmp_path,
-                         home=tmp_path / "home").stdout)
+    doc = json.loads(
+        cli("sessions", "show", session, "--json", cwd=tmp_path, home=tmp_path / "home").stdout
+    )
     second = next(s for s in doc["steps"] if s["id"] == "second")
     assert second["attempts"] == 2 and second["status"] == "succeeded"
     assert doc["status"] == "completed"
@@ -232,9 +283,14 @@ def test_kill_9_at_random_moments_never_loses_a_finished_step(tmp_path: Path) ->
     for round_ in range(12):
         marks = tmp_path / "marks"
         marks.unlink(missing_ok=True)
-        proc = subprocess.Popen([sys.executable, "-m", "runbook_tui", "run", str(path), "--yes"],
-                                cwd=tmp_path, env=env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "runbook_tui", "run", str(path), "--yes"],
+            cwd=tmp_path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         time.sleep(rng.uniform(0.2, 1.6))
         proc.kill()
         proc.wait()
@@ -242,8 +298,11 @@ def test_kill_9_at_random_moments_never_loses_a_finished_step(tmp_path: Path) ->
         if session["status"] == "completed":
             continue
         assert session["status"] == "interrupted", session
-        doc = json.loads(cli("sessions", "show", session["id"], "--json", cwd=tmp_path,
-                             home=tmp_path / "home").stdout)
+        doc = json.loads(
+            cli(
+                "sessions", "show", session["id"], "--json", cwd=tmp_path, home=tmp_path / "home"
+            ).stdout
+        )
         ran = marks.read_text().split() if marks.exists() else []
         finished_before = {s["id"] for s in doc["steps"] if s["status"] == "succeeded"}
         assert finished_before <= set(ran), (round_, finished_before, ran)
@@ -252,7 +311,10 @@ def test_kill_9_at_random_moments_never_loses_a_finished_step(tmp_path: Path) ->
         counts = {name: marks.read_text().split().count(name) for name in ran}
         for name in finished_before:
             assert counts[name] == 1, f"round {round_}: {name} ran again after resume"
-        final = json.loads(cli("sessions", "show", session["id"], "--json", cwd=tmp_path,
-                               home=tmp_path / "home").stdout)
+        final = json.loads(
+            cli(
+                "sessions", "show", session["id"], "--json", cwd=tmp_path, home=tmp_path / "home"
+            ).stdout
+        )
         assert final["status"] == "completed"
         assert all(s["status"] == "succeeded" for s in final["steps"])

@@ -147,9 +147,13 @@ def walk(engine: Engine, *, yes: bool, rollback: bool = False, resumed: bool = F
 
 def _run_step(engine: Engine, step: Step) -> StepOutcome:
     """Run in a worker thread so Ctrl-C reaches the main thread, which cancels the
-    step's process group and waits until the engine has recorded the end."""
+    step's process group and waits until the engine has recorded the end.
+
+    The main thread waits on an Event, not Thread.join(): on Python 3.11 a join
+    interrupted by KeyboardInterrupt leaves the thread looking finished while it runs."""
     result: list[StepOutcome] = []
     errors: list[BaseException] = []
+    done = threading.Event()
 
     def work() -> None:
         try:
@@ -159,16 +163,20 @@ def _run_step(engine: Engine, step: Step) -> StepOutcome:
                 result.append(engine.run_step(step.id))
         except BaseException as exc:  # handed to the main thread
             errors.append(exc)
+        finally:
+            done.set()
 
-    t = threading.Thread(target=work, name=f"step-{step.id}", daemon=True)
-    t.start()
-    try:
-        while t.is_alive():
-            t.join(0.2)
-    except KeyboardInterrupt:
-        engine.cancel()
-        t.join()
-        raise
+    threading.Thread(target=work, name=f"step-{step.id}", daemon=True).start()
+    interrupted = False
+    while not done.is_set():
+        try:
+            done.wait(0.2)
+        except KeyboardInterrupt:
+            # A second Ctrl-C while cancelling changes nothing: the end must be recorded.
+            interrupted = True
+            engine.cancel()
+    if interrupted:
+        raise KeyboardInterrupt
     if errors:
         raise errors[0]
     return result[0]

@@ -39,14 +39,14 @@ def handle(args: argparse.Namespace) -> int:
     from runbook_tui.cli.headless import gather_variables, walk
     from runbook_tui.session.engine import Engine, EngineError
     from runbook_tui.session.journal import JournalError, read_journal
-    from runbook_tui.session.store import SessionLocked, SessionNotFound, find_session, state_home
+    from runbook_tui.session.store import SessionError, find_session, state_home
 
     if not args.yes and not sys.stdin.isatty():
         print("runbook-tui resume: no terminal to ask on; pass --yes", file=sys.stderr)
         return 2
     try:
         sdir = find_session(state_home(args.home), args.id)
-    except SessionNotFound as exc:
+    except SessionError as exc:
         print(f"runbook-tui resume: {exc}", file=sys.stderr)
         return 2
     events = read_journal(sdir.journal_path).events
@@ -70,7 +70,7 @@ def handle(args: argparse.Namespace) -> int:
             allow_changed=args.allow_changed,
             use_pty=not args.no_pty,
         )
-    except (EngineError, JournalError, SessionLocked, OSError) as exc:
+    except (EngineError, JournalError, SessionError, OSError) as exc:
         print(f"runbook-tui resume: {exc}", file=sys.stderr)
         return 2
     return walk(engine, yes=args.yes, rollback=args.rollback, resumed=True)

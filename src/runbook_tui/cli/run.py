@@ -40,7 +40,7 @@ def handle(args: argparse.Namespace) -> int:
     from runbook_tui.cli.headless import gather_variables, walk
     from runbook_tui.session.engine import Engine, EngineError
     from runbook_tui.session.journal import JournalError
-    from runbook_tui.session.store import SessionLocked
+    from runbook_tui.session.store import SessionError
 
     if not args.yes and not sys.stdin.isatty():
         print(
@@ -58,7 +58,7 @@ def handle(args: argparse.Namespace) -> int:
         engine = Engine.start(
             runbook, home=args.home, variables=values, drill=args.drill, use_pty=not args.no_pty
         )
-    except (EngineError, JournalError, SessionLocked, OSError) as exc:
+    except (EngineError, JournalError, SessionError, OSError) as exc:
         print(f"runbook-tui run: {exc}", file=sys.stderr)
         return 2
     return walk(engine, yes=args.yes, rollback=args.rollback)

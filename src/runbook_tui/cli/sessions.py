@@ -51,15 +51,16 @@ def handle_list(args: argparse.Namespace) -> int:
 def handle_show(args: argparse.Namespace) -> int:
     from runbook_tui.session.journal import read_journal
     from runbook_tui.session.state import fold
-    from runbook_tui.session.store import SessionNotFound, find_session, is_live, state_home
+    from runbook_tui.session.store import SessionError, find_session, is_live, state_home
 
     try:
         sdir = find_session(state_home(args.home), args.id)
-    except SessionNotFound as exc:
+    except SessionError as exc:
         print(f"runbook-tui sessions show: {exc}", file=sys.stderr)
         return 2
     read = read_journal(sdir.journal_path)
-    state = fold(read.events, live=is_live(sdir.path))
+    runbook = _recorded_runbook(read.events)
+    state = fold(read.events, runbook=runbook, live=is_live(sdir.path))
     doc = _state_json(state, with_output=not args.no_output)
     doc["journal"] = str(sdir.journal_path)
     doc["journal_torn"] = read.torn
@@ -78,6 +79,23 @@ def handle_show(args: argparse.Namespace) -> int:
     for note in doc["notes"]:
         print(f"  note {note.get('ts', '')}: {note.get('text', '')}")
     return 0
+
+
+def _recorded_runbook(events: list[dict[str, Any]]) -> Any:
+    """The runbook the session ran, when it is still there and parses, so steps not yet
+    reached are listed as pending; otherwise the journal alone tells the steps."""
+    from runbook_tui.runbook.parser import load
+
+    path = (events[0].get("runbook") or {}).get("path") if events else None
+    if not path:
+        return None
+    try:
+        result = load(path)
+    except OSError:
+        return None
+    if any(d.severity == "error" for d in result.diagnostics):
+        return None
+    return result.runbook
 
 
 def _summary_json(s: Any) -> dict[str, Any]:

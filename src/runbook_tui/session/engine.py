@@ -427,13 +427,26 @@ class Engine:
         step = self._step(step_id)
         if step.kind != "manual":
             raise EngineError(f"{step_id} is a shell step: run it instead")
-        self._write("manual_confirmed", step_id=step_id, text=step.command, by=by)
+        self._write(
+            "manual_confirmed",
+            step_id=step_id,
+            name=step.name,
+            kind=step.kind,
+            text=self.redactor.mask(step.command),
+            by=by,
+        )
 
     def skip(self, step_id: str, reason: str) -> None:
-        self._step(step_id)
         if self.running and self._running_step() == step_id:
             raise EngineError("cancel the running step before skipping it")
-        self._write("step_skipped", step_id=step_id, reason=reason.strip() or "no reason given")
+        step = self._step(step_id)
+        self._write(
+            "step_skipped",
+            step_id=step_id,
+            name=step.name,
+            kind=step.kind,
+            reason=self.redactor.mask(reason.strip()) or "no reason given",
+        )
 
     def note(self, text: str, step_id: str | None = None) -> None:
         """A timestamped note, possible at any moment, also while a step runs."""
