@@ -33,7 +33,6 @@ FLUSH_INTERVAL = 0.25
 # Text characters per `output` event, so that no journal line is huge (a JSON line is
 # at most ~6x this in bytes, when every character is an escaped control character).
 MAX_OUTPUT_CHARS = 64 * 1024
-MASK = "********"
 
 Event = dict[str, Any]
 Listener = Callable[[Event], None]
