@@ -33,11 +33,13 @@ def wrap_command(command: str, state_fd: int) -> str:
     signal it still dies by that signal after the trap. `builtin` guards against steps
     that define functions named printf, pwd, command or exit; `command -p env` against a
     PATH the step has changed. `set +eu` so a step's `set -eu` cannot cut the report short.
+    If `env` fails (an exported value over the kernel's 128 KiB per-string limit makes
+    every exec fail) there is no trailer, the report is rejected and the state stays.
     """
     trap = (
         "__rbt_rc=$?; builtin set +eu; "
         "{ builtin printf 'RBT-STATE-1\\0'; builtin pwd; builtin printf '\\0'; "
-        "builtin command -p env -0; builtin printf 'RBT-STATE-END\\0'; } "
+        "builtin command -p env -0 && builtin printf 'RBT-STATE-END\\0'; } "
         f'2>/dev/null >&{state_fd}; builtin exit "$__rbt_rc"'
     )
     return f"builtin trap '{_escape_single(trap)}' EXIT; {command}\n"

@@ -1,0 +1,474 @@
+"""ShellRunner with real bash processes: state carry, pty, timeout/cancel, huge output."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from runbook_tui.session.runner import RunResult, ShellRunner
+
+BOTH = pytest.mark.parametrize("use_pty", [True, False], ids=["pty", "pipe"])
+
+
+class Sink:
+    """Collects on_output chunks (or only their sizes, for huge output)."""
+
+    def __init__(self, keep: bool = True) -> None:
+        self.keep = keep
+        self.chunks: list[str] = []
+        self.total = 0
+        self.max_chunk = 0
+        self.newlines = 0
+
+    def __call__(self, text: str) -> None:
+        self.total += len(text)
+        self.max_chunk = max(self.max_chunk, len(text))
+        self.newlines += text.count("\n")
+        if self.keep:
+            self.chunks.append(text)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chunks)
+
+
+def live(pid: int) -> bool:
+    """Alive and not a zombie (orphans may wait a while for init to reap them)."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def group_members(pgid: int) -> list[int]:
+    found = []
+    for proc in psutil.process_iter():
+        with contextlib.suppress(psutil.Error, OSError):
+            if os.getpgid(proc.pid) == pgid and proc.status() != psutil.STATUS_ZOMBIE:
+                found.append(proc.pid)
+    return found
+
+
+def pids_in(text: str, tag: str) -> list[int]:
+    return [int(p) for p in re.findall(rf"{tag}=(\d+)", text)]
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    for d in ("home", "tmp", "work"):
+        (tmp_path / d).mkdir()
+    return tmp_path
+
+
+def make_runner(home: Path, use_pty: bool = True, **kw: object) -> ShellRunner:
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "HOME": str(home / "home"),
+        "TMPDIR": str(home / "tmp"),
+        "LANG": "C.UTF-8",
+    }
+    return ShellRunner(env=env, cwd=str(home / "work"), use_pty=use_pty, **kw)  # type: ignore[arg-type]
+
+
+# --- shell state ---------------------------------------------------------------------
+
+
+@BOTH
+def test_cwd_and_exported_variables_carry(home: Path, use_pty: bool) -> None:
+    target = home / "srv" / "app"
+    target.mkdir(parents=True)
+    r = make_runner(home, use_pty)
+    res = r.run(f"cd {target}; export RELEASE=42; LOCAL=1", on_output=Sink())
+    assert res.exit_code == 0 and res.state_carried
+    assert r.cwd == str(target)
+    assert r.env["RELEASE"] == "42"
+    assert "LOCAL" not in r.env
+    out = Sink()
+    r.run('echo "$PWD|$RELEASE|${LOCAL:-unset}"; pwd', on_output=out)
+    assert out.text == f"{target}|42|unset\n{target}\n"
+
+
+def test_what_does_not_carry(home: Path) -> None:
+    r = make_runner(home)
+    r.run(
+        "f() { echo fn; }; alias ll='ls -l'; set -o pipefail; trap 'echo hi' USR1", on_output=Sink()
+    )
+    out = Sink()
+    r.run(
+        "type f >/dev/null 2>&1 && echo has-f; alias ll >/dev/null 2>&1 && echo has-alias;"
+        " [[ -o pipefail ]] && echo has-pipefail; trap -p USR1; echo end",
+        on_output=out,
+    )
+    assert out.text == "end\n"
+
+
+def test_exported_function_and_unset_carry(home: Path) -> None:
+    r = make_runner(home)
+    r.run("export GONE=1", on_output=Sink())
+    assert r.env["GONE"] == "1"
+    r.run("unset GONE; g() { echo from-g; }; export -f g", on_output=Sink())
+    assert "GONE" not in r.env
+    out = Sink()
+    r.run("g", on_output=out)
+    assert out.text == "from-g\n"
+
+
+def test_exit_with_status_still_carries(home: Path) -> None:
+    r = make_runner(home)
+    res = r.run("cd /; export STEP=one; exit 3", on_output=Sink())
+    assert res.exit_code == 3 and res.signal is None
+    assert res.state_carried and r.cwd == "/" and r.env["STEP"] == "one"
+
+
+def test_errexit_and_nounset_do_not_break_the_report(home: Path) -> None:
+    r = make_runner(home)
+    res = r.run("set -eu; cd /; export A=1; false; echo never", on_output=Sink())
+    assert res.exit_code == 1 and res.state_carried and r.cwd == "/" and r.env["A"] == "1"
+
+
+def test_step_that_replaces_the_exit_trap_keeps_previous_state(home: Path) -> None:
+    r = make_runner(home)
+    before = r.cwd
+    out = Sink()
+    res = r.run("trap 'echo own-trap' EXIT; cd /; export X=1", on_output=out)
+    assert res.exit_code == 0 and not res.state_carried
+    assert r.cwd == before and "X" not in r.env
+    assert out.text == "own-trap\n"
+
+
+def test_shlvl_and_child_only_defaults_are_not_carried(home: Path) -> None:
+    r = make_runner(home)
+    r.env["SHLVL"] = "1"
+    r.env["PAGER"] = "less"
+    out = Sink()
+    for _ in range(3):
+        r.run("echo $SHLVL $PAGER $TERM", on_output=out)
+    assert out.text == "2 cat xterm-256color\n" * 3
+    assert r.env["SHLVL"] == "1" and r.env["PAGER"] == "less" and "TERM" not in r.env
+
+
+def test_line_numbers_in_errors_match_the_step(home: Path) -> None:
+    r = make_runner(home)
+    out = Sink()
+    r.run("true\nno-such-command-xyz", on_output=out)
+    assert "line 2: no-such-command-xyz" in out.text
+
+
+def test_big_environment_and_non_utf8_values_carry(home: Path) -> None:
+    r = make_runner(home)
+    # Over a pipe buffer in total (the report is read while it is written).
+    res = r.run(
+        "for i in 1 2 3; do export BIG$i=$(head -c 100000 /dev/zero | tr '\\0' x); done;"
+        " export RAW=$'\\xff\\xfeok'",
+        on_output=Sink(),
+    )
+    assert res.state_carried
+    assert r.env["BIG3"] == "x" * 100_000
+    out = Sink()
+    r.run('printf "%s" "$RAW" | od -An -tx1', on_output=out)
+    assert out.text.split() == ["ff", "fe", "6f", "6b"]
+
+
+def test_environment_that_cannot_be_reported_leaves_state_unchanged(home: Path) -> None:
+    r = make_runner(home)
+    before = dict(r.env), r.cwd
+    # A value over 128 KiB: no exec can pass it on, `env` in the trap fails.
+    res = r.run("cd /; export HUGE=$(head -c 200000 /dev/zero | tr '\\0' x)", on_output=Sink())
+    assert res.exit_code == 0 and not res.state_carried
+    assert (r.env, r.cwd) == before
+
+
+def test_cwd_override_applies_to_one_step(home: Path) -> None:
+    r = make_runner(home)
+    start = r.cwd
+    out = Sink()
+    r.run("pwd; export FROM_OVERRIDE=1", on_output=out, cwd="/")
+    assert out.text == "/\n"
+    assert r.cwd == start and r.env["FROM_OVERRIDE"] == "1"
+    with pytest.raises(OSError):
+        r.run("true", on_output=Sink(), cwd=str(home / "missing"))
+
+
+def test_secret_used_for_carry_never_reaches_disk(home: Path) -> None:
+    secret = "s3cr3t-Carry-Value-9f8e7d"
+    r = make_runner(home)
+    r.env["DB_PASSWORD"] = secret
+
+    def listing() -> set[str]:
+        return {str(p) for p in home.rglob("*")}
+
+    def shm() -> set[str]:
+        return set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+
+    before, shm_before = listing(), shm()
+    r.run("export TOKEN2=$DB_PASSWORD-x; cd ..", on_output=Sink())
+    r.run('test "$TOKEN2" = "$DB_PASSWORD-x" && echo ok; cd work', on_output=Sink())
+    assert r.env["TOKEN2"] == f"{secret}-x"
+    # The runner itself created nothing, anywhere we can see.
+    assert listing() == before
+    assert shm() == shm_before
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
+
+
+# --- terminal ------------------------------------------------------------------------
+
+
+def test_pty_is_a_tty_with_a_window_size_and_stdin_is_empty(home: Path) -> None:
+    r = make_runner(home, window_size=(100, 30))
+    out = Sink()
+    res = r.run(
+        "test -t 1 && echo out-tty; test -t 2 && echo err-tty; test -t 0 || echo in-not-tty;"
+        " stty size <&1; read x; echo read=$?; cat; echo cat=$?",
+        on_output=out,
+        timeout=10,
+    )
+    assert res.exit_code == 0 and not res.timed_out
+    assert out.text == "out-tty\nerr-tty\nin-not-tty\n30 100\nread=1\ncat=0\n"
+
+
+def test_pipe_mode_is_not_a_tty(home: Path) -> None:
+    out = Sink()
+    make_runner(home, use_pty=False).run("test -t 1 || echo not-tty; echo err >&2", on_output=out)
+    assert out.text == "not-tty\nerr\n"
+
+
+def test_ansi_kept_and_invalid_utf8_replaced(home: Path) -> None:
+    out = Sink()
+    make_runner(home).run(r"printf '\033[31mred\033[0m \xff\xfe ok \xe2\x82\xac\n'", on_output=out)
+    assert out.text == "\x1b[31mred\x1b[0m \ufffd\ufffd ok €\n"
+
+
+@BOTH
+def test_utf8_split_across_reads_is_decoded_whole(home: Path, use_pty: bool) -> None:
+    out = Sink()
+    make_runner(home, use_pty).run(
+        r"printf '\xe2'; sleep 0.2; printf '\x82\xac\n'", on_output=out, timeout=10
+    )
+    assert out.text == "€\n"
+
+
+# --- ending: exit codes, signals, timeout, cancel ---------------------------------------
+
+
+def test_exit_code_and_signal(home: Path) -> None:
+    r = make_runner(home)
+    assert r.run("exit 7", on_output=Sink()).exit_code == 7
+    killed = r.run("kill -9 $$", on_output=Sink())
+    assert killed.exit_code is None and killed.signal == 9
+    assert not killed.state_carried
+    inner = r.run("sleep 5 & kill -TERM $!; wait $!", on_output=Sink())
+    assert inner.exit_code == 128 + 15 and inner.signal is None
+
+
+@BOTH
+def test_timeout_kills_the_whole_group_including_background(home: Path, use_pty: bool) -> None:
+    r = make_runner(home, use_pty)
+    out = Sink()
+    start = time.monotonic()
+    res = r.run(
+        "echo shell=$$; sleep 1000 & echo bg=$!; (sleep 1000; true) & echo sub=$!; sleep 1000",
+        on_output=out,
+        timeout=1.0,
+    )
+    elapsed = time.monotonic() - start
+    assert res.timed_out and not res.cancelled
+    assert res.exit_code is None and res.signal == 15
+    assert 0.9 < elapsed < 5
+    (shell,) = pids_in(out.text, "shell")
+    assert group_members(shell) == []
+    for pid in pids_in(out.text, "bg") + pids_in(out.text, "sub"):
+        assert not live(pid)
+
+
+def test_timeout_escalates_to_sigkill(home: Path) -> None:
+    r = make_runner(home, kill_grace=0.5)
+    out = Sink()
+    start = time.monotonic()
+    res = r.run("echo shell=$$; trap '' TERM; sleep 1000", on_output=out, timeout=0.5)
+    assert res.timed_out and res.signal == 9
+    assert time.monotonic() - start < 4
+    assert group_members(pids_in(out.text, "shell")[0]) == []
+
+
+def test_timeout_also_kills_a_child_that_left_the_group(home: Path) -> None:
+    r = make_runner(home)
+    out = Sink()
+    res = r.run("setsid sleep 1000 & echo esc=$!; sleep 1000", on_output=out, timeout=1.0)
+    assert res.timed_out
+    (escaped,) = pids_in(out.text, "esc")
+    deadline = time.monotonic() + 3
+    while live(escaped) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not live(escaped)
+
+
+def test_cancel_event_from_another_thread(home: Path) -> None:
+    r = make_runner(home)
+    cancel = threading.Event()
+    threading.Timer(0.3, cancel.set).start()
+    out = Sink()
+    start = time.monotonic()
+    res = r.run("echo shell=$$; sleep 1000 & sleep 1000", on_output=out, cancel=cancel)
+    assert res.cancelled and not res.timed_out
+    assert time.monotonic() - start < 3
+    assert group_members(pids_in(out.text, "shell")[0]) == []
+
+
+def test_cancel_method_from_another_thread(home: Path) -> None:
+    r = make_runner(home)
+    threading.Timer(0.3, r.cancel).start()
+    start = time.monotonic()
+    res = r.run("sleep 1000", on_output=Sink())
+    assert res.cancelled and time.monotonic() - start < 3
+    # A later step is not affected by the earlier cancel.
+    assert r.run("echo again", on_output=Sink()).exit_code == 0
+
+
+def test_already_cancelled_event_runs_nothing(home: Path) -> None:
+    cancel = threading.Event()
+    cancel.set()
+    marker = home / "tmp" / "ran"
+    res = make_runner(home).run(f"touch {marker}", on_output=Sink(), cancel=cancel)
+    assert res.cancelled and not marker.exists()
+
+
+@BOTH
+def test_background_child_holding_output_open_does_not_hang(home: Path, use_pty: bool) -> None:
+    r = make_runner(home, use_pty)
+    out = Sink()
+    start = time.monotonic()
+    res = r.run("sleep 30 & echo bg=$!; echo done", on_output=out)
+    assert time.monotonic() - start < 3
+    assert res.exit_code == 0 and out.text.endswith("done\n")
+    # Steps leave no strays: the group is stopped when the shell exits.
+    (bg,) = pids_in(out.text, "bg")
+    assert not live(bg)
+
+
+def test_background_output_before_shell_exit_is_kept(home: Path) -> None:
+    out = Sink()
+    make_runner(home).run("(sleep 0.2; echo late) & echo early", on_output=out)
+    assert out.text == "early\n"  # the straggler was stopped at step end: documented
+    out2 = Sink()
+    make_runner(home).run("(sleep 0.2; echo late) & echo early; wait", on_output=out2)
+    assert out2.text == "early\nlate\n"
+
+
+def test_on_output_error_kills_the_step_and_propagates(home: Path) -> None:
+    r = make_runner(home)
+    seen: list[str] = []
+
+    def boom(text: str) -> None:
+        seen.append(text)
+        raise RuntimeError("journal full")
+
+    with pytest.raises(RuntimeError, match="journal full"):
+        r.run("echo shell=$$; sleep 1000", on_output=boom)
+    (shell,) = pids_in("".join(seen), "shell")
+    assert group_members(shell) == []
+
+
+def test_no_fd_leak(home: Path) -> None:
+    r = make_runner(home)
+    r.run("true", on_output=Sink())
+    before = len(os.listdir("/proc/self/fd"))
+    for _ in range(20):
+        r.run("echo x; sleep 0.01 &", on_output=Sink())
+    r.run("sleep 10", on_output=Sink(), timeout=0.2)
+    assert len(os.listdir("/proc/self/fd")) == before
+
+
+def test_interactive_inherits_terminal_and_still_times_out(home: Path) -> None:
+    r = make_runner(home)
+    out = Sink()
+    res = r.run("cd /; export I=1; exit 4", on_output=out, interactive=True)
+    assert res.exit_code == 4 and r.cwd == "/" and r.env["I"] == "1"
+    assert out.chunks == []
+    start = time.monotonic()
+    res = r.run("sleep 1000", on_output=out, interactive=True, timeout=0.5)
+    assert res.timed_out and time.monotonic() - start < 4
+
+
+def test_many_short_steps_are_quick(home: Path) -> None:
+    r = make_runner(home)
+    start = time.monotonic()
+    for _ in range(50):
+        assert r.run("true", on_output=Sink()).exit_code == 0
+    assert time.monotonic() - start < 5
+
+
+# --- huge and binary output ------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def rss_peak() -> Iterator[list[int]]:
+    """Samples this process's RSS while the block runs; yields [baseline, peak]."""
+    proc = psutil.Process()
+    result = [proc.memory_info().rss, 0]
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            result[1] = max(result[1], proc.memory_info().rss)
+            time.sleep(0.01)
+
+    t = threading.Thread(target=sample, daemon=True)
+    t.start()
+    try:
+        yield result
+    finally:
+        stop.set()
+        t.join()
+
+
+@pytest.mark.slow
+@BOTH
+def test_single_50mb_line_bounded_memory(home: Path, use_pty: bool) -> None:
+    out = Sink(keep=False)
+    with rss_peak() as rss:
+        res = make_runner(home, use_pty).run(
+            "head -c 50000000 /dev/zero | tr '\\0' a", on_output=out, timeout=120
+        )
+    assert res.exit_code == 0
+    assert out.total == 50_000_000 and out.newlines == 0
+    assert out.max_chunk <= 65536
+    assert rss[1] - rss[0] < 100 * 1024 * 1024
+
+
+@pytest.mark.slow
+def test_binary_garbage(home: Path) -> None:
+    out = Sink(keep=False)
+    res = make_runner(home).run("head -c 20000000 /dev/urandom", on_output=out, timeout=120)
+    assert res.exit_code == 0 and out.max_chunk <= 65536
+    assert 10_000_000 < out.total <= 20_000_000 + 3
+
+
+@pytest.mark.slow
+@BOTH
+def test_three_million_lines(home: Path, use_pty: bool) -> None:
+    out = Sink(keep=False)
+    start = time.monotonic()
+    with rss_peak() as rss:
+        res = make_runner(home, use_pty).run("seq 1 3000000", on_output=out, timeout=120)
+    elapsed = time.monotonic() - start
+    assert res.exit_code == 0 and not res.timed_out
+    assert out.newlines == 3_000_000
+    assert out.max_chunk <= 65536
+    assert rss[1] - rss[0] < 50 * 1024 * 1024
+    assert elapsed < 30, elapsed
+
+
+def test_result_type(home: Path) -> None:
+    res = make_runner(home).run("true", on_output=Sink())
+    assert isinstance(res, RunResult)
+    assert res.duration_seconds > 0
