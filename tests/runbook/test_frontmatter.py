@@ -221,3 +221,14 @@ def test_aliases_do_not_blow_up() -> None:
         bomb += f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}" if i > 1 else "*a"] * 9) + "]\n"
     result = parse(fm(bomb))
     assert {d.code for d in result.diagnostics} == {"unknown-key"}
+
+
+def test_control_character_in_yaml_is_a_one_line_syntax_error() -> None:
+    (diag,) = [d for d in parse("---\na: \x00\n---\n# T\n").diagnostics if d.code == "yaml-syntax"]
+    assert (diag.line, diag.column) == (2, 4)
+    assert "\n" not in diag.message
+
+
+def test_python_tags_in_yaml_are_refused() -> None:
+    text = "---\na: !!python/object/apply:os.system [echo hi]\n---\n# T\n"
+    assert ("yaml-syntax", 2) in codes(text)

@@ -206,7 +206,7 @@ def _timeout(value: Any) -> tuple[str, Any]:
 
 
 def _expect_exit(value: Any) -> tuple[str, Any]:
-    if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*", value):
+    if isinstance(value, str) and value.strip().isdigit():
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 255:
         raise ValueError(f"expected an exit status from 0 to 255, got {value!r}")

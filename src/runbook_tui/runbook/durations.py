@@ -6,6 +6,7 @@ import re
 
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 _PART = re.compile(r"(\d+(?:\.\d+)?)(ms|s|m|h|d|w)")
+_NUMBER = re.compile(r"\d+(\.\d+)?")
 
 
 def parse_duration(value: object) -> float:
@@ -19,7 +20,7 @@ def parse_duration(value: object) -> float:
     if not isinstance(value, str):
         raise ValueError(f"not a duration: {value!r}")
     text = value.strip().lower().replace(" ", "")
-    if re.fullmatch(r"\d+(\.\d+)?", text):
+    if _NUMBER.fullmatch(text):
         return float(text)
     pos, total = 0, 0.0
     for m in _PART.finditer(text):

@@ -118,10 +118,12 @@ def _load_yaml(block: FrontMatterBlock, sink: DiagnosticSink) -> tuple[Any, dict
     # Imported here: a runbook without front matter never pays for PyYAML.
     import yaml
 
-    loader: yaml.SafeLoader | None = None
+    loader: Any = None
+    # libyaml's loader when PyYAML was built with it: same nodes and marks, faster.
+    loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
         # The reader checks for control characters already in the constructor.
-        loader = yaml.SafeLoader(block.yaml_text)
+        loader = loader_class(block.yaml_text)
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
@@ -134,7 +136,9 @@ def _load_yaml(block: FrontMatterBlock, sink: DiagnosticSink) -> tuple[Any, dict
         # ReaderError (control characters) has a character position but no mark.
         position = getattr(exc, "position", None)
         line, column = _position(block, position if isinstance(position, int) else 0)
-        sink.add("yaml-syntax", line, f"YAML: {exc}", column)
+        # Its text has a second line naming "<unicode string>": keep only the first.
+        first = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
+        sink.add("yaml-syntax", line, f"YAML: {first}", column)
         return None
     except RecursionError:
         sink.add("yaml-syntax", block.first_line, "YAML: nested too deeply")
