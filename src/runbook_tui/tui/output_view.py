@@ -102,7 +102,8 @@ class OutputView(ScrollView, can_focus=True):
         self._width = max(self._width, widest, cell_len(visible_text(self._partial)))
         self.virtual_size = Size(self._width, self.line_count)
         if follow:
-            self.scroll_end(animate=False, immediate=True, x_axis=False)
+            # force: with overflow auto the scrollbar may not exist until the next layout.
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         self.refresh()
 
     def notify_style_update(self) -> None:

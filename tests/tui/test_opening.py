@@ -1,0 +1,158 @@
+"""Opening a runbook: the picker, the resume offer and the variables form."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import DataTable, Input, Select
+
+from runbook_tui.session.engine import Engine
+from runbook_tui.session.store import list_sessions
+from runbook_tui.tui.app import RunbookApp
+from runbook_tui.tui.dialogs import ResumeOfferDialog
+from runbook_tui.tui.picker import PickerScreen
+from runbook_tui.tui.variables_form import VariablesScreen
+from runbook_tui.tui.walk import WalkScreen
+
+from .conftest import journal_events, of_type, parse_file, walk_screen
+
+MANUAL = "prepare-cfbe02"
+
+VARIABLES_RUNBOOK = """\
+---
+title: Deploy the shop
+kind: deploy
+variables:
+  RELEASE:
+    prompt: Release number
+    default: "42"
+    pattern: "[0-9]+"
+  ENVIRONMENT:
+    prompt: Target environment
+    choices: [staging, production]
+    default: staging
+  TOKEN:
+    prompt: Deploy token
+    secret: true
+---
+
+# Deploy
+
+```sh {"name":"show"}
+echo "$RELEASE to $ENVIRONMENT"
+```
+"""
+
+
+def interrupted_session(runbook_file: Path, home: Path) -> str:
+    """A session that confirmed the first step and was then left (not ended)."""
+    engine = Engine.start(parse_file(runbook_file), home=home, variables={})
+    engine.confirm_manual(MANUAL)
+    engine.close()
+    return engine.session_id
+
+
+async def test_resume_offer_resumes_the_unfinished_session(make_app, runbook_file, home):
+    old_id = interrupted_session(runbook_file, home)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ResumeOfferDialog)
+        await pilot.press("r")
+        walk = await walk_screen(app, pilot)
+        assert walk.engine.session_id == old_id
+        assert walk.status_of(MANUAL) == "succeeded"
+        assert walk.selected_step.id == "check-disk"
+    assert len(list_sessions(home)) == 1
+    assert of_type(journal_events(home, old_id), "session_resumed")
+
+
+async def test_resume_offer_can_start_a_new_session_instead(make_app, runbook_file, home):
+    old_id = interrupted_session(runbook_file, home)
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ResumeOfferDialog)
+        await pilot.press("n")
+        walk = await walk_screen(app, pilot)
+        assert walk.engine.session_id != old_id
+        assert walk.status_of(MANUAL) == "pending"
+    assert len(list_sessions(home)) == 2
+
+
+async def test_no_offer_when_the_last_session_ended(make_app, runbook_file, home):
+    engine = Engine.start(parse_file(runbook_file), home=home, variables={})
+    engine.end("completed")
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        walk = await walk_screen(app, pilot)
+        assert walk.engine.session_id != engine.session_id
+
+
+async def test_variables_form_checks_patterns_inline_and_masks_secrets(tmp_path, home):
+    path = tmp_path / "deploy.md"
+    path.write_text(VARIABLES_RUNBOOK)
+    app = RunbookApp(home=home, runbook=parse_file(path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, VariablesScreen)
+        release = form.query_one("#var-RELEASE", Input)
+        assert release.value == "42"
+        assert form.query_one("#var-TOKEN", Input).password is True
+        assert form.query_one("#var-ENVIRONMENT", Select).value == "staging"
+        release.value = "4x2"
+        await pilot.pause()
+        assert "does not match" in str(form.query_one("#var-RELEASE-error").render())
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert app.screen is form  # refused: RELEASE is wrong and TOKEN is missing
+        assert "required" in str(form.query_one("#var-TOKEN-error").render())
+        release.value = "43"
+        form.query_one("#var-TOKEN", Input).value = "s3cret-token"
+        form.query_one("#var-ENVIRONMENT", Select).value = "production"
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        walk = await walk_screen(app, pilot)
+        await pilot.press("enter")
+        await walk.wait_until(lambda: walk.status_of("show") == "succeeded")
+    events = journal_events(home)
+    started = of_type(events, "session_started")[0]
+    assert started["variables"] == {
+        "RELEASE": "43",
+        "ENVIRONMENT": "production",
+        "TOKEN": "********",
+    }
+    output = "".join(e["data"] for e in of_type(events, "output"))
+    assert "43 to production" in output
+
+
+async def test_variables_given_on_the_command_line_skip_the_form(tmp_path, home):
+    path = tmp_path / "deploy.md"
+    path.write_text(VARIABLES_RUNBOOK)
+    given = {"RELEASE": "7", "ENVIRONMENT": "staging", "TOKEN": "s3cret-token"}
+    app = RunbookApp(home=home, runbook=parse_file(path), variables=given)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_screen(app, pilot)
+
+
+async def test_picker_lists_runbooks_with_last_run_and_drill(runbook_file, home):
+    folder = runbook_file.parent
+    (folder / "zz-other.md").write_text("---\ntitle: Rotate keys\nkind: maintenance\n---\n# R\n")
+    drill = Engine.start(parse_file(runbook_file), home=home, variables={}, drill=True)
+    drill.end("completed")
+    app = RunbookApp(home=home, runbook_dir=folder)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await pilot.pause()
+        picker = app.screen
+        assert isinstance(picker, PickerScreen)
+        table = picker.query_one(DataTable)
+        rows = [table.get_row_at(i) for i in range(table.row_count)]
+        assert rows[0][:2] == ["Restore the orders database", "restore"]
+        assert rows[0][2] == "never run"
+        assert rows[0][3].endswith("UTC")
+        assert rows[1][:4] == ["Rotate keys", "maintenance", "never run", "never rehearsed"]
+        await pilot.press("enter")
+        walk = await walk_screen(app, pilot)
+        assert isinstance(walk, WalkScreen)
+        assert walk.runbook.title == "Restore the orders database"

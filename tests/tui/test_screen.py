@@ -1,0 +1,115 @@
+"""The screen around the walk: header, layouts, help and the command palette."""
+
+from __future__ import annotations
+
+from textual.command import CommandPalette
+from textual.widgets import TabbedContent
+
+from runbook_tui.tui.commands import WalkCommands
+from runbook_tui.tui.dialogs import HelpDialog
+from runbook_tui.tui.walk_header import WalkHeader, rto_level
+
+from .conftest import select, wait_status, walk_screen
+
+
+def test_rto_level_warns_near_and_after_the_rto():
+    assert rto_level(100, None) == "ok"
+    assert rto_level(100, 1800) == "ok"
+    assert rto_level(1500, 1800) == "near"
+    assert rto_level(1800, 1800) == "over"
+
+
+async def test_header_shows_title_kind_session_and_drill_clock_against_rto(make_app):
+    now = [0.0]
+    app = make_app(drill=True, clock=lambda: now[0])
+    async with app.run_test(size=(120, 24)) as pilot:
+        walk = await walk_screen(app, pilot)
+        start = walk._started_epoch
+        now[0] = start + 65
+        walk.update_header()
+        header = walk.query_one(WalkHeader)
+        text = str(header.render())
+        assert "Restore the orders database" in text and "restore" in text
+        assert walk.engine.session_id in text
+        assert "DRILL" in text and "0:01:05 / RTO 0:30:00" in text
+        assert not header.has_class("-rto-near")
+        now[0] = start + 25 * 60
+        walk.update_header()
+        assert header.has_class("-rto-near")
+        now[0] = start + 31 * 60
+        walk.update_header()
+        assert header.has_class("-rto-over") and not header.has_class("-rto-near")
+
+
+async def test_narrow_screen_puts_evidence_in_tabs(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        walk = await walk_screen(app, pilot)
+        assert not walk.has_class("-wide")
+        assert not walk.query_one("#evidence-column").display
+        await pilot.press("3")
+        assert walk.query_one(TabbedContent).active == "tab-services"
+        assert "api" in str(walk.query(".evidence-services .evidence-item").first().render())
+        await pilot.press("1")
+        assert walk.query_one(TabbedContent).active == "tab-step"
+
+
+async def test_wide_screen_shows_evidence_beside_the_walk(make_app):
+    app = make_app()
+    async with app.run_test(size=(200, 50)) as pilot:
+        walk = await walk_screen(app, pilot)
+        assert walk.has_class("-wide")
+        column = walk.query_one("#evidence-column")
+        assert column.display and column.region.width > 0
+        titles = [panel.border_title for panel in column.children]
+        assert titles == ["Logs", "Services", "Backups"]
+
+
+async def test_question_mark_lists_every_key(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await walk_screen(app, pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpDialog)
+        keys = [key.strip() for key, _ in app.screen.rows]
+        for key in ("enter", "s", "n", "x ctrl+c", "r", "b", "e", "q"):
+            assert key in keys
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpDialog)
+
+
+async def test_command_palette_offers_the_actions_that_apply_now(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        walk = await walk_screen(app, pilot)
+        provider = WalkCommands(walk)
+        titles = [title for title, _help, _action in provider._commands()]
+        assert "Skip (s)" in titles and "Note (n)" in titles
+        assert not any(t.startswith("Cancel step") for t in titles)  # nothing runs
+        await select(pilot, walk, "wait-replica")
+        await pilot.press("enter")
+        await wait_status(walk, "wait-replica", "running")
+        titles = [title for title, _help, _action in provider._commands()]
+        assert "Cancel step (x)" in titles
+        # Choosing it from the palette cancels the step.
+        await pilot.press("ctrl+p")
+        assert isinstance(app.screen, CommandPalette)
+        await pilot.press(*"cancel step")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await wait_status(walk, "wait-replica", "failed")
+        await walk.wait_until(lambda: not walk.step_running)
+
+
+async def test_output_never_takes_focus_from_the_step_list(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        walk = await walk_screen(app, pilot)
+        await select(pilot, walk, "wait-replica")
+        await pilot.press("enter")
+        await wait_status(walk, "wait-replica", "running")
+        await walk.wait_until(lambda: walk.query_one("#output").line_count > 0)
+        assert app.focused is walk.query_one("#steps")
+        await pilot.press("x")
+        await walk.wait_until(lambda: not walk.step_running)
+        assert app.focused is walk.query_one("#steps")
