@@ -1,8 +1,4 @@
 """runbook-tui: markdown runbooks as guided, recorded procedures."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("runbook-tui")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0+unknown"
+# Static, not importlib.metadata: that import alone costs ~60 ms of every start.
+__version__ = "0.1.0"
