@@ -155,11 +155,41 @@ def test_shlvl_and_child_only_defaults_are_not_carried(home: Path) -> None:
     assert r.env["SHLVL"] == "1" and r.env["PAGER"] == "less" and "TERM" not in r.env
 
 
-def test_line_numbers_in_errors_match_the_step(home: Path) -> None:
+def test_errors_read_as_in_a_terminal(home: Path) -> None:
     r = make_runner(home)
     out = Sink()
     r.run("true\nno-such-command-xyz", on_output=out)
-    assert "line 2: no-such-command-xyz" in out.text
+    assert out.text == "bash: line 2: no-such-command-xyz: command not found\n"
+    out = Sink()
+    res = r.run("cd /; echo (", on_output=out)
+    assert res.exit_code == 2
+    assert out.text.startswith("bash: -c: line 1: syntax error")
+    assert "trap" not in out.text
+
+
+def test_startup_leaves_no_trace_in_the_step(home: Path) -> None:
+    r = make_runner(home)
+    out = Sink()
+    r.run(
+        'echo "[${BASH_ENV-unset}]"; trap -p EXIT | grep -c . ; ls /proc/$$/fd | wc -l',
+        on_output=out,
+    )
+    lines = out.text.splitlines()
+    assert lines[0] == "[unset]"
+    assert lines[1] == "1"  # our EXIT trap
+    # stdin, stdout, stderr and the state pipe: the startup pipe is closed.
+    assert lines[2] == "4"
+
+
+def test_users_own_bash_env_is_still_sourced(home: Path) -> None:
+    rc = home / "home" / "bash_env"
+    rc.write_text("export FROM_BASH_ENV=yes\n")
+    r = make_runner(home)
+    r.env["BASH_ENV"] = str(rc)
+    out = Sink()
+    res = r.run('echo "$FROM_BASH_ENV $BASH_ENV"', on_output=out)
+    assert out.text == f"yes {rc}\n"
+    assert res.state_carried and r.env["BASH_ENV"] == str(rc)
 
 
 def test_big_environment_and_non_utf8_values_carry(home: Path) -> None:

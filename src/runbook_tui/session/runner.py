@@ -25,7 +25,12 @@ from dataclasses import dataclass
 import psutil
 
 from runbook_tui.session import process_group
-from runbook_tui.session.shell_state import MAX_STATE_BYTES, merge_state, parse_state, wrap_command
+from runbook_tui.session.shell_state import (
+    MAX_STATE_BYTES,
+    merge_state,
+    parse_state,
+    startup_script,
+)
 
 # Bytes per read: the decoder may add up to 3 held-back bytes, so every on_output chunk
 # stays within 64 Ki characters.
@@ -188,25 +193,35 @@ class ShellRunner:
         ch: _Channels,
         interactive: bool,
     ) -> subprocess.Popen[bytes]:
-        script = wrap_command(command, ch.state_w)
+        env = dict(env)
+        startup = startup_script(ch.state_w, ch.startup_r, env.get("BASH_ENV"))
+        # A few hundred bytes: fits the pipe buffer, so this write cannot block.
+        os.write(ch.startup_w, startup)
+        ch.close(ch.startup_w)
+        env["BASH_ENV"] = f"/dev/fd/{ch.startup_r}"
+        fds = (ch.state_w, ch.startup_r)
+        # argv[0] "bash": error messages read "bash: line 2: ..." as in a terminal.
+        argv = ["bash", "-c", command]
         if interactive:
             # Same session as the UI (the terminal stays our controlling tty), own group
             # so it can be made the foreground group and killed as a whole.
             proc = subprocess.Popen(
-                [self.bash, "-c", script],
+                argv,
+                executable=self.bash,
                 cwd=workdir,
                 env=env,
-                pass_fds=(ch.state_w,),
+                pass_fds=fds,
                 process_group=0,
             )
         else:
             # stdin is /dev/null: nobody can type into a captured step, so a read gets
             # EOF at once instead of waiting for the timeout.
             proc = subprocess.Popen(
-                [self.bash, "-c", script],
+                argv,
+                executable=self.bash,
                 cwd=workdir,
                 env=env,
-                pass_fds=(ch.state_w,),
+                pass_fds=fds,
                 stdin=subprocess.DEVNULL,
                 stdout=ch.child_out,
                 stderr=ch.child_out,
@@ -249,6 +264,8 @@ class _Channels:
                 self.out_r, self.child_out = r, w
             self.state_r, self.state_w = os.pipe()
             self._fds += [self.state_r, self.state_w]
+            self.startup_r, self.startup_w = os.pipe()
+            self._fds += [self.startup_r, self.startup_w]
             self.wake_r, self.wake_w = os.pipe()
             self._fds += [self.wake_r, self.wake_w]
             for fd in (self.out_r, self.state_r, self.wake_r, self.wake_w):
@@ -269,6 +286,7 @@ class _Channels:
         holder has closed it."""
         self.close(self.child_out)
         self.close(self.state_w)
+        self.close(self.startup_r)
 
     def close_all(self) -> None:
         for fd in list(self._fds):

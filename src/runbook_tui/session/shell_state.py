@@ -1,9 +1,11 @@
 """Carrying shell state (working directory, exported variables) from one step to the next.
 
-Each step runs in a fresh `bash -c`. The command is prefixed, on its own first line, with
-an EXIT trap that writes the shell's final `pwd` and its exported environment (`env -0`)
-to a pipe inherited through `pass_fds`. The parent reads that pipe while the step runs,
-so nothing is ever written to disk (secret values live in the environment).
+Each step runs in a fresh `bash -c COMMAND`. Before the command, bash runs a startup
+script given as `BASH_ENV=/dev/fd/N` (a pipe, not a file) that sets an EXIT trap; the trap
+writes the shell's final `pwd` and exported environment (`env -0`) to another pipe
+inherited through `pass_fds`. The parent reads that pipe while the step runs, so nothing
+is ever written to disk (secret values live in the environment), and the command itself
+is run unchanged: bash's "line N" in error messages is the step's own line N.
 
 What carries and what does not is documented in docs/execution.md.
 """
@@ -11,6 +13,7 @@ What carries and what does not is documented in docs/execution.md.
 from __future__ import annotations
 
 import os
+import shlex
 from dataclasses import dataclass
 
 _HEADER = b"RBT-STATE-1\0"
@@ -25,9 +28,12 @@ _NOT_CARRIED = frozenset({"_", "SHLVL"})
 MAX_STATE_BYTES = 8 * 1024 * 1024
 
 
-def wrap_command(command: str, state_fd: int) -> str:
-    """The script for `bash -c`: the trap and the command's first line share line 1, so
-    bash's "line N" error messages keep the runbook's numbering.
+def startup_script(state_fd: int, startup_fd: int, user_bash_env: str | None) -> bytes:
+    """The BASH_ENV script (run before the command, so no function of the step can shadow
+    anything in it yet): set the trap, close the startup pipe (a plain `exec`: under
+    `builtin` the redirection would only last for that command), put BASH_ENV back as the
+    step's environment had it (so bash scripts the step runs do not read our pipe), and
+    source the user's own BASH_ENV as bash would have.
 
     The trap keeps the command's exit status (`exit "$rc"`); when bash is killed by a
     signal it still dies by that signal after the trap. `builtin` guards against steps
@@ -42,11 +48,13 @@ def wrap_command(command: str, state_fd: int) -> str:
         "builtin command -p env -0 && builtin printf 'RBT-STATE-END\\0'; } "
         f'2>/dev/null >&{state_fd}; builtin exit "$__rbt_rc"'
     )
-    return f"builtin trap '{_escape_single(trap)}' EXIT; {command}\n"
-
-
-def _escape_single(text: str) -> str:
-    return text.replace("'", "'\\''")
+    lines = [f"builtin trap {shlex.quote(trap)} EXIT", f"exec {startup_fd}<&-"]
+    if user_bash_env is None:
+        lines.append("builtin unset BASH_ENV")
+    else:
+        lines.append(f"builtin export BASH_ENV={shlex.quote(user_bash_env)}")
+        lines.append('[ -r "$BASH_ENV" ] && builtin . "$BASH_ENV"')
+    return ("\n".join(lines) + "\n").encode()
 
 
 @dataclass(frozen=True)
