@@ -47,6 +47,7 @@ def generate_runbook(sections: int = 1000) -> str:
             f"Component {i} serves *part* of the traffic. Check the `dashboard` and the "
             f"[runbook index](https://example.test/{i}) before going on. If the error rate "
             f"rises above **2%**, stop and page the owner of component {i}.\n\n"
+            f"> Note: component {i} keeps a warm standby; failover takes about a minute.\n\n"
             f"| host | role |\n| --- | --- |\n| app{i}a | primary |\n| app{i}b | replica |\n\n"
             f"1. Drain the node:\n\n"
             f'   ```sh {{"name":"drain-{i}","timeout":"10m","confirm":true}}\n'

@@ -4,6 +4,7 @@ files we read ourselves come out as an operator would expect."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -26,10 +27,14 @@ def corpus() -> dict[str, ParseResult]:
     return {str(path.relative_to(CORPUS)): load(path) for path in files}
 
 
-def test_every_corpus_file_parses(corpus: dict[str, ParseResult]) -> None:
+def test_every_corpus_file_parses(
+    corpus: dict[str, ParseResult], record_property: Callable[[str, object], None]
+) -> None:
     steps = sum(len(r.runbook.steps) for r in corpus.values())
     shell = sum(1 for r in corpus.values() for s in r.runbook.steps if s.kind == "shell")
     print(f"\ncorpus: {len(corpus)} files, {steps} steps ({shell} shell)")
+    record_property("corpus_files", len(corpus))
+    record_property("corpus_steps", steps)
     assert len(corpus) > 800
     # The corpus held 1396 steps when this was written; a big drop means lost steps.
     assert steps > 1200

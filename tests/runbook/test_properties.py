@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -66,7 +68,7 @@ VALUES = st.recursive(
         st.lists(inner, max_size=4),
         st.dictionaries(st.text(max_size=8), inner, max_size=4),
     ),
-    max_leaves=12,
+    max_leaves=8,
 )
 KEYS = st.sampled_from(
     [
@@ -105,7 +107,7 @@ FRONT = st.dictionaries(
 
 def check(text: str) -> None:
     result = parse(text, "prop.md")
-    runbook_to_dict(result.runbook, result.diagnostics)
+    json.dumps(runbook_to_dict(result.runbook, result.diagnostics))
     lines = text.count("\n") + 2
     for diagnostic in result.diagnostics:
         assert diagnostic.code in CODES

@@ -50,6 +50,7 @@ _KEY_VALUE = re.compile(
         (?=\s|$)""",
     re.VERBOSE,
 )
+_LANGUAGE = re.compile(r"[^\s{]*")
 _TRUE = frozenset(("true", "yes", "on", "1"))
 _FALSE = frozenset(("false", "no", "off", "0"))
 
@@ -71,14 +72,13 @@ def parse_info(info: str) -> InfoString:
     stripped = info.strip()
     if not stripped:
         return InfoString(None)
-    lead = len(info) - len(info.lstrip())
-    end = 0
-    while end < len(stripped) and not stripped[end].isspace() and stripped[end] != "{":
-        end += 1
+    match = _LANGUAGE.match(stripped)
+    end = match.end() if match else 0
     language = stripped[:end].lower() or None
     rest = stripped[end:].lstrip()
     if not rest.startswith("{"):
         return InfoString(language)
+    lead = len(info) - len(info.lstrip())
     offset = lead + len(stripped) - len(rest)
     attrs, error = parse_attributes(rest)
     return InfoString(language, attrs, error, offset)
