@@ -17,6 +17,7 @@ from runbook_tui import cli
 UI = ("runbook_tui.tui", "runbook_tui.cli.open_ui")
 imported = []
 for info in pkgutil.walk_packages(runbook_tui.__path__, "runbook_tui."):
+    # __main__ modules run the program when imported; they only call cli.main.
     if info.name.startswith(UI) or info.name.endswith("__main__"):
         continue
     __import__(info.name)

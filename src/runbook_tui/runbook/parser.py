@@ -66,7 +66,8 @@ def load(path: str | os.PathLike[str]) -> ParseResult:
         message=problem.message,
         path=os.fspath(path),
     )
-    return ParseResult(result.runbook, [bad, *result.diagnostics])
+    diagnostics = sorted([bad, *result.diagnostics], key=lambda d: (d.line, d.column))
+    return ParseResult(result.runbook, diagnostics)
 
 
 def parse(text: str, path: str = "") -> ParseResult:
