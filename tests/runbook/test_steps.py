@@ -275,3 +275,8 @@ def test_full_fixture_parses_cleanly() -> None:
     assert [s.id for s in rb.steps][2:] == ["pull", "release", rb.steps[4].id]
     assert rb.steps[3].danger == "release api"
     assert rb.steps[4].rollback
+
+
+def test_unknown_attribute_column_points_inside_the_braces() -> None:
+    (diag,) = parse("> ```sh {s=1}\n> x\n> ```\n").diagnostics
+    assert (diag.code, diag.column) == ("unknown-attribute", 10)

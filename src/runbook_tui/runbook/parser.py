@@ -190,8 +190,7 @@ class _Walker:
             return
         start = where[0] if where else 0
         line = self.offset + start + 1
-        if parsed.error or parsed.attrs:
-            attrs_column = self._column_of("{", start)
+        attrs_column = self._column_of("{", start) if parsed.error or parsed.attrs else 1
         if parsed.error:
             self.sink.add("malformed-attributes", line, parsed.error, attrs_column)
         typed = typed_attributes(parsed.attrs) if parsed.attrs else None
@@ -203,7 +202,7 @@ class _Walker:
                     "unknown-attribute",
                     line,
                     f"unknown attribute {key!r} (ignored)",
-                    self._column_of(key, start),
+                    self._column_of(key, start, attrs_column - 1),
                 )
         split = split_block(content, console=parsed.language == "console")
         if not split.command:
@@ -267,10 +266,10 @@ class _Walker:
         section_title = self.path[-1] if self.path else ""
         self.id_requests.append(IdRequest(name, section_title, kind, text))
 
-    def _column_of(self, needle: str, body_line: int) -> int:
+    def _column_of(self, needle: str, body_line: int, after: int = 0) -> int:
         lines = self.body_lines
         if body_line < len(lines):
-            found = lines[body_line].find(needle)
+            found = lines[body_line].find(needle, after)
             if found >= 0:
                 return found + 1
         return 1
