@@ -332,7 +332,10 @@ class _Supervisor:
     ) -> _Outcome:
         ch = self.ch
         poller = select.poll()
-        pidfd = os.pidfd_open(self.proc.pid)
+        try:
+            pidfd: int | None = os.pidfd_open(self.proc.pid)
+        except OSError:  # kernel before 5.3: poll the shell instead
+            pidfd = None
         try:
             return self._loop(poller, pidfd, deadline, cancel, cancel_requested)
         except BaseException:
@@ -342,15 +345,23 @@ class _Supervisor:
                 self.proc.wait()
             elif process_group.group_alive(self.pgid):
                 process_group.kill_now(self.pgid, self.escapees)
+            # SIGKILL is delivered asynchronously: be sure before saying it is over.
+            until = time.monotonic() + KILL_WAIT
+            while time.monotonic() < until and (
+                process_group.group_has_live_members(self.pgid)
+                or process_group.any_running(self.escapees)
+            ):
+                time.sleep(0.01)
             raise
         finally:
-            os.close(pidfd)
+            if pidfd is not None:
+                os.close(pidfd)
             ch.close_all()
 
     def _loop(
         self,
         poller: select.poll,
-        pidfd: int,
+        pidfd: int | None,
         deadline: float | None,
         cancel: threading.Event | None,
         cancel_requested: threading.Event,
@@ -360,7 +371,8 @@ class _Supervisor:
         if out_open:
             poller.register(ch.out_r, select.POLLIN)
         poller.register(ch.state_r, select.POLLIN)
-        poller.register(pidfd, select.POLLIN)
+        if pidfd is not None:
+            poller.register(pidfd, select.POLLIN)
         poller.register(ch.wake_r, select.POLLIN)
 
         timed_out = cancelled = False
@@ -414,6 +426,8 @@ class _Supervisor:
                 waits.append(0.02)
             if drain_from is not None:
                 waits.append(DRAIN_IDLE - (now - last_data))
+            if pidfd is None and not shell_done:
+                waits.append(0.01)
             wait_ms = max(0, int(min(waits) * 1000) + 1)
 
             for fd, _ev in poller.poll(wait_ms):
@@ -429,21 +443,28 @@ class _Supervisor:
                         poller.unregister(fd)
                 elif fd == pidfd:
                     poller.unregister(pidfd)
-                    # Strays (background jobs) get SIGTERM now, before the shell is reaped:
-                    # while it is a zombie its pid, the group id, cannot be reused.
-                    if process_group.group_alive(self.pgid):
-                        process_group.terminate_now(self.pgid, [])
-                        if kill_at is None:
-                            kill_at = time.monotonic() + self.kill_grace
-                    self.proc.wait()
                     shell_done = True
-                    # The trap wrote its report before the shell exited: it is all in
-                    # the pipe now (no EOF to wait for: strays may hold the write end).
-                    while self._read_state():
-                        pass
                 elif fd == ch.wake_r:
                     with contextlib.suppress(OSError):
                         os.read(fd, 64)
+            if pidfd is None and not shell_done:
+                # WNOWAIT: seen exited but left a zombie, as with the pidfd.
+                with contextlib.suppress(ChildProcessError):
+                    shell_done = (
+                        os.waitid(os.P_PID, self.proc.pid, os.WEXITED | os.WNOHANG | os.WNOWAIT)
+                        is not None
+                    )
+            if shell_done and self.proc.returncode is None:
+                # Strays (background jobs) get SIGTERM now, before the shell is reaped:
+                # while it is a zombie its pid, the group id, cannot be reused.
+                process_group.terminate_now(self.pgid, [])
+                if kill_at is None:
+                    kill_at = time.monotonic() + self.kill_grace
+                self.proc.wait()
+                # The trap wrote its report before the shell exited: it is all in the
+                # pipe now (no EOF to wait for: strays may hold the write end).
+                while self._read_state():
+                    pass
 
         tail = self.decoder.decode(b"", final=True)
         if tail:
