@@ -128,7 +128,8 @@ def test_markdown_like_text_never_raises(text: str) -> None:
     check(text)
 
 
-@SETTINGS
+# Generating nested YAML values is the slow part: fewer, richer examples.
+@settings(SETTINGS, max_examples=150)
 @given(FRONT, MARKDOWNISH)
 def test_arbitrary_front_matter_never_raises(front: dict, body: str) -> None:
     check("---\n" + yaml.safe_dump(front, allow_unicode=True) + "---\n" + body)
@@ -138,3 +139,36 @@ def test_arbitrary_front_matter_never_raises(front: dict, body: str) -> None:
 @given(st.text(max_size=200))
 def test_arbitrary_text_as_front_matter_never_raises(front: str) -> None:
     check("---\n" + front.replace("---", "- -") + "\n---\n# T\n")
+
+
+@SETTINGS
+@given(st.text(max_size=80))
+def test_any_info_string_gives_a_language_and_a_dict(info: str) -> None:
+    from runbook_tui.runbook.attributes import parse_info, typed_attributes
+
+    parsed = parse_info(info)
+    assert isinstance(parsed.attrs, dict)
+    assert parsed.error is None or parsed.attrs == {}
+    typed_attributes(parsed.attrs)
+
+
+LINES = st.lists(
+    st.one_of(
+        st.sampled_from(["$ ls", "$", "$ a \\", "  $ cat <<EOF", "EOF", "# c", "", "out"]),
+        st.text(alphabet=st.characters(blacklist_characters="\n"), max_size=10),
+    ),
+    max_size=12,
+)
+
+
+@SETTINGS
+@given(LINES)
+def test_console_split_loses_no_line(lines: list[str]) -> None:
+    from runbook_tui.runbook.console import split_block
+
+    split = split_block("\n".join(lines), console=True)
+    taken = {index for index, _ in split.command_lines}
+    output = split.sample_output.split("\n")
+    for index, line in enumerate(lines):
+        if index not in taken and line.strip():
+            assert line in output
