@@ -28,7 +28,7 @@ async def test_header_shows_title_kind_session_and_drill_clock_against_rto(make_
         now[0] = start + 65
         walk.update_header()
         header = walk.query_one(WalkHeader)
-        text = str(header.render())
+        text = header.text
         assert "Restore the orders database" in text and "restore" in text
         assert walk.engine.session_id in text
         assert "DRILL" in text and "0:01:05 / RTO 0:30:00" in text
@@ -72,7 +72,7 @@ async def test_question_mark_lists_every_key(make_app):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpDialog)
         keys = [key.strip() for key, _ in app.screen.rows]
-        for key in ("enter", "s", "n", "x ctrl+c", "r", "b", "e", "q"):
+        for key in ("⏎", "s", "n", "x ^c", "r", "b", "e", "?", "q"):
             assert key in keys
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpDialog)

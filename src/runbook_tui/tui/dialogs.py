@@ -186,7 +186,7 @@ class HelpDialog(ModalScreen[None]):
                 for key, description in self.rows:
                     yield Static(
                         Content.assemble(
-                            Content.styled(f"{key:>10}", "bold $text-accent"), "  ", description
+                            Content.styled(f"{key:>8}", "bold $text-accent"), "  ", description
                         ),
                         classes="help-row",
                     )

@@ -121,7 +121,10 @@ class OutputView(ScrollView, can_focus=True):
         strip = self._cache.get(key)
         if strip is None:
             raw = self._lines[index] if index < len(self._lines) else self._partial
-            text = Text.from_ansi(_CONTROL.sub("\ufffd", raw.expandtabs()), style=rich_style)
+            text = Text.from_ansi(_CONTROL.sub("\ufffd", raw.expandtabs()))
+            # The widget's colours under the line's own, as a span: Text.render drops
+            # a base style from a line without spans.
+            text.stylize_before(rich_style)
             text.no_wrap = True
             strip = Strip(text.render(self.app.console), text.cell_len)
             self._cache[key] = strip

@@ -126,7 +126,7 @@ class WalkScreen(Screen[None]):
                 yield EvidencePanel(self.runbook, "services")
                 yield EvidencePanel(self.runbook, "backups")
         yield Static("", id="message")
-        yield Footer()
+        yield Footer(compact=True)
 
     async def on_mount(self) -> None:
         self.engine.subscribe(self._on_engine_event)
@@ -569,7 +569,10 @@ class WalkScreen(Screen[None]):
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
             text = self.ACTION_HELP.get(binding.action.split("(")[0], binding.description)
-            rows.append((binding.key.replace(",", " "), text))
+            keys = " ".join(
+                self.app.get_key_display(Binding(key, "")) for key in binding.key.split(",")
+            )
+            rows.append((keys, text))
         rows.append(("↑ ↓", "Select a step"))
         rows.append(("ctrl+p", "Command palette: every action by name"))
         self.app.push_screen(HelpDialog(rows))

@@ -1,8 +1,11 @@
-"""The walk's header: title, kind, session id and elapsed time; in a drill, elapsed
-against the RTO, turning to a warning colour near it and an error colour past it."""
+"""The walk's header: title, kind and session id on the left, the clock on the right
+(so a narrow terminal cuts the title, never the clock). In a drill the clock shows
+elapsed against the RTO and turns to a warning colour near it, an error colour past it."""
 
 from __future__ import annotations
 
+from textual.app import ComposeResult
+from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
@@ -23,7 +26,11 @@ def rto_level(elapsed: float, rto: float | None) -> str:
     return "ok"
 
 
-class WalkHeader(Static):
+class WalkHeader(Horizontal):
+    def compose(self) -> ComposeResult:
+        yield Static(id="header-title")
+        yield Static(id="header-clock")
+
     def show(
         self,
         *,
@@ -42,15 +49,20 @@ class WalkHeader(Static):
             parts.append(Content.styled(" · ROLLBACK", "bold $text-warning"))
         parts.append(Content.styled(f" · {session_id}", "$text-muted"))
         level = "ok"
+        clock = format_duration(elapsed)
         if drill:
-            parts.append(Content.styled(" · DRILL", "bold $text-accent"))
-            clock = format_duration(elapsed)
             if rto:
                 clock += f" / RTO {format_duration(rto)}"
                 level = rto_level(elapsed, rto)
-            parts.append(f" · {clock}")
-        else:
-            parts.append(f" · {format_duration(elapsed)}")
+            clock = f"DRILL {clock}"
         self.set_class(level == "near", "-rto-near")
         self.set_class(level == "over", "-rto-over")
-        self.update(Content.assemble(*parts))
+        self.query_one("#header-title", Static).update(Content.assemble(*parts))
+        self.query_one("#header-clock", Static).update(clock)
+
+    @property
+    def text(self) -> str:
+        """The header as plain text."""
+        title = self.query_one("#header-title", Static).render()
+        clock = self.query_one("#header-clock", Static).render()
+        return f"{title} {clock}"

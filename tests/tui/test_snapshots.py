@@ -1,0 +1,184 @@
+"""What the operator sees, as SVG snapshots at 80x24 and 200x50.
+
+Deterministic by construction: the session id and start time the engine records are
+fixed (the only two things patched; the engine, shell and journal are real), the
+header's clock is injected, and text cursors do not blink. `snap_compare` runs its own
+event loop, so these are plain functions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Input
+
+import runbook_tui.session.engine as engine_module
+import runbook_tui.session.store as store_module
+from runbook_tui.tui.app import RunbookApp
+from runbook_tui.tui.dialogs import QuitWhileRunningDialog
+from runbook_tui.tui.walk import WalkScreen
+
+from .conftest import parse_file
+
+SESSION_ID = "20260101T090000Z-a1b2"
+STARTED = "2026-01-01T09:00:00.000Z"
+# 12 minutes 34 seconds into the session, frozen.
+NOW = datetime.fromisoformat("2026-01-01T09:12:34+00:00").timestamp()
+
+SIZES = {"small": (80, 24), "wide": (200, 50)}
+
+
+@pytest.fixture(autouse=True)
+def fixed_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_module, "new_session_id", lambda now=None: SESSION_ID)
+    monkeypatch.setattr(engine_module, "_now", lambda: STARTED)
+
+
+@pytest.fixture
+def snap_app(runbook_file: Path, home: Path):
+    def make(**kwargs: Any) -> RunbookApp:
+        return RunbookApp(home=home, runbook=parse_file(runbook_file), clock=lambda: NOW, **kwargs)
+
+    return make
+
+
+async def _walk(pilot: Any) -> WalkScreen:
+    app = pilot.app
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    screen = app.screen
+    assert isinstance(screen, WalkScreen)
+    return screen
+
+
+async def _after_first_steps(pilot: Any) -> WalkScreen:
+    """The manual step confirmed, check-disk run, and check-disk shown again."""
+    walk = await _walk(pilot)
+    await pilot.press("enter")
+    await walk.wait_until(lambda: walk.status_of("prepare-cfbe02") == "succeeded")
+    await pilot.press("enter")
+    await walk.wait_until(lambda: walk.status_of("check-disk") == "succeeded")
+    await pilot.pause()
+    walk.query_one("#steps").select_step("check-disk")
+    await pilot.pause()
+    return walk
+
+
+def _no_blink(pilot: Any) -> None:
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_walk_screen(snap_compare, snap_app, size: str) -> None:
+    async def run_before(pilot: Any) -> None:
+        await _after_first_steps(pilot)
+
+    assert snap_compare(snap_app(), terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_drill_header_past_rto(snap_compare, snap_app, size: str) -> None:
+    app = snap_app(drill=True)
+    app.clock = lambda: NOW + 20 * 60  # 32:34 into a 30-minute RTO
+
+    async def run_before(pilot: Any) -> None:
+        await _walk(pilot)
+
+    assert snap_compare(app, terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_confirm_dialog(snap_compare, snap_app, size: str) -> None:
+    async def run_before(pilot: Any) -> None:
+        walk = await _after_first_steps(pilot)
+        walk.query_one("#steps").select_step("stop-writes")
+        await pilot.press("enter")
+
+    assert snap_compare(snap_app(), terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_danger_dialog_after_a_wrong_phrase(snap_compare, snap_app, size: str) -> None:
+    async def run_before(pilot: Any) -> None:
+        walk = await _walk(pilot)
+        walk.query_one("#steps").select_step("restore")
+        await pilot.press("enter")
+        _no_blink(pilot)
+        await pilot.press(*"restore order", "enter")
+
+    assert snap_compare(snap_app(), terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_skip_reason_dialog(snap_compare, snap_app, size: str) -> None:
+    async def run_before(pilot: Any) -> None:
+        await _walk(pilot)
+        await pilot.press("s")
+        _no_blink(pilot)
+        await pilot.press(*"done by hand")
+
+    assert snap_compare(snap_app(), terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_note_dialog(snap_compare, snap_app, size: str) -> None:
+    async def run_before(pilot: Any) -> None:
+        await _walk(pilot)
+        await pilot.press("n")
+        _no_blink(pilot)
+        await pilot.press(*"paged the DBA")
+
+    assert snap_compare(snap_app(), terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_rollback_offer_dialog(snap_compare, snap_app, size: str) -> None:
+    async def run_before(pilot: Any) -> None:
+        walk = await _walk(pilot)
+        walk.query_one("#steps").select_step("verify")
+        await pilot.press("enter")
+        await walk.wait_until(lambda: walk.status_of("verify") == "failed")
+        await pilot.pause()
+
+    assert snap_compare(snap_app(), terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_quit_while_running_dialog(snap_compare, snap_app, size: str) -> None:
+    # The dialog as the walk shows it for a running step; that a running step really
+    # brings it up is a pilot test (a step left running would outlive the snapshot).
+    async def run_before(pilot: Any) -> None:
+        await _walk(pilot)
+        pilot.app.push_screen(
+            QuitWhileRunningDialog(
+                "“wait-replica” is still running. Quitting cancels it (its process group "
+                "is killed). The session stays resumable."
+            )
+        )
+        await pilot.pause()
+
+    assert snap_compare(snap_app(), terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_help_dialog(snap_compare, snap_app, size: str) -> None:
+    async def run_before(pilot: Any) -> None:
+        await _walk(pilot)
+        await pilot.press("question_mark")
+
+    assert snap_compare(snap_app(), terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_resume_offer_dialog(snap_compare, snap_app, runbook_file, home, size: str) -> None:
+    from runbook_tui.session.engine import Engine
+
+    Engine.start(parse_file(runbook_file), home=home, variables={}).close()
+
+    async def run_before(pilot: Any) -> None:
+        await pilot.pause()
+
+    assert snap_compare(snap_app(), terminal_size=SIZES[size], run_before=run_before)
