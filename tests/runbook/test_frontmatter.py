@@ -232,3 +232,7 @@ def test_control_character_in_yaml_is_a_one_line_syntax_error() -> None:
 def test_python_tags_in_yaml_are_refused() -> None:
     text = "---\na: !!python/object/apply:os.system [echo hi]\n---\n# T\n"
     assert ("yaml-syntax", 2) in codes(text)
+
+
+def test_runbook_kind_is_case_insensitive() -> None:
+    assert parse(fm("kind: Deploy\n")).runbook.kind == "deploy"

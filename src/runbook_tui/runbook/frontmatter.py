@@ -256,8 +256,8 @@ class _Checker:
         fm.owner = self.text(data, "owner", ())
         kind = self.text(data, "kind", ())
         if kind is not None:
-            if kind in RUNBOOK_KINDS:
-                fm.kind = kind
+            if kind.strip().lower() in RUNBOOK_KINDS:
+                fm.kind = kind.strip().lower()
             else:
                 self.error(
                     "unknown-kind",
