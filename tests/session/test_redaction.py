@@ -62,6 +62,11 @@ def test_token_shapes(text: str, leaked: str) -> None:
     out = Redactor([]).mask(text)
     assert leaked not in out
     assert MASK in out
+    # Streamed, split anywhere, in the middle of other output.
+    text = "some output\n" + text + "\nmore output\n"
+    for k in range(len(text) + 1):
+        out = stream(StreamMasker(Redactor([])), [text[:k], text[k:]])
+        assert leaked not in out, k
 
 
 def test_shell_variable_references_are_not_masked() -> None:

@@ -229,7 +229,8 @@ class Redactor:
         for trigger in triggers:
             at = trigger.start()
             if window is not None and at >= window and first_trigger == len(text):
-                first_trigger = at
+                # Hold a `--password` flag from its dashes, or it would not match later.
+                first_trigger = at - 2 if at >= 2 and text.startswith("--", at - 2) else at
             if at < covered:
                 continue  # inside a token already found (a key block's body)
             m = None
