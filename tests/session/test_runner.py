@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -427,6 +429,44 @@ def test_interactive_inherits_terminal_and_still_times_out(home: Path) -> None:
     start = time.monotonic()
     res = r.run("sleep 1000", on_output=out, interactive=True, timeout=0.5)
     assert res.timed_out and time.monotonic() - start < 4
+
+
+INTERACTIVE_CHILD = """
+import os, sys, threading
+from runbook_tui.session.runner import ShellRunner
+r = ShellRunner(env=dict(os.environ), cwd="/")
+box = {}
+# From a worker thread, as the UI does.
+t = threading.Thread(target=lambda: box.update(res=r.run(
+    'test -t 0 && echo in-tty; read -r x; echo "got=$x"; cd /tmp',
+    on_output=lambda text: None, interactive=True, timeout=20)))
+t.start(); t.join()
+print("exit", box["res"].exit_code, "cwd", r.cwd)
+print("terminal back", os.tcgetpgrp(0) == os.getpgrp())
+"""
+
+
+def test_interactive_step_gets_the_terminal_and_gives_it_back(home: Path) -> None:
+    """Under a real terminal (util-linux `script` provides one): the step reads the
+    keyboard as the foreground group, and the terminal returns to us afterwards."""
+    child = home / "child.py"
+    child.write_text(INTERACTIVE_CHILD)
+    proc = subprocess.Popen(
+        ["script", "-qec", f"{sys.executable} {child}", "/dev/null"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    assert proc.stdin is not None
+    time.sleep(1.0)
+    proc.stdin.write(b"typed-line\n")
+    proc.stdin.flush()
+    out, _ = proc.communicate(timeout=30)
+    text = out.decode(errors="replace").replace("\r", "")
+    assert "in-tty\n" in text
+    assert "got=typed-line\n" in text
+    assert "exit 0 cwd /tmp\n" in text
+    assert "terminal back True\n" in text
 
 
 def test_many_short_steps_are_quick(home: Path) -> None:
