@@ -112,15 +112,53 @@ def test_what_does_not_carry(home: Path) -> None:
     assert out.text == "end\n"
 
 
-def test_exported_function_and_unset_carry(home: Path) -> None:
+def test_unset_carries_and_functions_do_not(home: Path) -> None:
     r = make_runner(home)
     r.run("export GONE=1", on_output=Sink())
     assert r.env["GONE"] == "1"
     r.run("unset GONE; g() { echo from-g; }; export -f g", on_output=Sink())
     assert "GONE" not in r.env
     out = Sink()
-    r.run("g", on_output=out)
-    assert out.text == "from-g\n"
+    r.run("type g >/dev/null 2>&1 || echo no-g", on_output=out)
+    assert out.text == "no-g\n"
+
+
+def test_functions_and_odd_names_from_the_start_environment_pass_through(home: Path) -> None:
+    r = make_runner(home)
+    r.env["BASH_FUNC_hello%%"] = "() {  echo hello-fn\n}"
+    r.env["odd.name"] = "kept"
+    out = Sink()
+    r.run("cd /", on_output=Sink())
+    r.run('hello; env | grep -a "^odd.name="', on_output=out)
+    assert out.text == "hello-fn\nodd.name=kept\n"
+
+
+def test_every_kind_of_value_round_trips(home: Path) -> None:
+    r = make_runner(home)
+    values = {
+        "V_PLAIN": "plain",
+        "V_SPACE": "a b  c",
+        "V_QUOTES": "q\"d$b\\s`t'x",
+        "V_NL": "line1\nline2\n",
+        "V_CTL": "tab\tesc\x1b[31mcr\r\x01\x7f",
+        "V_UTF8": "€uro ünï",
+        "V_EMPTY": "",
+        "V_BACKSLASHES": "\\\\n\\t\\x41\\101",
+    }
+    r.env.update(values)
+    r.env["LANG"] = "C"  # bash then writes UTF-8 as octal escapes: parsed back too
+    res = r.run(
+        "export V_NEW=$'\\xff\\xfe'; declare -rx V_RO=ro; declare -ix V_INT=7; export V_NOVAL",
+        on_output=Sink(),
+    )
+    assert res.state_carried
+    for key, value in values.items():
+        assert r.env[key] == value, key
+    assert r.env["V_RO"] == "ro" and r.env["V_INT"] == "7"
+    assert "V_NOVAL" not in r.env
+    assert os.fsencode(r.env["V_NEW"]) == b"\xff\xfe"
+    res = r.run("set -o posix; export V_POSIX=p", on_output=Sink())
+    assert res.state_carried and r.env["V_POSIX"] == "p" and r.env["V_UTF8"] == "€uro ünï"
 
 
 def test_exit_with_status_still_carries(home: Path) -> None:
@@ -209,13 +247,14 @@ def test_big_environment_and_non_utf8_values_carry(home: Path) -> None:
     assert out.text.split() == ["ff", "fe", "6f", "6b"]
 
 
-def test_environment_that_cannot_be_reported_leaves_state_unchanged(home: Path) -> None:
+def test_value_too_long_for_any_program_is_not_carried(home: Path) -> None:
     r = make_runner(home)
-    before = dict(r.env), r.cwd
-    # A value over 128 KiB: no exec can pass it on, `env` in the trap fails.
-    res = r.run("cd /; export HUGE=$(head -c 200000 /dev/zero | tr '\\0' x)", on_output=Sink())
-    assert res.exit_code == 0 and not res.state_carried
-    assert (r.env, r.cwd) == before
+    # Over 128 KiB: no program can be started with it, so carrying it would make every
+    # following step fail to start.
+    res = r.run("cd /; export HUGE=$(head -c 200000 /dev/zero | tr '\\0' x) OK=1", on_output=Sink())
+    assert res.exit_code == 0 and res.state_carried
+    assert "HUGE" not in r.env and r.env["OK"] == "1" and r.cwd == "/"
+    assert r.run("true", on_output=Sink()).exit_code == 0
 
 
 def test_cwd_override_applies_to_one_step(home: Path) -> None:
