@@ -14,6 +14,8 @@ from pathlib import Path
 
 import psutil
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runbook_tui.session.runner import RunResult, ShellRunner
 
@@ -245,6 +247,26 @@ def test_big_environment_and_non_utf8_values_carry(home: Path) -> None:
     out = Sink()
     r.run('printf "%s" "$RAW" | od -An -tx1', on_output=out)
     assert out.text.split() == ["ff", "fe", "6f", "6b"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    value=st.binary(max_size=40).filter(lambda b: b"\0" not in b),
+    lang=st.sampled_from(["C", "C.UTF-8"]),
+)
+def test_property_any_value_round_trips(
+    tmp_path_factory: pytest.TempPathFactory, value: bytes, lang: str
+) -> None:
+    home = tmp_path_factory.mktemp("rt")
+    for d in ("home", "tmp", "work"):
+        (home / d).mkdir()
+    r = make_runner(home)
+    r.env["LANG"] = lang
+    r.env["V"] = os.fsdecode(value)
+    res = r.run('export W="$V"', on_output=Sink())
+    assert res.state_carried
+    assert os.fsencode(r.env["V"]) == value
+    assert os.fsencode(r.env["W"]) == value
 
 
 def test_value_too_long_for_any_program_is_not_carried(home: Path) -> None:
