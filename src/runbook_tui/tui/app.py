@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import work
 from textual.app import App
 from textual.binding import Binding, BindingType
-from textual.widgets import Static
+from textual.screen import Screen
 
 from runbook_tui.runbook.model import Runbook, Variable
 from runbook_tui.tui.commands import WalkCommands
@@ -70,13 +70,36 @@ class RunbookApp(App[None]):
         self.backend: Backend = backend or RealBackend()
         self.clock = clock
         self.engine: EngineLike | None = None
+        self._start_error = ""
 
-    def compose(self):  # type: ignore[no-untyped-def]
-        # The default screen stays underneath: a calm blank while opening.
-        yield Static("", id="opening")
+    def get_default_screen(self) -> Screen[Any]:
+        # The common case asks nothing (no unfinished session, no variables to fill):
+        # then the walk is the first screen, and the first frame drawn is the walk.
+        runbook = self.runbook
+        if runbook is not None and not self._questions_before(runbook):
+            try:
+                engine = self.backend.start(
+                    runbook, home=self.home, variables=dict(self.given_variables), drill=self.drill
+                )
+            except Exception as error:  # the engine says why; show it rather than crash
+                self._start_error = f"Could not start a session: {error}"
+            else:
+                self.engine = engine
+                return WalkScreen(runbook, engine, clock=self.clock)
+        return Screen()
+
+    def _questions_before(self, runbook: Runbook) -> bool:
+        """Whether opening `runbook` must ask something first (resume, variables)."""
+        if unfinished_session(self.backend.list_sessions(self.home), runbook) is not None:
+            return True
+        return bool(runbook.variables) and needs_form(runbook.variables, self.given_variables)
 
     def on_mount(self) -> None:
-        if self.runbook is not None:
+        if self._start_error:
+            self.exit(return_code=1, message=self._start_error)
+        elif self.engine is not None:
+            return
+        elif self.runbook is not None:
             self.open_runbook(self.runbook)
         else:
             self.pick()

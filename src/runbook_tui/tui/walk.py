@@ -121,10 +121,9 @@ class WalkScreen(Screen[None]):
                     yield EvidencePanel(self.runbook, "services", titled=False)
                 with TabPane("Backups", id="tab-backups"):
                     yield EvidencePanel(self.runbook, "backups", titled=False)
-            with Vertical(id="evidence-column"):
-                yield EvidencePanel(self.runbook, "logs")
-                yield EvidencePanel(self.runbook, "services")
-                yield EvidencePanel(self.runbook, "backups")
+            # Filled the first time the terminal is wide enough (a narrow start-up
+            # does not pay for widgets it does not show).
+            yield Vertical(id="evidence-column")
         yield Static("", id="message")
         yield Footer(compact=True)
 
@@ -152,6 +151,11 @@ class WalkScreen(Screen[None]):
         self.set_class(wide, "-wide")
         if wide:
             self.query_one(TabbedContent).active = "tab-step"
+            column = self.query_one("#evidence-column")
+            if not column.children:
+                column.mount_all(
+                    EvidencePanel(self.runbook, kind) for kind in ("logs", "services", "backups")
+                )
 
     # ---- the view of the journal ---------------------------------------------
 
