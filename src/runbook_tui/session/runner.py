@@ -514,10 +514,17 @@ def _foreground(pgid: int) -> Iterator[None]:
         yield  # no terminal: nothing to hand over
         return
     try:
-        if os.tcgetpgrp(tty) != os.getpgrp():
-            yield
+        try:
+            foreground = os.tcgetpgrp(tty)
+        except OSError:
+            foreground = -1
+        if foreground != os.getpgrp():
+            yield  # we do not hold the terminal, so there is nothing to hand over
             return
-        saved_modes = termios.tcgetattr(tty)
+        try:
+            saved_modes: list[object] | None = termios.tcgetattr(tty)
+        except termios.error:
+            saved_modes = None
         # Taking the terminal back from a background group raises SIGTTOU unless blocked;
         # pthread_sigmask works from any thread (signal.signal only from the main one).
         old_mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTTOU})
@@ -530,8 +537,9 @@ def _foreground(pgid: int) -> Iterator[None]:
         finally:
             with contextlib.suppress(OSError):
                 os.tcsetpgrp(tty, os.getpgrp())
-            with contextlib.suppress(termios.error):
-                termios.tcsetattr(tty, termios.TCSADRAIN, saved_modes)
+            if saved_modes is not None:
+                with contextlib.suppress(termios.error):
+                    termios.tcsetattr(tty, termios.TCSADRAIN, saved_modes)
             signal.pthread_sigmask(signal.SIG_SETMASK, old_mask)
     finally:
         os.close(tty)
