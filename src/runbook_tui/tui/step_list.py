@@ -66,6 +66,7 @@ class StepList(OptionList):
                         )
                     )
             options.append(Option(step_prompt(step, "pending"), id=step.id))
+            self._statuses[step.id] = "pending"
         if self.runbook.rollback_steps:
             options.append(
                 Option(
@@ -74,6 +75,7 @@ class StepList(OptionList):
             )
             for step in self.runbook.rollback_steps:
                 options.append(Option(step_prompt(step, "pending"), id=step.id))
+                self._statuses[step.id] = "pending"
         return options
 
     @property

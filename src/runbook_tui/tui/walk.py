@@ -115,12 +115,10 @@ class WalkScreen(Screen[None]):
             with TabbedContent(id="main-tabs", initial="tab-step"):
                 with TabPane("Step", id="tab-step"):
                     yield StepDetail(self.runbook, id="detail")
-                with TabPane("Logs", id="tab-logs"):
-                    yield EvidencePanel(self.runbook, "logs", titled=False)
-                with TabPane("Services", id="tab-services"):
-                    yield EvidencePanel(self.runbook, "services", titled=False)
-                with TabPane("Backups", id="tab-backups"):
-                    yield EvidencePanel(self.runbook, "backups", titled=False)
+                # Evidence tabs are filled when first shown (see _on_tab_activated).
+                yield TabPane("Logs", id="tab-logs")
+                yield TabPane("Services", id="tab-services")
+                yield TabPane("Backups", id="tab-backups")
             # Filled the first time the terminal is wide enough (a narrow start-up
             # does not pay for widgets it does not show).
             yield Vertical(id="evidence-column")
@@ -142,6 +140,13 @@ class WalkScreen(Screen[None]):
         self.update_header()
         if state.status not in ("running", "interrupted"):
             self.say(f"This session has ended ({state.status}).")
+
+    @on(TabbedContent.TabActivated, "#main-tabs")
+    def _on_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        pane = event.pane
+        kind = (pane.id or "").removeprefix("tab-")
+        if kind in ("logs", "services", "backups") and not pane.children:
+            pane.mount(EvidencePanel(self.runbook, kind, titled=False))
 
     def on_resize(self) -> None:
         self._apply_width(self.size.width)
