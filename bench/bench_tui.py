@@ -218,6 +218,11 @@ def typing_and_flood(work: Path) -> None:
     print(f"  ratio vs run with output discarded: {tui / null:.2f}x")
 
 
+def _streaming(screen: str) -> bool:
+    """Numbers from `seq` are on screen."""
+    return any(line.strip("▕ ").isdigit() for line in screen.splitlines())
+
+
 def _fmt(values: list[float], unit: str = "ms") -> str:
     scale = 1000 if unit == "ms" else 1
     return "[" + ", ".join(f"{v * scale:.0f}" if unit == "ms" else f"{v:.2f}" for v in values) + "]"
