@@ -111,7 +111,7 @@ def test_operator_walks_the_runbook_and_the_journal_agrees(tmux: Tmux, book: Pat
     tmux.wait_for("Note saved: edge looks healthy")
     tmux.keys("q")
     assert tmux.exit_code() == 0
-    assert "resume it with" in tmux.screen()
+    assert "To resume it, open the runbook" in tmux.screen()
 
     events = journal(home)
     [confirmed] = kinds(events, "manual_confirmed")

@@ -66,7 +66,8 @@ def picker_rows(folder: Path, sessions: list[SessionSummaryLike]) -> list[Picker
 
 class PickerScreen(Screen[Path | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "open", "Open", id="picker.open"),
+        # priority: the table would take Enter itself (and the footer would not show it).
+        Binding("enter", "open", "Open", id="picker.open", priority=True),
         Binding("q,escape", "quit_picker", "Quit", id="picker.quit"),
     ]
 

@@ -566,10 +566,12 @@ class WalkScreen(Screen[None]):
     def _leave(self) -> None:
         self.flush_output()
         self.engine.close()
+        path = self.runbook.path or "FILE"
         self.app.exit(
             message=(
-                f"Session {self.engine.session_id} is kept; "
-                f"resume it with: runbook-tui resume {self.engine.session_id}"
+                f"Session {self.engine.session_id} is kept. To resume it, open the runbook "
+                f"again (runbook-tui {path}), or without the UI: "
+                f"runbook-tui resume {self.engine.session_id}"
             )
         )
 
