@@ -287,3 +287,15 @@ async def test_mouse_click_only_selects(make_app, home):
         await pilot.pause()
         assert walk.status_of("check-disk") == "pending"
     assert of_type(journal_events(home), "step_started") == []
+
+
+async def test_an_intent_the_engine_cannot_record_is_shown_and_the_ui_stays(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        walk = await walk_screen(app, pilot)
+        # The journal can no longer be written (as on a full or vanished disk).
+        walk.engine.journal.close()
+        await pilot.press("n", *"this cannot be recorded", "enter")
+        await pilot.pause()
+        assert app.is_running and app.screen is walk
+        assert walk.message_text.startswith("Could not save the note:")

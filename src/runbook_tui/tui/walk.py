@@ -360,6 +360,17 @@ class WalkScreen(Screen[None]):
 
     # ---- actions ---------------------------------------------------------------
 
+    def _intent(self, what: str, call: Callable[[], object]) -> bool:
+        """Hand one intent to the engine. A refusal (or a journal that cannot be
+        written) is shown, not raised: the operator must see it and the UI must stay."""
+        try:
+            call()
+        except Exception as error:
+            self.say(f"Could not {what}: {error}")
+            self.notify(f"Could not {what}: {error}", severity="error", timeout=10)
+            return False
+        return True
+
     def action_perform(self) -> None:
         step = self.selected_step
         if step is None:
@@ -398,9 +409,9 @@ class WalkScreen(Screen[None]):
 
     def _perform(self, step: Step) -> None:
         if step.kind == "manual":
-            self.engine.confirm_manual(step.id)
-            self.say(f"Done: {step.title}")
-            self._advance_from(step.id)
+            if self._intent("record the step as done", lambda: self.engine.confirm_manual(step.id)):
+                self.say(f"Done: {step.title}")
+                self._advance_from(step.id)
         elif step.interactive:
             self._run_interactive(step)
         else:
@@ -422,6 +433,10 @@ class WalkScreen(Screen[None]):
                 outcome = self.engine.run_interactive(step.id)
         except SuspendNotSupported:
             self.say("This step needs the real terminal, which this session cannot hand over.")
+            return
+        except Exception as error:
+            self.app.refresh(layout=True)
+            self.say(f"Could not run “{step.title}”: {error}")
             return
         self.app.refresh(layout=True)
         self._after_outcome(step, outcome)
@@ -476,7 +491,11 @@ class WalkScreen(Screen[None]):
 
     def _enter_rollback(self, why: str) -> None:
         # The switch is written down, so the record says when the plan changed.
-        self.engine.note(f"Switched to the rollback steps {why}.")
+        if not self._intent(
+            "switch to the rollback steps",
+            lambda: self.engine.note(f"Switched to the rollback steps {why}."),
+        ):
+            return
         self.mode = "rollback"
         self.add_class("-rollback")
         first = self._next_actionable(None) or self.runbook.rollback_steps[0]
@@ -493,9 +512,9 @@ class WalkScreen(Screen[None]):
             if reason is None:
                 self.say("Not skipped.")
                 return
-            self.engine.skip(step.id, reason)
-            self.say(f"↷ Skipped: {step.title} ({reason})")
-            self._advance_from(step.id)
+            if self._intent("skip the step", lambda: self.engine.skip(step.id, reason)):
+                self.say(f"↷ Skipped: {step.title} ({reason})")
+                self._advance_from(step.id)
 
         self.app.push_screen(
             TextDialog(f"Skip “{step.title}”", "Why is this step skipped?", placeholder="reason"),
@@ -508,8 +527,9 @@ class WalkScreen(Screen[None]):
         def done(text: str | None) -> None:
             if text is None:
                 return
-            self.engine.note(text, step_id=step.id if step else None)
-            self.say(f"Note saved: {text}")
+            step_id = step.id if step else None
+            if self._intent("save the note", lambda: self.engine.note(text, step_id=step_id)):
+                self.say(f"Note saved: {text}")
 
         self.app.push_screen(
             TextDialog("Note", "A note for the record (timestamped).", placeholder="note"),
@@ -531,7 +551,8 @@ class WalkScreen(Screen[None]):
         def done(status: str | None) -> None:
             if status is None:
                 return
-            self.engine.end(status)
+            if not self._intent("end the session", lambda: self.engine.end(status)):
+                return
             self.app.exit(message=f"Session {self.engine.session_id} ended: {status}.")
 
         self.app.push_screen(
@@ -565,7 +586,10 @@ class WalkScreen(Screen[None]):
 
     def _leave(self) -> None:
         self.flush_output()
-        self.engine.close()
+        # Closing flushes the journal; if even that fails, say so on the way out.
+        if not self._intent("close the journal", self.engine.close):
+            self.app.exit(return_code=1, message=self.message_text)
+            return
         path = self.runbook.path or "FILE"
         self.app.exit(
             message=(
