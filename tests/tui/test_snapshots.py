@@ -182,3 +182,37 @@ def test_resume_offer_dialog(snap_compare, snap_app, runbook_file, home, size: s
         await pilot.pause()
 
     assert snap_compare(snap_app(), terminal_size=SIZES[size], run_before=run_before)
+
+
+def test_variables_form(snap_compare, tmp_path, home) -> None:
+    from .test_opening import VARIABLES_RUNBOOK
+
+    path = tmp_path / "deploy.md"
+    path.write_text(VARIABLES_RUNBOOK)
+    app = RunbookApp(home=home, runbook=parse_file(path), clock=lambda: NOW)
+
+    async def run_before(pilot: Any) -> None:
+        await pilot.pause()
+        _no_blink(pilot)
+        form = pilot.app.screen
+        form.query_one("#var-RELEASE", Input).value = "4x2"
+        form.query_one("#var-TOKEN", Input).value = "s3cret"
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+def test_picker(snap_compare, runbook_file, home, monkeypatch) -> None:
+    from runbook_tui.session.engine import Engine
+
+    (runbook_file.parent / "rotate.md").write_text(
+        "---\ntitle: Rotate keys\nkind: maintenance\n---\n# Rotate\n"
+    )
+    Engine.start(parse_file(runbook_file), home=home, variables={}, drill=True).end("completed")
+    monkeypatch.chdir(runbook_file.parent.parent)
+    app = RunbookApp(home=home, runbook_dir=Path("runbooks"), clock=lambda: NOW)
+
+    async def run_before(pilot: Any) -> None:
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)

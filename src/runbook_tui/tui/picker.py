@@ -29,7 +29,7 @@ class PickerRow:
 def _when(epoch: float | None) -> str:
     if epoch is None:
         return ""
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M UTC")
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M")
 
 
 def _same_file(a: str, b: Path) -> bool:
@@ -49,7 +49,8 @@ def picker_rows(folder: Path, sessions: list[SessionSummaryLike]) -> list[Picker
         errors = [d for d in result.diagnostics if d.severity == "error"]
         runbook = result.runbook
         mine = [s for s in sessions if _same_file(s.runbook_path, path)]
-        runs = [t for t in (to_epoch(s.started_at) for s in mine if not s.drill) if t]
+        # A drill is a run too; "last drilled" singles the rehearsals out.
+        runs = [t for t in (to_epoch(s.started_at) for s in mine) if t]
         drills = [t for t in (to_epoch(s.started_at) for s in mine if s.drill) if t]
         rows.append(
             PickerRow(
@@ -81,7 +82,7 @@ class PickerScreen(Screen[Path | None]):
         if not self.rows:
             yield Static(f"No runbooks (*.md) in {self.folder}.", id="picker-empty")
         table: DataTable[str] = DataTable(id="picker", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Title", "Kind", "Last run", "Last drilled", "")
+        table.add_columns("Title", "Kind", "Last run (UTC)", "Last drilled", "")
         for row in self.rows:
             table.add_row(
                 row.title, row.kind, row.last_run, row.last_drilled, row.problem, key=str(row.path)
