@@ -124,6 +124,17 @@ def test_escape_sequence_cut_in_two_is_not_split_into_output() -> None:
     assert "\x1b[31m" in out
 
 
+def test_value_starting_inside_an_escape_sequence() -> None:
+    # ESC followed by "@" reads as an escape sequence, but the raw text, which is what
+    # gets stored, holds the value.
+    secret = "@00000"
+    r = Redactor([secret])
+    assert secret not in r.mask("\x1b" + secret)
+    text = "xx\x1b" + secret + "yy"
+    for k in range(len(text) + 1):
+        assert secret not in stream(StreamMasker(r), [text[:k], text[k:]]), k
+
+
 def test_plain_text_passes_through_unchanged() -> None:
     text = "".join(f"{i} plain line\n" for i in range(2000))
     chunks = [text[i : i + 333] for i in range(0, len(text), 333)]

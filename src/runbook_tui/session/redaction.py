@@ -161,6 +161,16 @@ class _View:
         k = bisect_right(self.vis_starts, vis) - 1
         return self.raw_starts[k] + (vis - self.vis_starts[k])
 
+    def vis_index(self, raw: int) -> int:
+        """Visible index of the first visible character at or after raw position `raw`."""
+        if self.plain:
+            return raw
+        k = bisect_right(self.raw_starts, raw) - 1
+        nxt = self.vis_starts[k + 1] if k + 1 < len(self.vis_starts) else len(self.text)
+        if k >= 0 and raw - self.raw_starts[k] < nxt - self.vis_starts[k]:
+            return self.vis_starts[k] + (raw - self.raw_starts[k])
+        return nxt
+
     def raw_span(self, start: int, end: int) -> tuple[int, int]:
         return self.raw_index(start), self.raw_index(end - 1) + 1
 
@@ -197,25 +207,27 @@ class Redactor:
         if not text:
             return text
         view = _View(text)
-        spans, _ = self._scan(view.text)
+        spans, _ = self._scan(view)
         if not spans:
             return text
         return _rebuild(view, spans, len(text))
 
-    def _scan(self, text: str, window: int | None = None) -> tuple[list[tuple[int, int]], int]:
-        """Sorted, merged [start, end) spans of `text` to mask, and where the first
-        trigger at or after `window` is (len(text) if none): one pass for both."""
+    def _scan(self, view: _View, window: int | None = None) -> tuple[list[tuple[int, int]], int]:
+        """Sorted, merged [start, end) spans of the visible text to mask, and where the
+        first trigger at or after `window` is (len(text) if none): one pass for both.
+
+        Secret values are looked for in the visible text (a value broken up by colour
+        codes) and in the raw text too: a value may begin with characters that, after
+        an ESC, read as an escape sequence (ESC then "@abc..."), and the raw text is
+        what gets stored."""
+        text = view.text
         first_trigger = len(text)
-        spans: list[tuple[int, int]] = []
-        rx = self._secrets_re
-        # A substring test per value (fast, C) before the regex, which is slow on text
-        # made of characters a value starts with.
-        if rx is not None and any(value in text for value in self._values):
-            # Overlapping occurrences too: the search restarts one character in.
-            m = rx.search(text)
-            while m is not None:
-                spans.append(m.span())
-                m = rx.search(text, m.start() + 1)
+        spans = self._secret_spans(text)
+        if not view.plain:
+            for raw_start, raw_end in self._secret_spans(view.raw):
+                start, end = view.vis_index(raw_start), view.vis_index(raw_end)
+                if start < end:
+                    spans.append((start, end))
         covered = 0
         if not any(c in text for c in _TRIGGER_GATE):
             return self._merge(spans), first_trigger
@@ -246,6 +258,19 @@ class Redactor:
                     spans.append(m.span(name))
                     break
         return self._merge(spans), first_trigger
+
+    def _secret_spans(self, text: str) -> list[tuple[int, int]]:
+        spans: list[tuple[int, int]] = []
+        rx = self._secrets_re
+        # A substring test per value (fast, C) before the regex, which is slow on text
+        # made of characters a value starts with.
+        if rx is not None and any(value in text for value in self._values):
+            # Overlapping occurrences too: the search restarts one character in.
+            m = rx.search(text)
+            while m is not None:
+                spans.append(m.span())
+                m = rx.search(text, m.start() + 1)
+        return spans
 
     @staticmethod
     def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -310,7 +335,7 @@ class StreamMasker:
         view = _View(buf[:end])
         vis = view.text
         n = len(vis)
-        spans, trigger = self._redactor._scan(vis, max(0, n - SHAPE_WINDOW))
+        spans, trigger = self._redactor._scan(view, max(0, n - SHAPE_WINDOW))
         cut = min(n - self._hold, trigger)
         for start, stop in spans:
             # A match running into the end may grow with the next chunk: hold it whole.
@@ -322,7 +347,9 @@ class StreamMasker:
                 return self._emit_all(buf)
             self._held = buf
             return ""
-        raw_cut = view.raw_index(cut)
+        # Cut right after the last emitted visible character: escape sequences before
+        # the held text stay with it, since a value may start inside one (ESC then "@").
+        raw_cut = view.raw_index(cut - 1) + 1
         if len(buf) - raw_cut > MAX_HOLD:
             return self._emit_all(buf)
         self._held = buf[raw_cut:]
