@@ -156,3 +156,26 @@ async def test_picker_lists_runbooks_with_last_run_and_drill(runbook_file, home)
         walk = await walk_screen(app, pilot)
         assert isinstance(walk, WalkScreen)
         assert walk.runbook.title == "Restore the orders database"
+
+
+async def test_resume_asks_again_for_secrets_only(tmp_path, home):
+    path = tmp_path / "deploy.md"
+    path.write_text(VARIABLES_RUNBOOK.replace('echo "$RELEASE', 'echo "${#TOKEN} $RELEASE'))
+    values = {"RELEASE": "43", "ENVIRONMENT": "staging", "TOKEN": "first-secret"}
+    Engine.start(parse_file(path), home=home, variables=values).close()
+    app = RunbookApp(home=home, runbook=parse_file(path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("r")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, VariablesScreen)
+        assert [v.name for v in form.variables] == ["TOKEN"]
+        form.query_one("#var-TOKEN", Input).value = "second-secret"
+        await pilot.press("ctrl+s")
+        walk = await walk_screen(app, pilot)
+        await pilot.press("enter")
+        await walk.wait_until(lambda: walk.status_of("show") == "succeeded")
+    output = "".join(e["data"] for e in of_type(journal_events(home), "output"))
+    # The recorded RELEASE carried over; the secret is the one typed now (13 chars).
+    assert "13 43 to staging" in output
