@@ -145,6 +145,37 @@ def test_cancel_from_another_thread_stops_the_step_and_records_it(tmp_path: Path
     engine.end("aborted")
 
 
+def test_output_before_a_long_pause_is_shown_during_the_pause(tmp_path: Path) -> None:
+    secret = "s3cret-value-123"
+    book = make_runbook(
+        tmp_path,
+        shell("pause", 'echo started; printf "%s" "${TOKEN:0:6}"; sleep 30'),
+        variables=(Variable(name="TOKEN", secret=True),),
+    )
+    engine = Engine.start(book, home=tmp_path / "home", variables={"TOKEN": secret})
+    shown: list[str] = []
+    seen = threading.Event()
+
+    def watch(event: dict) -> None:
+        if event["type"] == "output":
+            shown.append(event["data"])
+            if "started" in "".join(shown):
+                seen.set()
+
+    engine.subscribe(watch)
+    worker = threading.Thread(target=engine.run_step, args=("pause",))
+    worker.start()
+    try:
+        assert seen.wait(5), f"nothing shown while the step paused: {shown!r}"
+        time.sleep(0.5)
+        # The secret's first characters might be the start of the secret: still held.
+        assert "s3cret" not in "".join(shown)
+    finally:
+        engine.cancel()
+        worker.join(15)
+    engine.end("aborted")
+
+
 def test_manual_confirmation_skip_and_notes_are_recorded(tmp_path: Path) -> None:
     manual = Step(id="tell", kind="manual", command="Tell #ops", line=3)
     book = make_runbook(tmp_path, manual, shell("later", "true"))

@@ -192,3 +192,12 @@ def test_masking_three_million_lines_is_fast() -> None:
     elapsed = time.perf_counter() - start
     assert out == data
     assert elapsed < 5.0, elapsed
+
+
+def test_idle_release_shows_held_text_but_not_a_secret_prefix() -> None:
+    masker = StreamMasker(Redactor(["hunter2-abcdef"]))
+    assert masker.feed("started\n") + masker.release_idle() == "started\n"
+    shown = masker.feed("token: hunter2-ab") + masker.release_idle()
+    assert shown == "token: "
+    rest = masker.feed("cdef done\n") + masker.flush()
+    assert "hunter2" not in shown + rest and rest.startswith("********")

@@ -10,6 +10,7 @@ import logging
 import os
 import re
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -32,6 +33,8 @@ Subscriber = Callable[[Event], None]
 
 # The live state keeps only this much output per step; the journal keeps all of it.
 LIVE_OUTPUT_CHARS = 256 * 1024
+# Output quiet for this long is shown even if it might start a secret (see StreamMasker).
+_IDLE_RELEASE_SECONDS = 0.15
 # expect_output is searched in a sliding window, so memory stays bounded.
 _MATCH_WINDOW = 64 * 1024
 
@@ -343,12 +346,32 @@ class Engine:
         cancel = self._cancel = threading.Event()
         masker = StreamMasker(self.redactor)
         matcher = _OutputMatcher(step.expect_output)
+        # The masker holds back a tail that might be the start of a secret; when output
+        # goes quiet, the idle releaser shows what cannot be one, so a line printed
+        # before a long pause is on screen (and in the journal) during the pause.
+        out_lock = threading.Lock()
+        last_output = [time.monotonic()]
 
         def on_output(text: str) -> None:
             matcher.feed(text)
-            safe = masker.feed(text)
-            if safe:
-                self._output(step.id, attempt, safe)
+            with out_lock:
+                last_output[0] = time.monotonic()
+                safe = masker.feed(text)
+                if safe:
+                    self._output(step.id, attempt, safe)
+
+        def release_when_idle() -> None:
+            while not stop_idle.wait(_IDLE_RELEASE_SECONDS / 2):
+                with out_lock:
+                    quiet = time.monotonic() - last_output[0] >= _IDLE_RELEASE_SECONDS
+                    if quiet and masker.holding:
+                        safe = masker.release_idle()
+                        if safe:
+                            self._output(step.id, attempt, safe)
+
+        stop_idle = threading.Event()
+        idle_thread = threading.Thread(target=release_when_idle, daemon=True)
+        idle_thread.start()
 
         cwd = None
         if step.cwd:
@@ -384,6 +407,8 @@ class Engine:
             return StepOutcome(step.id, attempt, "failed", None, f"could not start: {exc}", 0.0)
         finally:
             self._cancel = None
+            stop_idle.set()
+            idle_thread.join()
         rest = masker.flush()
         if rest:
             self._output(step.id, attempt, rest)

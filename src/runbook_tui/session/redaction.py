@@ -359,6 +359,29 @@ class StreamMasker:
         rest, self._held = self._held, ""
         return self._redactor.mask(rest)
 
+    @property
+    def holding(self) -> bool:
+        return bool(self._held)
+
+    def release_idle(self) -> str:
+        """What may be shown when the stream has gone quiet: the held text, masked,
+        except a tail that could still grow into a secret value. Without this, a line
+        printed before a long pause (`echo started; sleep 600`) would stay hidden.
+
+        The cost: a token *shape* (not a declared secret) printed in two writes with a
+        pause between them is masked only in the part before the pause."""
+        held = self._held
+        if not held:
+            return ""
+        keep = 0
+        for secret in self._redactor._values:
+            for k in range(min(len(secret) - 1, len(held)), keep, -1):
+                if held.endswith(secret[:k]):
+                    keep = k
+                    break
+        emit, self._held = held[: len(held) - keep], held[len(held) - keep :]
+        return self._redactor.mask(emit) if emit else ""
+
     def _emit_all(self, buf: str) -> str:
         self._held = ""
         return self._redactor.mask(buf)
