@@ -318,3 +318,58 @@ def test_kill_9_at_random_moments_never_loses_a_finished_step(tmp_path: Path) ->
         )
         assert final["status"] == "completed"
         assert all(s["status"] == "succeeded" for s in final["steps"])
+
+
+def test_on_a_terminal_run_asks_before_each_step(tmp_path: Path) -> None:
+    """A real pseudo-terminal on stdin: the operator answers y, then s with a reason."""
+    import pty
+
+    path = tmp_path / "ask.md"
+    path.write_text(
+        "# Ask\n\n```sh {name=one}\necho one >> marks\n```\n\n"
+        "```sh {name=two}\necho two >> marks\n```\n"
+    )
+    master, slave = pty.openpty()
+    env = {**os.environ, "RUNBOOK_TUI_HOME": str(tmp_path / "home")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runbook_tui", "run", str(path)],
+        cwd=tmp_path,
+        env=env,
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+    )
+    os.close(slave)
+    seen = b""
+
+    def wait_for(text: bytes) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + 20
+        while text not in seen:
+            assert time.monotonic() < deadline, seen.decode(errors="replace")
+            try:
+                seen += os.read(master, 4096)
+            except OSError:
+                break
+
+    wait_for(b"run it?")
+    os.write(master, b"y\n")
+    wait_for(b"two")
+    wait_for(b"run it?")
+    seen = seen[seen.rindex(b"run it?") + 1 :]
+    os.write(master, b"s\n")
+    wait_for(b"reason")
+    os.write(master, b"not tonight\n")
+    assert proc.wait(timeout=20) == 0
+    os.close(master)
+    assert (tmp_path / "marks").read_text() == "one\n"
+    show = cli(
+        "sessions",
+        "show",
+        sessions_json(tmp_path)[0]["id"],
+        "--json",
+        cwd=tmp_path,
+        home=tmp_path / "home",
+    )
+    steps = {s["id"]: s for s in json.loads(show.stdout)["steps"]}
+    assert steps["two"]["status"] == "skipped" and steps["two"]["skip_reason"] == "not tonight"

@@ -244,3 +244,38 @@ def test_session_files_are_private(tmp_path: Path) -> None:
     assert oct(os.stat(engine.journal_path).st_mode & 0o777) == "0o600"
     first = json.loads(engine.journal_path.read_text().splitlines()[0])
     assert first["runbook"]["sha256"] and first["operator"] and first["host"]
+
+
+def test_invalid_utf8_output_is_recorded_with_replacement_characters(tmp_path: Path) -> None:
+    book = make_runbook(
+        tmp_path, shell("binary", r"printf 'ok \377\376 done\n'; head -c 4096 /dev/urandom")
+    )
+    engine = Engine.start(book, home=tmp_path / "home")
+    assert engine.run_step("binary").succeeded
+    engine.end("completed")
+    read = read_journal(engine.journal_path)
+    assert not read.torn and not read.problems
+    text = "".join(e.get("data", "") for e in read.events if e["type"] == "output")
+    assert "ok \ufffd\ufffd done" in text
+
+
+@pytest.mark.slow
+def test_a_50_mb_line_without_newline_is_journaled_in_bounded_events(tmp_path: Path) -> None:
+    book = make_runbook(tmp_path, shell("wide", "head -c 50000000 /dev/zero | tr '\\0' x"))
+    engine = Engine.start(book, home=tmp_path / "home")
+    before = psutil.Process().memory_info().rss
+    assert engine.run_step("wide").succeeded
+    grown_mib = (psutil.Process().memory_info().rss - before) / 2**20
+    engine.end("completed")
+    assert grown_mib < 100, f"memory grew by {grown_mib:.0f} MiB"
+    total, longest = 0, 0
+    with open(engine.journal_path, "rb") as f:
+        for line in f:
+            longest = max(longest, len(line))
+            event = json.loads(line)
+            if event["type"] == "output":
+                total += len(event["data"])
+    assert total == 50_000_000
+    assert longest < 200_000
+    # The live state keeps only a tail; the journal has all of it.
+    assert len(engine.state.steps["wide"].output) <= 256 * 1024
