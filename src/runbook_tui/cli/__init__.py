@@ -4,7 +4,6 @@ heavy dependencies inside its handler, so `check`, `show` and `run` never load T
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from collections.abc import Sequence
 
@@ -51,12 +50,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception:
+        import logging  # only here and in _start_log: `check` should not pay for it
+
         logging.getLogger("runbook_tui").exception("unexpected error in %s", args.command)
         raise
 
 
 def _start_log(args: argparse.Namespace) -> None:
     """Commands that keep state also keep the tool's own log beside it."""
+    import logging
+
     from runbook_tui import applog
     from runbook_tui.session.store import state_home
 
