@@ -104,6 +104,7 @@ class WalkScreen(Screen[None]):
         self._shown_attempt = 0
         self._step_worker: Worker[StepOutcomeLike] | None = None
         self._changed = asyncio.Event()
+        self._possible: tuple[bool | None, ...] = ()
         self._started_epoch = to_epoch(engine.state.started_at)
 
     # ---- layout -------------------------------------------------------------
@@ -240,7 +241,7 @@ class WalkScreen(Screen[None]):
         if step is not None:
             self.query_one(StepDetail).show_state(step, state.steps.get(step.id))
         self.update_header()
-        self.refresh_bindings()
+        self._update_footer()
 
     def update_header(self) -> None:
         state = self.engine.state
@@ -319,7 +320,7 @@ class WalkScreen(Screen[None]):
     @on(OptionList.OptionHighlighted, "#steps")
     async def _on_step_highlighted(self) -> None:
         await self._show_selected()
-        self.refresh_bindings()
+        self._update_footer()
 
     async def _show_selected(self) -> None:
         step = self.selected_step
@@ -337,6 +338,18 @@ class WalkScreen(Screen[None]):
     def step_running(self) -> bool:
         worker = self._step_worker
         return worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+
+    def _update_footer(self) -> None:
+        """Refresh the footer's keys, only when what is possible has changed: every
+        refresh rebuilds the footer, and moving between two pending steps changes
+        nothing."""
+        possible = tuple(
+            self.check_action(action, ())
+            for action in ("perform", "skip", "cancel_step", "retry", "rollback")
+        )
+        if possible != self._possible:
+            self._possible = possible
+            self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if not self.is_mounted:
@@ -423,7 +436,7 @@ class WalkScreen(Screen[None]):
                 thread=True,
                 exit_on_error=False,
             )
-            self.refresh_bindings()
+            self._update_footer()
 
     def _run_interactive(self, step: Step) -> None:
         from textual.app import SuspendNotSupported
