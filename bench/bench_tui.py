@@ -85,6 +85,9 @@ class Pane:
 
     def kill(self) -> None:
         self.tmux("kill-server")
+        # A killed server leaves its socket file behind.
+        tmpdir = os.environ.get("TMUX_TMPDIR", "/tmp")
+        Path(tmpdir, f"tmux-{os.getuid()}", self.socket).unlink(missing_ok=True)
 
 
 def write_big_runbook(folder: Path, steps: int = 200) -> Path:

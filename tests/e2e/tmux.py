@@ -64,3 +64,6 @@ class Tmux:
 
     def kill(self) -> None:
         self._tmux("kill-server", check=False)
+        # A killed server leaves its socket file behind.
+        tmpdir = os.environ.get("TMUX_TMPDIR", "/tmp")
+        Path(tmpdir, f"tmux-{os.getuid()}", self.socket).unlink(missing_ok=True)
