@@ -12,6 +12,7 @@ from runbook_tui.cli import check, open_ui, resume, run, sessions, show
 
 COMMANDS = (check, show, run, sessions, resume, open_ui)
 SUBCOMMANDS = {"check", "show", "run", "sessions", "resume", "open"}
+TOP_LEVEL_FLAGS = {"-h", "--help", "--version"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -31,11 +32,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def route(argv: list[str]) -> list[str]:
+    """`runbook-tui FILE`, `runbook-tui --drill FILE` and bare `runbook-tui` mean `open`."""
+    if not argv or argv[0] not in SUBCOMMANDS | TOP_LEVEL_FLAGS:
+        return ["open", *argv]
+    return argv
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    # `runbook-tui FILE` and bare `runbook-tui` mean `open`.
-    if not args_list or (args_list[0] not in SUBCOMMANDS and not args_list[0].startswith("-")):
-        args_list.insert(0, "open")
+    args_list = route(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(args_list)
     if args.command is None:

@@ -1,0 +1,41 @@
+"""The entry point: version, help, and what a bare invocation means."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+from runbook_tui import __version__
+from runbook_tui.cli import build_parser, main, route
+
+
+def test_version_is_printed() -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "runbook_tui", "--version"], capture_output=True, text=True
+    )
+    assert out.returncode == 0 and out.stdout.strip() == f"runbook-tui {__version__}"
+
+
+@pytest.mark.parametrize("command", ["check", "show", "run", "sessions", "resume", "open"])
+def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        main([command, "--help"])
+    assert exit_.value.code == 0
+    assert "usage: runbook-tui" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["book.md"], ["--drill", "book.md"], ["--dir", "runbooks"], ["book.md", "--drill"]],
+)
+def test_a_file_or_ui_flag_first_means_open(argv: list[str]) -> None:
+    args = build_parser().parse_args(route(argv))
+    assert args.command == "open"
+
+
+def test_subcommands_and_top_level_flags_are_not_rerouted() -> None:
+    assert route(["check", "x.md"]) == ["check", "x.md"]
+    assert route(["--version"]) == ["--version"]
+    assert route([]) == ["open"]
