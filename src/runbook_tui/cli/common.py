@@ -33,6 +33,17 @@ def add_variables(p: argparse.ArgumentParser) -> None:
     )
 
 
+def add_walk_options(p: argparse.ArgumentParser, *, yes_help: str) -> None:
+    """The flags `run` and `resume` share: how the headless walk behaves."""
+    p.add_argument("--yes", action="store_true", help=yes_help)
+    p.add_argument(
+        "--rollback", action="store_true", help="walk the rollback steps instead of the main walk"
+    )
+    p.add_argument("--no-pty", action="store_true", help="capture output through pipes, not a pty")
+    add_variables(p)
+    add_home(p)
+
+
 def load_runbook(path: str) -> Runbook | None:
     """The parsed runbook, or None after printing why it cannot be used (errors)."""
     from runbook_tui.runbook.parser import load

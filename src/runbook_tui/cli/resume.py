@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from runbook_tui.cli.common import add_home, add_variables
+from runbook_tui.cli.common import add_walk_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -21,16 +21,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("id", help="session id (a unique prefix is enough)")
-    p.add_argument("--yes", action="store_true", help="do not ask before each step")
     p.add_argument(
         "--allow-changed",
         action="store_true",
         help="continue even though the runbook file changed since the session started",
     )
-    p.add_argument("--rollback", action="store_true", help="walk the rollback steps")
-    p.add_argument("--no-pty", action="store_true", help="capture output through pipes, not a pty")
-    add_variables(p)
-    add_home(p)
+    add_walk_options(p, yes_help="do not ask before each step")
     p.set_defaults(handler=handle)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from runbook_tui.cli.common import add_home, add_variables
+from runbook_tui.cli.common import add_walk_options
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,18 +20,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     p.add_argument("file", help="the runbook (markdown)")
-    p.add_argument(
-        "--yes",
-        action="store_true",
-        help="do not ask before each step; manual steps are recorded as confirmed",
-    )
     p.add_argument("--drill", action="store_true", help="record this session as a drill")
-    p.add_argument(
-        "--rollback", action="store_true", help="walk the rollback steps instead of the main walk"
+    add_walk_options(
+        p, yes_help="do not ask before each step; manual steps are recorded as confirmed"
     )
-    p.add_argument("--no-pty", action="store_true", help="capture output through pipes, not a pty")
-    add_variables(p)
-    add_home(p)
     p.set_defaults(handler=handle)
 
 

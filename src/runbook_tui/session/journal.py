@@ -64,7 +64,8 @@ def _encode(event: Mapping[str, Any]) -> bytes:
     return text.encode("utf-8", "backslashreplace") + b"\n"
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a new directory entry durable: fsync of a file does not cover its name."""
     fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
     try:
         os.fsync(fd)
@@ -139,7 +140,7 @@ class Journal:
             os.fchmod(fd, 0o600)
             fields = {"format_version": FORMAT_VERSION, **first_event_fields}
             journal.append("session_started", **fields)
-            _fsync_dir(p.parent)
+            fsync_dir(p.parent)
         except OSError as exc:
             err = journal._fail(f"cannot create journal {p}: {exc.strerror or exc}")
             journal._abandon()

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from runbook_tui.session.journal import read_first_event, read_last_event_of
+from runbook_tui.session.journal import fsync_dir, read_first_event, read_last_event_of
 
 SESSIONS_DIR = "sessions"
 JOURNAL_NAME = "journal.jsonl"
@@ -82,14 +82,6 @@ def _mkdir_private(path: Path, parents: bool = False) -> bool:
     return True
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def new_session_id(now: datetime | None = None) -> str:
     """`20261126T141500Z-3f9a`: UTC time then 4 random hex digits."""
     now = now or datetime.now(UTC)
@@ -126,7 +118,7 @@ def create_session(
     writes the journal with `Journal.create(sdir.journal_path, ...)`."""
     root = sessions_root(home)
     if _mkdir_private(root, parents=True):
-        _fsync_dir(root.parent)
+        fsync_dir(root.parent)
     for _ in range(100):
         sid = session_id or new_session_id(now)
         path = root / sid
@@ -137,7 +129,7 @@ def create_session(
                 raise SessionError(f"session {session_id} already exists") from None
             continue  # same second, same random suffix: draw again
         os.chmod(path, 0o700)
-        _fsync_dir(root)
+        fsync_dir(root)
         return SessionDir(sid, path)
     raise SessionError(f"could not find a free session id under {root}")
 
