@@ -13,7 +13,6 @@ from textual.screen import Screen
 
 from runbook_tui.runbook.model import Runbook, Variable
 from runbook_tui.tui.commands import WalkCommands
-from runbook_tui.tui.dialogs import ConfirmDialog, ResumeOfferDialog
 from runbook_tui.tui.engine_api import (
     Backend,
     EngineLike,
@@ -21,8 +20,10 @@ from runbook_tui.tui.engine_api import (
     SessionSummaryLike,
     to_epoch,
 )
-from runbook_tui.tui.picker import PickerScreen, picker_rows
-from runbook_tui.tui.variables_form import VariablesScreen, needs_form
+
+# The walk is the common first screen and is imported with the app; the opening's
+# screens (picker, variables form, dialogs) only when a run needs them, so the first
+# frame does not wait for modules it does not show.
 from runbook_tui.tui.walk import Clock, WalkScreen
 
 
@@ -70,34 +71,42 @@ class RunbookApp(App[None]):
         self.backend: Backend = backend or RealBackend()
         self.clock = clock
         self.engine: EngineLike | None = None
-        self._start_error = ""
+        self._walk_first = False
 
     def get_default_screen(self) -> Screen[Any]:
         # The common case asks nothing (no unfinished session, no variables to fill):
-        # then the walk is the first screen, and the first frame drawn is the walk.
+        # then the walk is the first screen, and the first frame drawn is the walk. The
+        # session itself (journal, provenance) starts once that frame is on screen, off
+        # the event loop; the walk holds back every key that acts until it exists.
         runbook = self.runbook
         if runbook is not None and not self._questions_before(runbook):
-            try:
-                engine = self.backend.start(
-                    runbook, home=self.home, variables=dict(self.given_variables), drill=self.drill
-                )
-            except Exception as error:  # the engine says why; show it rather than crash
-                self._start_error = f"Could not start a session: {error}"
-            else:
-                self.engine = engine
-                return WalkScreen(runbook, engine, clock=self.clock)
+            self._walk_first = True
+            return WalkScreen(
+                runbook, None, clock=self.clock, start=self._start_session, drill=self.drill
+            )
         return Screen()
+
+    def _start_session(self) -> EngineLike:
+        """Start a new session of the runbook given at launch (runs in a thread)."""
+        assert self.runbook is not None
+        engine = self.backend.start(
+            self.runbook, home=self.home, variables=dict(self.given_variables), drill=self.drill
+        )
+        self.engine = engine
+        return engine
 
     def _questions_before(self, runbook: Runbook) -> bool:
         """Whether opening `runbook` must ask something first (resume, variables)."""
         if unfinished_session(self.backend.list_sessions(self.home), runbook) is not None:
             return True
-        return bool(runbook.variables) and needs_form(runbook.variables, self.given_variables)
+        if not runbook.variables:
+            return False
+        from runbook_tui.tui.variables_form import needs_form
+
+        return needs_form(runbook.variables, self.given_variables)
 
     def on_mount(self) -> None:
-        if self._start_error:
-            self.exit(return_code=1, message=self._start_error)
-        elif self.engine is not None:
+        if self._walk_first:
             return
         elif self.runbook is not None:
             self.open_runbook(self.runbook)
@@ -114,6 +123,8 @@ class RunbookApp(App[None]):
     @work(group="open", exclusive=True)
     async def pick(self) -> None:
         from runbook_tui.runbook.parser import load
+        from runbook_tui.tui.dialogs import ConfirmDialog
+        from runbook_tui.tui.picker import PickerScreen, picker_rows
 
         while True:
             rows = picker_rows(self.runbook_dir, self.backend.list_sessions(self.home))
@@ -136,6 +147,8 @@ class RunbookApp(App[None]):
     @work(group="open", exclusive=True)
     async def open_runbook(self, runbook: Runbook) -> None:
         """Resume offer, then the variables form, then the walk."""
+        from runbook_tui.tui.dialogs import ResumeOfferDialog
+
         engine: EngineLike | None = None
         unfinished = unfinished_session(self.backend.list_sessions(self.home), runbook)
         if unfinished is not None:
@@ -172,6 +185,8 @@ class RunbookApp(App[None]):
     ) -> dict[str, str] | None:
         """The values for `variables`: from --var when complete, else from the form.
         None (after exiting) when the operator backs out."""
+        from runbook_tui.tui.variables_form import VariablesScreen, needs_form
+
         given = {k: v for k, v in self.given_variables.items()}
         if not variables or not needs_form(variables, given):
             return given
@@ -184,6 +199,8 @@ class RunbookApp(App[None]):
         return {**given, **values}
 
     async def _resume(self, session_id: str, runbook: Runbook) -> EngineLike | None:
+        from runbook_tui.tui.dialogs import ConfirmDialog
+
         secrets = tuple(v for v in runbook.variables if v.secret)
         variables = await self._ask_variables(
             runbook, secrets, note="Secret values are never recorded: type them again."

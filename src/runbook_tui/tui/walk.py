@@ -25,17 +25,7 @@ from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from runbook_tui.runbook.model import Runbook, Step
-from runbook_tui.tui.dialogs import (
-    ConfirmDialog,
-    DangerDialog,
-    EndSessionDialog,
-    HelpDialog,
-    QuitWhileRunningDialog,
-    RollbackOfferDialog,
-    TextDialog,
-)
-from runbook_tui.tui.engine_api import EngineLike, StepOutcomeLike, to_epoch
-from runbook_tui.tui.evidence import EvidencePanel
+from runbook_tui.tui.engine_api import EngineLike, StepOutcomeLike, StepStateLike, to_epoch
 from runbook_tui.tui.step_detail import StepDetail
 from runbook_tui.tui.step_list import StepList
 from runbook_tui.tui.walk_header import WalkHeader
@@ -49,6 +39,8 @@ OUTPUT_BUFFER_LIMIT = 2_000_000
 WIDE_COLUMNS = 160
 
 Clock = Callable[[], float]
+# What the header shows for the session id until the session has started.
+STARTING = "starting…"
 
 
 class JournalEvent(Message):
@@ -91,10 +83,27 @@ class WalkScreen(Screen[None]):
         "quit_walk": "Quit (the session stays resumable)",
     }
 
-    def __init__(self, runbook: Runbook, engine: EngineLike, *, clock: Clock) -> None:
+    def __init__(
+        self,
+        runbook: Runbook,
+        engine: EngineLike | None,
+        *,
+        clock: Clock,
+        start: Callable[[], EngineLike] | None = None,
+        drill: bool = False,
+    ) -> None:
+        """The walk of `runbook` in `engine`'s session; or, with `engine` None, in the
+        session `start()` creates (in a thread, once the first frame is on screen)."""
         super().__init__()
+        if engine is None and start is None:
+            raise ValueError("a walk needs an engine or a way to start one")
         self.runbook = runbook
-        self.engine = engine
+        self._engine = engine
+        self._start = start
+        self._drill = drill
+        # Actions that act wait here until the session exists (the journal first).
+        self._waiting: list[Callable[[], object]] = []
+        self._painted = asyncio.Event()
         self.clock = clock
         self.mode = "main"
         self.message_text = ""
@@ -105,7 +114,19 @@ class WalkScreen(Screen[None]):
         self._step_worker: Worker[StepOutcomeLike] | None = None
         self._changed = asyncio.Event()
         self._possible: tuple[bool | None, ...] = ()
-        self._started_epoch = to_epoch(engine.state.started_at)
+        self._started_epoch = to_epoch(engine.state.started_at) if engine is not None else None
+
+    @property
+    def engine(self) -> EngineLike:
+        """The session's engine; only for code that runs once it exists."""
+        if self._engine is None:
+            raise RuntimeError("the session has not started yet")
+        return self._engine
+
+    @property
+    def started(self) -> bool:
+        """Whether the session exists (until then, keys that act are held back)."""
+        return self._engine is not None
 
     # ---- layout -------------------------------------------------------------
 
@@ -127,26 +148,74 @@ class WalkScreen(Screen[None]):
         yield Footer(compact=True)
 
     async def on_mount(self) -> None:
-        self.engine.subscribe(self._on_engine_event)
         self.set_interval(OUTPUT_FLUSH_INTERVAL, self.flush_output)
         self.set_interval(1.0, self.update_header)
         self.query_one(StepList).focus()
         self._apply_width(self.app.size.width)
-        state = self.engine.state
+        self.call_after_refresh(self._painted.set)
+        if self._engine is not None:
+            self._engine.subscribe(self._on_engine_event)
+            await self._select_first()
+            self._say_if_ended()
+        else:
+            await self._select_first()
+            self.run_worker(self._start_session(), name="start-session", group="session")
+        self.update_header()
+
+    async def _select_first(self) -> None:
         self.query_one(StepList).show_statuses(self._statuses())
         first = self._next_actionable(None) or next(iter(self.runbook.main_steps), None)
         if first is not None:
             self.query_one(StepList).select_step(first.id)
             await self._show_selected()
-        self.update_header()
-        if state.status not in ("running", "interrupted"):
-            self.say(f"This session has ended ({state.status}).")
+
+    def _say_if_ended(self) -> None:
+        status = self.engine.state.status
+        if status not in ("running", "interrupted"):
+            self.say(f"This session has ended ({status}).")
+
+    async def _start_session(self) -> None:
+        """Start the session once the first frame is drawn, in a thread: creating the
+        journal (fsyncs) and reading provenance (git) must not hold back the screen."""
+        assert self._start is not None
+        await self._painted.wait()
+        try:
+            engine = await asyncio.to_thread(self._start)
+        except Exception as error:  # the engine says why; show it rather than crash
+            self.app.exit(return_code=1, message=f"Could not start a session: {error}")
+            return
+        self._on_session(engine)
+
+    def _on_session(self, engine: EngineLike) -> None:
+        """The session exists: show it, then do what the operator asked meanwhile."""
+        self._engine = engine
+        self._started_epoch = to_epoch(engine.state.started_at)
+        engine.subscribe(self._on_engine_event)
+        self.refresh_view()
+        self._say_if_ended()
+        waiting, self._waiting = self._waiting, []
+        if waiting:
+            self.say("")
+        for action in waiting:
+            action()
+        self._notify_changed()
+
+    def _held_back(self, action: Callable[[], object]) -> bool:
+        """Before the session exists, keep `action` for when it does (and say so).
+        True when it was held back: the caller does nothing now."""
+        if self._engine is not None:
+            return False
+        self._waiting.append(action)
+        self.say("Starting the session…")
+        return True
 
     @on(TabbedContent.TabActivated, "#main-tabs")
     def _on_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         pane = event.pane
         kind = (pane.id or "").removeprefix("tab-")
         if kind in ("logs", "services", "backups") and not pane.children:
+            from runbook_tui.tui.evidence import EvidencePanel
+
             pane.mount(EvidencePanel(self.runbook, kind, titled=False))
 
     def on_resize(self) -> None:
@@ -159,6 +228,8 @@ class WalkScreen(Screen[None]):
             self.query_one(TabbedContent).active = "tab-step"
             column = self.query_one("#evidence-column")
             if not column.children:
+                from runbook_tui.tui.evidence import EvidencePanel
+
                 column.mount_all(
                     EvidencePanel(self.runbook, kind) for kind in ("logs", "services", "backups")
                 )
@@ -235,24 +306,23 @@ class WalkScreen(Screen[None]):
 
     def refresh_view(self) -> None:
         """Re-read the fold and redraw what depends on it."""
-        state = self.engine.state
-        self.query_one(StepList).show_statuses({k: v.status for k, v in state.steps.items()})
+        self.query_one(StepList).show_statuses(self._statuses())
         step = self.selected_step
         if step is not None:
-            self.query_one(StepDetail).show_state(step, state.steps.get(step.id))
+            self.query_one(StepDetail).show_state(step, self._step_state(step.id))
         self.update_header()
         self._update_footer()
 
     def update_header(self) -> None:
-        state = self.engine.state
+        engine = self._engine
         started = self._started_epoch
         elapsed = self.clock() - started if started is not None else 0.0
         self.query_one(WalkHeader).show(
             title=self.runbook.title,
             kind=self.runbook.kind,
-            session_id=self.engine.session_id,
+            session_id=engine.session_id if engine is not None else STARTING,
             elapsed=elapsed,
-            drill=bool(state.drill),
+            drill=bool(engine.state.drill) if engine is not None else self._drill,
             rto=self.runbook.rto_seconds,
             mode=self.mode,
         )
@@ -286,11 +356,19 @@ class WalkScreen(Screen[None]):
         return self.runbook.step(step_id) if step_id else None
 
     def status_of(self, step_id: str) -> str:
-        step_state = self.engine.state.steps.get(step_id)
+        step_state = self._step_state(step_id)
         return step_state.status if step_state is not None else "pending"
 
+    def _step_state(self, step_id: str) -> StepStateLike | None:
+        """The fold's state of `step_id` (None before the session exists)."""
+        if self._engine is None:
+            return None
+        return self._engine.state.steps.get(step_id)
+
     def _statuses(self) -> dict[str, str]:
-        return {k: v.status for k, v in self.engine.state.steps.items()}
+        if self._engine is None:
+            return {}
+        return {k: v.status for k, v in self._engine.state.steps.items()}
 
     def _walk_steps(self) -> tuple[Step, ...]:
         return self.runbook.rollback_steps if self.mode == "rollback" else self.runbook.main_steps
@@ -326,7 +404,7 @@ class WalkScreen(Screen[None]):
         step = self.selected_step
         if step is None:
             return
-        step_state = self.engine.state.steps.get(step.id)
+        step_state = self._step_state(step.id)
         detail = self.query_one(StepDetail)
         if detail.step_id != step.id:
             self._shown_attempt = step_state.attempts if step_state is not None else 0
@@ -385,6 +463,10 @@ class WalkScreen(Screen[None]):
         return True
 
     def action_perform(self) -> None:
+        from runbook_tui.tui.dialogs import ConfirmDialog
+
+        if self._held_back(self.action_perform):
+            return
         step = self.selected_step
         if step is None:
             return
@@ -401,12 +483,16 @@ class WalkScreen(Screen[None]):
         self._guarded(step)
 
     def action_retry(self) -> None:
+        if self._held_back(self.action_retry):
+            return
         step = self.selected_step
         if step is not None and self.status_of(step.id) in ("failed", "interrupted"):
             self._guarded(step)
 
     def _guarded(self, step: Step) -> None:
         """Ask what the runbook says to ask, then perform."""
+        from runbook_tui.tui.dialogs import ConfirmDialog, DangerDialog
+
         if step.danger:
             self.app.push_screen(
                 DangerDialog(step.title, step.danger),
@@ -469,6 +555,8 @@ class WalkScreen(Screen[None]):
             self._notify_changed()
 
     def _after_outcome(self, step: Step, outcome: StepOutcomeLike | None) -> None:
+        from runbook_tui.tui.dialogs import RollbackOfferDialog
+
         self.refresh_view()
         if outcome is None:
             return
@@ -497,6 +585,8 @@ class WalkScreen(Screen[None]):
             self._guarded(step)
 
     def action_rollback(self) -> None:
+        if self._held_back(self.action_rollback):
+            return
         if not self.runbook.rollback_steps:
             self.say("This runbook has no rollback steps.")
             return
@@ -517,6 +607,10 @@ class WalkScreen(Screen[None]):
         self.refresh_view()
 
     def action_skip(self) -> None:
+        from runbook_tui.tui.dialogs import TextDialog
+
+        if self._held_back(self.action_skip):
+            return
         step = self.selected_step
         if step is None or self.step_running:
             return
@@ -535,6 +629,10 @@ class WalkScreen(Screen[None]):
         )
 
     def action_note(self) -> None:
+        from runbook_tui.tui.dialogs import TextDialog
+
+        if self._held_back(self.action_note):
+            return
         step = self.selected_step
 
         def done(text: str | None) -> None:
@@ -550,6 +648,8 @@ class WalkScreen(Screen[None]):
         )
 
     def action_cancel_step(self) -> None:
+        if self._held_back(self.action_cancel_step):
+            return
         if not self.step_running:
             self.say("No step is running.")
             return
@@ -557,6 +657,10 @@ class WalkScreen(Screen[None]):
         self.say("Cancelling the running step…")
 
     def action_end_session(self) -> None:
+        from runbook_tui.tui.dialogs import EndSessionDialog
+
+        if self._held_back(self.action_end_session):
+            return
         if self.step_running:
             self.say("A step is running: cancel it (x) before ending the session.")
             return
@@ -574,6 +678,10 @@ class WalkScreen(Screen[None]):
         )
 
     def action_quit_walk(self) -> None:
+        from runbook_tui.tui.dialogs import QuitWhileRunningDialog
+
+        if self._held_back(self.action_quit_walk):
+            return
         if not self.step_running:
             self._leave()
             return
@@ -613,6 +721,8 @@ class WalkScreen(Screen[None]):
         )
 
     def action_help(self) -> None:
+        from runbook_tui.tui.dialogs import HelpDialog
+
         rows: list[tuple[str, str]] = []
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
