@@ -279,3 +279,40 @@ def test_a_50_mb_line_without_newline_is_journaled_in_bounded_events(tmp_path: P
     assert longest < 200_000
     # The live state keeps only a tail; the journal has all of it.
     assert len(engine.state.steps["wide"].output) <= 256 * 1024
+
+
+def test_expect_output_is_matched_on_whole_lines_without_colour_codes(tmp_path: Path) -> None:
+    book = make_runbook(
+        tmp_path,
+        # "3" then "0 of 5 FAILED" on the same line: `$` must not match after the "3".
+        shell("half", "printf 'ready: 3'; sleep 0.4; printf '0 of 5 FAILED\\n'",
+              expect_output="^ready: 3$"),
+        shell("colour", "printf 'db \\033[01;31mstatus\\033[m: OK\\n'", expect_output="status: OK"),
+    )  # fmt: skip
+    engine = Engine.start(book, home=tmp_path / "home")
+    assert not engine.run_step("half").succeeded
+    assert engine.run_step("colour").succeeded
+    engine.end("failed")
+
+
+def test_a_cancel_that_arrives_while_the_step_is_starting_is_kept(tmp_path: Path) -> None:
+    book = make_runbook(tmp_path, shell("never", "touch ran"))
+    engine = Engine.start(book, home=tmp_path / "home")
+    with engine._run_lock:  # the moment between "run" and the step's process existing
+        assert engine.cancel() is True
+    engine._run_lock.acquire()
+    engine._run_lock.release()
+    outcome = engine._run(book.step("never"), interactive=False, confirmed_by=None)
+    assert outcome.cancelled and not (tmp_path / "ran").exists()
+    engine.end("aborted")
+
+
+def test_step_started_records_the_folder_the_step_runs_in(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    book = make_runbook(tmp_path, shell("there", "pwd > where", cwd="sub"))
+    engine = Engine.start(book, home=tmp_path / "home")
+    assert engine.run_step("there").succeeded
+    engine.end("completed")
+    started = next(e for e in events_of(engine) if e["type"] == "step_started")
+    assert started["cwd"] == str(tmp_path / "sub")
+    assert (tmp_path / "sub" / "where").read_text().strip() == str(tmp_path / "sub")

@@ -642,3 +642,24 @@ def test_disk_full_raises_journal_error_and_keeps_what_was_written(tmp_path: Pat
         assert read.events == appended
     finally:
         subprocess.run(["umount", str(mnt)], check=False)
+
+
+def test_an_interrupted_write_never_reuses_a_sequence_number(tmp_path: Path) -> None:
+    """Ctrl-C can land inside a write; the next event must not take the same seq."""
+    journal = Journal.create(tmp_path / "j.jsonl", {"session_id": "x"})
+    real_write = journal._write
+    calls = {"n": 0}
+
+    def interrupted_once(data: bytes) -> None:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise KeyboardInterrupt
+        real_write(data)
+
+    journal._write = interrupted_once  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        journal.append("note", text="lost")
+    journal.append("note", text="kept")
+    journal.close()
+    seqs = [e["seq"] for e in read_journal(tmp_path / "j.jsonl").events]
+    assert len(seqs) == len(set(seqs))

@@ -51,7 +51,11 @@ def load_runbook(path: str) -> Runbook | None:
     if not Path(path).is_file():
         print(f"runbook-tui: no such file: {path}", file=sys.stderr)
         return None
-    result = load(path)
+    try:
+        result = load(path)
+    except OSError as exc:
+        print(f"runbook-tui: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return None
     errors = [d for d in result.diagnostics if d.severity == "error"]
     for d in errors:
         print(d.format(), file=sys.stderr)

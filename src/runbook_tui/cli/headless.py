@@ -16,6 +16,7 @@ from runbook_tui.session.engine import Engine, EngineError, StepOutcome
 from runbook_tui.session.journal import JournalError
 from runbook_tui.session.variables import (
     VariableError,
+    check_declared,
     parse_assignments,
     read_vars_file,
     resolve,
@@ -39,14 +40,17 @@ def gather_variables(
     try:
         cli = parse_assignments(args.var)
         from_file = read_vars_file(args.vars_file) if args.vars_file else {}
-        merged = {**(recorded or {}), **from_file}
+        check_declared(runbook, from_file, source=args.vars_file or "")
+        declared = {v.name for v in runbook.variables}
+        kept = {k: v for k, v in (recorded or {}).items() if k in declared}
+        merged = {**kept, **from_file}
         resolved = resolve(
             runbook, cli=cli, file_values=merged, prompt=_prompt_variable if interactive else None
         )
     except VariableError as exc:
         print(f"runbook-tui: {exc}", file=sys.stderr)
         return None
-    except (EOFError, KeyboardInterrupt):
+    except EOFError:
         print("\nrunbook-tui: no value given", file=sys.stderr)
         return None
     return resolved.values
@@ -67,85 +71,114 @@ def _prompt_variable(var: Variable, error: str | None) -> str | None:
     return value
 
 
-class _Printer:
-    """Prints live output as the engine records it."""
+class Console:
+    """The operator's terminal, which may go away (a closed pipe, a dropped SSH
+    session, `>&-`). Writing to it never raises: the journal is the record, so a lost
+    screen must not stop the walk or skip ending the session."""
 
-    def __init__(self, out: TextIO) -> None:
-        self.out = out
+    def __init__(self, stream: TextIO | None) -> None:
+        self.stream = stream
         self._ends_with_newline = True
 
-    def __call__(self, event: dict[str, Any]) -> None:
-        if event.get("type") == "output":
-            data = event.get("data", "")
-            self.out.write(data)
-            self.out.flush()
-            if data:
-                self._ends_with_newline = data.endswith("\n")
+    def write(self, text: str) -> None:
+        if self.stream is None or not text:
+            return
+        try:
+            self.stream.write(text)
+            self.stream.flush()
+        except (OSError, ValueError):
+            self.stream = None
+            return
+        self._ends_with_newline = text.endswith("\n")
+
+    def line(self, text: str = "") -> None:
+        self.write(text + "\n")
 
     def line_break(self) -> None:
         if not self._ends_with_newline:
-            self.out.write("\n")
-            self._ends_with_newline = True
+            self.write("\n")
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        """Subscriber: live output as the engine records it."""
+        if event.get("type") == "output":
+            self.write(event.get("data", ""))
 
 
-def walk(engine: Engine, *, yes: bool, rollback: bool = False, resumed: bool = False) -> int:
-    """Perform the walk step by step; return the command's exit code."""
-    out = sys.stdout
-    printer = _Printer(out)
-    engine.subscribe(printer)
+def walk(engine: Engine, *, yes: bool, resumed: bool = False) -> int:
+    """Perform the engine's walk (main or rollback) step by step; return the exit code."""
+    out = Console(sys.stdout)
+    err = Console(sys.stderr)
+    engine.subscribe(out)
     for warning in engine.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
+        err.line(f"warning: {warning}")
+    rollback = engine.walk == "rollback"
     verb = "resumed" if resumed else "started"
-    print(f"session {engine.session_id} {verb}: {engine.runbook.title}", file=out)
-    print(f"journal: {engine.journal_path}", file=out)
+    which = " (rollback walk)" if rollback else ""
+    out.line(f"session {engine.session_id} {verb}{which}: {engine.runbook.title}")
+    out.line(f"journal: {engine.journal_path}")
     steps = engine.runbook.rollback_steps if rollback else engine.runbook.main_steps
-    if not steps:
-        print("this runbook has no steps to run", file=out)
-    restore = _signals_raise_interrupt()
+    hint = f"runbook-tui resume {engine.session_id}" + (" --rollback" if rollback else "")
     try:
         for index, step in enumerate(steps, 1):
-            status = engine.state.steps[step.id].status if step.id in engine.state.steps else ""
+            status = _status(engine, step, rollback)
+            title = engine.redactor.mask(step.title)
             if status in ("succeeded", "skipped"):
-                print(f"✓ [{index}/{len(steps)}] {step.title} (already {status})", file=out)
+                out.line(f"✓ [{index}/{len(steps)}] {title} (already {status})")
                 continue
-            _header(out, step, index, len(steps), status)
+            _header(out, engine, step, index, len(steps), status)
             if step.kind == "manual":
-                _manual(engine, step, yes)
+                _manual(engine, step, yes, out)
                 continue
-            choice = "y" if yes else _ask_run(step)
+            choice = "y" if yes else _ask_run(step, out)
             if choice == "s":
                 engine.skip(step.id, _input("reason for skipping: ") or "skipped by the operator")
-                print("  skipped", file=out)
+                out.line("  skipped")
                 continue
+            confirmed_by = "--yes" if yes else ("phrase" if step.danger else "operator")
             if yes and step.danger:
-                print(f"  danger step confirmed by --yes (phrase: {step.danger})", file=out)
-            outcome = _run_step(engine, step)
-            printer.line_break()
+                out.line("  danger step allowed by --yes (the phrase was not typed)")
+            outcome = _run_step(engine, step, confirmed_by)
+            out.line_break()
             _verdict(out, outcome)
             if not outcome.succeeded:
                 _offer_rollback(engine, rollback, out)
                 engine.end("failed", f"step {step.id} failed: {outcome.reason}")
                 return EXIT_FAILED
-        engine.end("completed")
-        print(f"session {engine.session_id} completed", file=out)
+        engine.end("completed", "rollback walk completed" if rollback else "")
+        out.line(f"session {engine.session_id} completed")
         return EXIT_OK
     except (KeyboardInterrupt, _Quit) as exc:
-        printer.line_break()
+        out.line_break()
         why = "stopped by the operator" if isinstance(exc, _Quit) else "interrupted"
-        print(f"\n{why}; resume with: runbook-tui resume {engine.session_id}", file=out)
+        out.line(f"\n{why}; resume with: {hint}")
         _end_quietly(engine, "aborted", why)
         return EXIT_INTERRUPTED
     except JournalError as exc:
-        print(f"\nrunbook-tui: the journal cannot be written: {exc}", file=sys.stderr)
-        print("nothing more will run; what was recorded before is intact", file=sys.stderr)
+        err.line(f"\nrunbook-tui: the journal cannot be written: {exc}")
+        err.line("nothing more will run; what was recorded before is intact")
         engine.cancel()
         _close_quietly(engine)
         return EXIT_FAILED
-    finally:
-        restore()
 
 
-def _run_step(engine: Engine, step: Step) -> StepOutcome:
+def _status(engine: Engine, step: Step, rollback: bool) -> str:
+    """The step's status for this walk. A rollback step done before the main walk was
+    tried again does not count: the rollback must undo the latest attempt."""
+    state = engine.state
+    st = state.steps.get(step.id)
+    if st is None:
+        return ""
+    if rollback and st.status in ("succeeded", "skipped"):
+        done_at = st.finished_at or st.confirmed_at or ""
+        latest_main = max(
+            (m.started_at or "" for m in state.steps.values() if not m.rollback), default=""
+        )
+        if done_at and latest_main and done_at < latest_main:
+            return "pending"
+    return st.status
+
+
+def _run_step(engine: Engine, step: Step, confirmed_by: str) -> StepOutcome:
     """Run in a worker thread so Ctrl-C reaches the main thread, which cancels the
     step's process group and waits until the engine has recorded the end.
 
@@ -157,10 +190,8 @@ def _run_step(engine: Engine, step: Step) -> StepOutcome:
 
     def work() -> None:
         try:
-            if step.interactive:
-                result.append(engine.run_interactive(step.id))
-            else:
-                result.append(engine.run_step(step.id))
+            run = engine.run_interactive if step.interactive else engine.run_step
+            result.append(run(step.id, confirmed_by=confirmed_by))
         except BaseException as exc:  # handed to the main thread
             errors.append(exc)
         finally:
@@ -182,10 +213,10 @@ def _run_step(engine: Engine, step: Step) -> StepOutcome:
     return result[0]
 
 
-def _manual(engine: Engine, step: Step, yes: bool) -> None:
+def _manual(engine: Engine, step: Step, yes: bool, out: Console) -> None:
     if yes:
         engine.confirm_manual(step.id, by="--yes")
-        print("  confirmed (--yes)", file=sys.stdout)
+        out.line("  confirmed (--yes)")
         return
     while True:
         answer = _input("  done? [y]es / [s]kip / [q]uit: ").strip().lower()
@@ -199,7 +230,7 @@ def _manual(engine: Engine, step: Step, yes: bool) -> None:
             raise _Quit
 
 
-def _ask_run(step: Step) -> str:
+def _ask_run(step: Step, out: Console) -> str:
     while True:
         answer = _input("  run it? [Y]es / [s]kip / [q]uit: ").strip().lower()
         if answer in ("", "y", "yes"):
@@ -211,7 +242,7 @@ def _ask_run(step: Step) -> str:
     if step.danger:
         typed = _input(f"  this step is dangerous; type {step.danger!r} to run it: ")
         if typed.strip() != step.danger:
-            print("  the phrase did not match: nothing was run", file=sys.stdout)
+            out.line("  the phrase did not match: nothing was run")
             raise _Quit
     return "y"
 
@@ -223,46 +254,41 @@ def _input(prompt: str) -> str:
         raise _Quit from None
 
 
-def _header(out: TextIO, step: Step, index: int, total: int, status: str) -> None:
+def _header(out: Console, engine: Engine, step: Step, index: int, total: int, status: str) -> None:
+    """The step as the operator sees it, masked like the journal is."""
+    mask = engine.redactor.mask
     where = " › ".join(step.section)
     again = f" (was {status}; new attempt)" if status in ("failed", "interrupted") else ""
-    print(f"\n▶ [{index}/{total}] {where + ' › ' if where else ''}{step.title}{again}", file=out)
+    out.line(f"\n▶ [{index}/{total}] {where + ' › ' if where else ''}{mask(step.title)}{again}")
     if step.kind == "shell":
-        for line in step.command.splitlines():
-            print(f"  $ {line}", file=out)
+        for line in mask(step.command).splitlines():
+            out.line(f"  $ {line}")
     else:
-        print(f"  [ ] {step.command}", file=out)
-    out.flush()
+        out.line(f"  [ ] {mask(step.command)}")
 
 
-def _verdict(out: TextIO, outcome: StepOutcome) -> None:
+def _verdict(out: Console, outcome: StepOutcome) -> None:
     mark = "✓" if outcome.succeeded else "✗"
-    print(f"{mark} {outcome.verdict}: {outcome.reason} ({outcome.duration_seconds:.1f}s)", file=out)
+    out.line(f"{mark} {outcome.verdict}: {outcome.reason} ({outcome.duration_seconds:.1f}s)")
 
 
-def _offer_rollback(engine: Engine, in_rollback: bool, out: TextIO) -> None:
+def _offer_rollback(engine: Engine, in_rollback: bool, out: Console) -> None:
     if not in_rollback and engine.runbook.rollback_steps:
-        print(
+        out.line(
             f"this runbook has {len(engine.runbook.rollback_steps)} rollback step(s): "
-            f"runbook-tui resume {engine.session_id} --rollback",
-            file=out,
+            f"runbook-tui resume {engine.session_id} --rollback"
         )
 
 
-def _signals_raise_interrupt() -> Any:
-    """SIGTERM and SIGHUP (a dropped SSH session) stop the walk like Ctrl-C does, so the
-    running step is cancelled and recorded instead of being orphaned."""
+def install_signal_handlers() -> None:
+    """SIGTERM and SIGHUP (a dropped SSH session) stop a headless walk like Ctrl-C does,
+    so the running step is cancelled and recorded instead of being orphaned. A signal
+    the caller chose to ignore (`nohup`) stays ignored."""
     if threading.current_thread() is not threading.main_thread():
-        return lambda: None
-    previous = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
-    for s in previous:
-        signal.signal(s, signal.default_int_handler)
-
-    def restore() -> None:
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-
-    return restore
+        return
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        if signal.getsignal(sig) != signal.SIG_IGN:
+            signal.signal(sig, signal.default_int_handler)
 
 
 def _end_quietly(engine: Engine, status: str, reason: str) -> None:

@@ -32,28 +32,44 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from runbook_tui.cli.common import load_runbook
-    from runbook_tui.cli.headless import gather_variables, walk
+    from runbook_tui.cli.headless import gather_variables, install_signal_handlers, walk
     from runbook_tui.session.engine import Engine, EngineError
     from runbook_tui.session.journal import JournalError, read_journal
-    from runbook_tui.session.store import SessionError, find_session, state_home
+    from runbook_tui.session.state import fold
+    from runbook_tui.session.store import SessionError, find_session, is_live, state_home
 
+    install_signal_handlers()
     if not args.yes and not sys.stdin.isatty():
         print("runbook-tui resume: no terminal to ask on; pass --yes", file=sys.stderr)
         return 2
     try:
         sdir = find_session(state_home(args.home), args.id)
-    except SessionError as exc:
+    except (SessionError, OSError) as exc:
         print(f"runbook-tui resume: {exc}", file=sys.stderr)
         return 2
     events = read_journal(sdir.journal_path).events
-    if not events:
-        print(f"runbook-tui resume: session {sdir.id} has an empty journal", file=sys.stderr)
+    first = events[0] if events else {}
+    recorded_runbook = first.get("runbook") if isinstance(first.get("runbook"), dict) else {}
+    path = recorded_runbook.get("path") if recorded_runbook else None
+    if not path:
+        print(
+            f"runbook-tui resume: session {sdir.id} has no readable start record "
+            f"({sdir.journal_path}); it cannot be resumed",
+            file=sys.stderr,
+        )
         return 2
-    path = events[0].get("runbook", {}).get("path", "")
+    state = fold(events, live=is_live(sdir.path))
+    if state.status == "completed":
+        print(f"runbook-tui resume: session {sdir.id} already completed", file=sys.stderr)
+        return 2
     runbook = load_runbook(path)
     if runbook is None:
         return 2
-    recorded = {k: v for k, v in (events[0].get("variables") or {}).items() if v != "********"}
+    if args.rollback and not runbook.rollback_steps:
+        print(f"runbook-tui resume: {path} has no rollback steps", file=sys.stderr)
+        return 2
+    variables = first.get("variables") if isinstance(first.get("variables"), dict) else {}
+    recorded = {k: str(v) for k, v in {**variables, **state.variables}.items() if v != "********"}
     values = gather_variables(runbook, args, interactive=not args.yes, recorded=recorded)
     if values is None:
         return 2
@@ -64,9 +80,10 @@ def handle(args: argparse.Namespace) -> int:
             runbook,
             variables=values,
             allow_changed=args.allow_changed,
+            walk="rollback" if args.rollback else None,
             use_pty=not args.no_pty,
         )
     except (EngineError, JournalError, SessionError, OSError) as exc:
         print(f"runbook-tui resume: {exc}", file=sys.stderr)
         return 2
-    return walk(engine, yes=args.yes, rollback=args.rollback, resumed=True)
+    return walk(engine, yes=args.yes, resumed=True)

@@ -29,11 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from runbook_tui.cli.common import load_runbook
-    from runbook_tui.cli.headless import gather_variables, walk
+    from runbook_tui.cli.headless import gather_variables, install_signal_handlers, walk
     from runbook_tui.session.engine import Engine, EngineError
     from runbook_tui.session.journal import JournalError
     from runbook_tui.session.store import SessionError
 
+    install_signal_handlers()
     if not args.yes and not sys.stdin.isatty():
         print(
             "runbook-tui run: no terminal to ask on; pass --yes to run every step without asking",
@@ -43,14 +44,22 @@ def handle(args: argparse.Namespace) -> int:
     runbook = load_runbook(args.file)
     if runbook is None:
         return 2
+    if args.rollback and not runbook.rollback_steps:
+        print(f"runbook-tui run: {args.file} has no rollback steps", file=sys.stderr)
+        return 2
     values = gather_variables(runbook, args, interactive=not args.yes)
     if values is None:
         return 2
     try:
         engine = Engine.start(
-            runbook, home=args.home, variables=values, drill=args.drill, use_pty=not args.no_pty
+            runbook,
+            home=args.home,
+            variables=values,
+            drill=args.drill,
+            walk="rollback" if args.rollback else "main",
+            use_pty=not args.no_pty,
         )
     except (EngineError, JournalError, SessionError, OSError) as exc:
         print(f"runbook-tui run: {exc}", file=sys.stderr)
         return 2
-    return walk(engine, yes=args.yes, rollback=args.rollback)
+    return walk(engine, yes=args.yes)

@@ -32,7 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def handle_list(args: argparse.Namespace) -> int:
     from runbook_tui.session.store import list_sessions, state_home
 
-    sessions = list_sessions(state_home(args.home))
+    try:
+        sessions = list_sessions(state_home(args.home))
+    except OSError as exc:
+        print(f"runbook-tui sessions: cannot use the state folder: {exc}", file=sys.stderr)
+        return 2
     if args.json:
         json.dump([_summary_json(s) for s in sessions], sys.stdout, indent=2)
         print()
@@ -55,7 +59,7 @@ def handle_show(args: argparse.Namespace) -> int:
 
     try:
         sdir = find_session(state_home(args.home), args.id)
-    except SessionError as exc:
+    except (SessionError, OSError) as exc:
         print(f"runbook-tui sessions show: {exc}", file=sys.stderr)
         return 2
     read = read_journal(sdir.journal_path)
@@ -86,7 +90,8 @@ def _recorded_runbook(events: list[dict[str, Any]]) -> Any:
     reached are listed as pending; otherwise the journal alone tells the steps."""
     from runbook_tui.runbook.parser import load
 
-    path = (events[0].get("runbook") or {}).get("path") if events else None
+    recorded = events[0].get("runbook") if events else None
+    path = recorded.get("path") if isinstance(recorded, dict) else None
     if not path:
         return None
     try:

@@ -19,7 +19,7 @@ from typing import Any
 
 from runbook_tui import __version__
 from runbook_tui.runbook.model import Runbook, Step
-from runbook_tui.session import provenance
+from runbook_tui.session import orphans, provenance
 from runbook_tui.session.journal import Journal, JournalError, read_journal
 from runbook_tui.session.redaction import Redactor, StreamMasker
 from runbook_tui.session.runner import RunResult, ShellRunner
@@ -63,8 +63,13 @@ class StepOutcome:
         return self.verdict == "succeeded"
 
 
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+
+
 class _OutputMatcher:
-    """Searches for `expect_output` in output as it streams, in a bounded window."""
+    """Searches for `expect_output` in output as it streams, line by line, with colour
+    codes removed, in a bounded window. Only complete lines are searched while the
+    step runs (so `$` cannot match the end of half a line); the rest at the end."""
 
     def __init__(self, pattern: str | None) -> None:
         self._re = re.compile(pattern, re.MULTILINE) if pattern else None
@@ -75,9 +80,16 @@ class _OutputMatcher:
         if self._re is None or self.matched:
             return
         self._window = (self._window + text)[-_MATCH_WINDOW:]
-        if self._re.search(self._window):
+        cut = self._window.rfind("\n")
+        if cut < 0:
+            return
+        complete, self._window = self._window[: cut + 1], self._window[cut + 1 :]
+        if self._re.search(_ANSI.sub("", complete.replace("\r\n", "\n"))):
             self.matched = True
-            self._window = ""
+
+    def finish(self) -> None:
+        if self._re is not None and not self.matched and self._window:
+            self.matched = bool(self._re.search(_ANSI.sub("", self._window)))
 
 
 def judge(step: Step, result: RunResult, matched: bool) -> tuple[str, str]:
@@ -140,6 +152,8 @@ class Engine:
         self._state_lock = threading.RLock()
         self._run_lock = threading.Lock()
         self._cancel: threading.Event | None = None
+        self._cancel_pending = False
+        self.walk = self._folder.state.walk
         self._closed = False
 
     # -- opening ---------------------------------------------------------------------
@@ -152,9 +166,11 @@ class Engine:
         home: str | Path | None = None,
         variables: Mapping[str, str] | None = None,
         drill: bool = False,
+        walk: str = "main",
         use_pty: bool = True,
     ) -> Engine:
-        """Create a session for `runbook`, take its lock and write its first event."""
+        """Create a session for `runbook`, take its lock and write its first event.
+        `walk` is "main" or "rollback": which steps this process walks."""
         variables = dict(variables or {})
         root = state_home(str(home) if home is not None else None)
         sdir = create_session(root)
@@ -181,6 +197,7 @@ class Engine:
                 k: ("********" if k in secret_names else v) for k, v in variables.items()
             },
             "drill": drill,
+            "walk": walk,
             "started_at": _now(),
         }
         try:
@@ -210,10 +227,13 @@ class Engine:
         *,
         variables: Mapping[str, str] | None = None,
         allow_changed: bool = False,
+        walk: str | None = None,
         use_pty: bool = True,
     ) -> Engine:
         """Reopen a session: finished steps stay finished; a step that was running when
-        its process died is recorded as interrupted, to be run again as a new attempt."""
+        its process died is recorded as interrupted, to be run again as a new attempt.
+        Refuses while a step of the dead process is still running. `walk` defaults to
+        the walk the session was doing."""
         root = state_home(str(home) if home is not None else None)
         sdir = find_session(root, session_id)
         lock = SessionLock(sdir.path)
@@ -222,6 +242,13 @@ class Engine:
             read = read_journal(sdir.journal_path)
             if not read.events:
                 raise EngineError(f"session {sdir.id} has an empty journal")
+            left = orphans.session_processes(sdir.id)
+            if left:
+                raise EngineError(
+                    f"session {sdir.id} still has processes running from before it was "
+                    f"interrupted ({orphans.describe(left)}); let them finish or stop them "
+                    "(kill them), then resume: running the step again now would run it twice"
+                )
             recorded = read.events[0].get("runbook", {}).get("sha256")
             current = provenance.file_sha256(runbook.path) if runbook.path else None
             changed = bool(recorded and current and recorded != current)
@@ -251,6 +278,7 @@ class Engine:
         )
         with engine._state_lock:
             running = [s for s in engine._folder.state.steps.values() if s.status == "running"]
+            engine.walk = walk or engine._folder.state.walk
         engine._write(
             "session_resumed",
             pid=os.getpid(),
@@ -258,6 +286,10 @@ class Engine:
             host=provenance.host(),
             runbook_sha256=current,
             runbook_changed=changed,
+            walk=engine.walk,
+            variables={
+                k: ("********" if k in secret_names else v) for k, v in (variables or {}).items()
+            },
         )
         for st in running:
             engine._write("step_interrupted", step_id=st.id, attempt=st.attempts)
@@ -307,32 +339,44 @@ class Engine:
 
     # -- intents -----------------------------------------------------------------------
 
-    def run_step(self, step_id: str) -> StepOutcome:
+    def run_step(self, step_id: str, *, confirmed_by: str | None = None) -> StepOutcome:
         """Run a shell step to its end and record it. Blocks; raises EngineError if
-        another step is running or the step is not a shell step."""
+        another step is running or the step is not a shell step. `confirmed_by` says
+        how a confirm or danger step was allowed (`operator`, `phrase`, `--yes`)."""
         step = self._step(step_id)
         if step.kind != "shell":
             raise EngineError(f"{step_id} is a manual step: confirm it instead")
         if not self._run_lock.acquire(blocking=False):
             raise EngineError("another step is running")
         try:
-            return self._run(step, interactive=False)
+            return self._run(step, interactive=False, confirmed_by=confirmed_by)
         finally:
             self._run_lock.release()
 
-    def run_interactive(self, step_id: str) -> StepOutcome:
+    def run_interactive(self, step_id: str, *, confirmed_by: str | None = None) -> StepOutcome:
         """Run a step with the real terminal (the caller has released it). Its output
         is not captured; start, end and exit code are recorded."""
         step = self._step(step_id)
         if not self._run_lock.acquire(blocking=False):
             raise EngineError("another step is running")
         try:
-            return self._run(step, interactive=True)
+            return self._run(step, interactive=True, confirmed_by=confirmed_by)
         finally:
             self._run_lock.release()
 
-    def _run(self, step: Step, *, interactive: bool) -> StepOutcome:
+    def _run(self, step: Step, *, interactive: bool, confirmed_by: str | None) -> StepOutcome:
         attempt = self._attempts(step.id) + 1
+        # Made before step_started is written, so a cancel that arrives during that
+        # fsync is not lost: the runner sees the event set and runs nothing.
+        cancel = threading.Event()
+        with self._state_lock:  # against cancel() deciding between "pending" and "set"
+            if self._cancel_pending:
+                cancel.set()
+            self._cancel, self._cancel_pending = cancel, False
+        cwd = None
+        if step.cwd:
+            cwd = os.path.join(self.runner.cwd, os.path.expanduser(step.cwd))
+        self.runner.env["RUNBOOK_TUI_STEP"] = step.id
         self._write(
             "step_started",
             step_id=step.id,
@@ -340,10 +384,10 @@ class Engine:
             name=step.name,
             kind=step.kind,
             command=self.redactor.mask(step.command),
-            cwd=self.runner.cwd,
+            cwd=cwd or self.runner.cwd,
             interactive=interactive,
+            confirmed_by=confirmed_by,
         )
-        cancel = self._cancel = threading.Event()
         masker = StreamMasker(self.redactor)
         matcher = _OutputMatcher(step.expect_output)
         # The masker holds back a tail that might be the start of a secret; when output
@@ -373,9 +417,6 @@ class Engine:
         idle_thread = threading.Thread(target=release_when_idle, daemon=True)
         idle_thread.start()
 
-        cwd = None
-        if step.cwd:
-            cwd = os.path.join(self.runner.cwd, os.path.expanduser(step.cwd))
         try:
             result = self.runner.run(
                 step.command,
@@ -412,6 +453,7 @@ class Engine:
         rest = masker.flush()
         if rest:
             self._output(step.id, attempt, rest)
+        matcher.finish()
         if interactive:
             matcher.matched = True  # nothing captured: expect_output cannot apply
         verdict, reason = judge(step, result, matcher.matched)
@@ -441,10 +483,15 @@ class Engine:
 
     def cancel(self) -> bool:
         """Ask the running step to stop (its whole process group is killed). Returns
-        whether a step was running."""
-        ev = self._cancel
-        if ev is None:
-            return False
+        whether a step was running. A cancel that arrives while the step is being
+        started is kept, so the step is not run."""
+        with self._state_lock:
+            ev = self._cancel
+            if ev is None:
+                if not self._run_lock.locked():
+                    return False
+                self._cancel_pending = True
+                return True
         ev.set()
         return True
 

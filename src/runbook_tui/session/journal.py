@@ -217,9 +217,11 @@ class Journal:
             event: Event = {"seq": self._next_seq, "ts": utc_timestamp(), "type": event_type}
             event.update(fields)
             data = _encode(event)  # a TypeError here happens before anything is written
+            # Claimed before the write: an exception raised mid-write (Ctrl-C lands
+            # anywhere) leaves a gap in seq, never a number used twice.
+            self._next_seq += 1
             self._write(data)
             self._sync()
-            self._next_seq += 1
             self._emit(event)
             return event
 
@@ -361,8 +363,8 @@ class Journal:
             events.append(event)
             blob.append(_encode(event))
             seq += 1
+        self._next_seq = seq  # claimed before the write, as in append()
         self._write(b"".join(blob))
-        self._next_seq = seq
         if rest:
             p.first_ts = time.time()
         for event in events:

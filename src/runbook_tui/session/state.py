@@ -186,6 +186,8 @@ class SessionState:
     last_ts: str | None = None
     # One entry per session_resumed: {"ts", "pid", "operator", "host"}.
     resumes: list[dict[str, Any]] = field(default_factory=list)
+    # Which walk the last process was doing: "main" or "rollback".
+    walk: str = "main"
 
     @property
     def step_list(self) -> list[StepState]:
@@ -337,6 +339,7 @@ class StateFolder:
         st.started_at = _opt_str(event.get("started_at")) or _opt_str(event.get("ts"))
         variables = event.get("variables")
         st.variables = dict(variables) if isinstance(variables, Mapping) else {}
+        st.walk = _opt_str(event.get("walk")) or "main"
         st.status = "running"
 
     def _session_resumed(self, event: Event) -> None:
@@ -348,6 +351,11 @@ class StateFolder:
         st.status = "running"
         st.ended_at = None
         st.end_reason = None
+        # Values given again on resume (secrets stay masked) replace the recorded ones.
+        variables = event.get("variables")
+        if isinstance(variables, Mapping):
+            st.variables.update(variables)
+        st.walk = _opt_str(event.get("walk")) or st.walk
         st.resumes.append(
             {
                 "ts": event.get("ts"),

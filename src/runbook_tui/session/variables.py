@@ -42,7 +42,8 @@ def parse_assignments(items: Iterable[str]) -> dict[str, str]:
     for item in items:
         name, sep, value = item.partition("=")
         if not sep or not _NAME.fullmatch(name):
-            raise VariableError(f"--var takes NAME=VALUE, got {item!r}")
+            # Not the text itself: it may be a secret typed with the wrong separator.
+            raise VariableError("--var takes NAME=VALUE (a name, then =, then the value)")
         out[name] = value
     return out
 
@@ -56,9 +57,14 @@ def read_vars_file(path: str | Path) -> dict[str, str]:
         raise VariableError(f"cannot read vars file {path}: {exc}") from exc
     if p.suffix.lower() in (".yml", ".yaml", ".json"):
         try:
-            data = yaml.safe_load(text) or {}
+            # BaseLoader keeps every scalar as the text written: 1.10 stays "1.10",
+            # yes stays "yes", 0755 stays "0755".
+            data = yaml.load(text, Loader=yaml.BaseLoader) or {}
         except yaml.YAMLError as exc:
-            raise VariableError(f"vars file {path} is not valid YAML: {exc}") from exc
+            # The message quotes the offending line, which may hold a secret value.
+            mark = getattr(exc, "problem_mark", None)
+            where = f" at line {mark.line + 1}" if mark is not None else ""
+            raise VariableError(f"vars file {path} is not valid YAML{where}") from None
         if not isinstance(data, dict):
             raise VariableError(f"vars file {path} must hold a mapping of NAME: value")
         return {str(k): "" if v is None else str(v) for k, v in data.items()}
@@ -91,6 +97,19 @@ def validate(var: Variable, value: str) -> str | None:
     return None
 
 
+def check_declared(runbook: Runbook, names: Iterable[str], source: str = "") -> None:
+    """A name the runbook does not declare is a typo until proven otherwise: refuse it,
+    rather than run with the default the operator meant to override."""
+    declared = [v.name for v in runbook.variables]
+    unknown = sorted(set(names) - set(declared))
+    if unknown:
+        where = f" in {source}" if source else ""
+        raise VariableError(
+            f"unknown variable {', '.join(unknown)}{where} "
+            f"(this runbook declares: {', '.join(declared) or 'none'})"
+        )
+
+
 Prompt = Callable[[Variable, str | None], str | None]
 
 
@@ -107,13 +126,7 @@ def resolve(
     cli = dict(cli or {})
     file_values = dict(file_values or {})
     env = os.environ if environ is None else environ
-    declared = {v.name: v for v in runbook.variables}
-    unknown = sorted(set(cli) - set(declared))
-    if unknown:
-        known = ", ".join(declared) or "none"
-        raise VariableError(
-            f"unknown variable {', '.join(unknown)} (this runbook declares: {known})"
-        )
+    check_declared(runbook, cli)
     values: dict[str, str] = {}
     sources: dict[str, str] = {}
     problems: list[str] = []
