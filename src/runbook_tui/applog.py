@@ -16,6 +16,15 @@ _MAX_BYTES = 1 << 20
 _BACKUPS = 3
 
 
+class _PrivateRotatingFileHandler(RotatingFileHandler):
+    """Every file it opens, rotated ones included, is 0600 whatever the umask."""
+
+    def _open(self):  # type: ignore[no-untyped-def]
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        os.fchmod(fd, 0o600)
+        return os.fdopen(fd, "a", encoding=self.encoding or "utf-8", errors=self.errors)
+
+
 def configure(home: Path) -> Path | None:
     """Send the `runbook_tui` loggers to the log file in `home`. Level from
     $RUNBOOK_TUI_LOG_LEVEL (default INFO). Returns the path, or None when the file
@@ -25,9 +34,7 @@ def configure(home: Path) -> Path | None:
     if any(isinstance(h, RotatingFileHandler) for h in root.handlers):
         return path
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        os.close(fd)
-        handler = RotatingFileHandler(path, maxBytes=_MAX_BYTES, backupCount=_BACKUPS)
+        handler = _PrivateRotatingFileHandler(path, maxBytes=_MAX_BYTES, backupCount=_BACKUPS)
     except OSError:
         return None
     handler.setFormatter(
