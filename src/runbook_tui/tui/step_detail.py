@@ -4,17 +4,20 @@ and its output."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.highlight import highlight
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
 from runbook_tui.runbook.model import SHELL_LANGUAGES, Runbook, Step
 from runbook_tui.tui.engine_api import StepStateLike
 from runbook_tui.tui.output_view import OutputView
 from runbook_tui.tui.status import colour, symbol
+
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
 
 _TASK_ITEM = re.compile(r"^\s*[-*+] \[[ xX]\] ")
 _FENCE = re.compile(r"^\s*(```+|~~~+)\s*([A-Za-z0-9_-]*)")
@@ -73,19 +76,41 @@ def describe_step(step: Step, state: StepStateLike | None) -> Content:
 
 
 class StepDetail(Vertical):
-    """What the operator reads before and while performing a step."""
+    """What the operator reads before and while performing a step.
+
+    The first frame shows the command as plain text and leaves the prose out: the
+    Markdown widget and the syntax highlighter (with their imports) come right after
+    that frame is on screen, so the walk appears without waiting for them."""
 
     def __init__(self, runbook: Runbook, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.runbook = runbook
         self.step_id: str | None = None
+        self._prose = ""
+        self._command: tuple[str, str] = ("", "")  # (kind, body) of the shown step
+        self._dressed = False  # highlighting on (after the first frame)
+        self._markdown: Markdown | None = None
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="prose-scroll"):
-            yield Markdown("", id="prose")
+        yield VerticalScroll(id="prose-scroll")
         yield Static("", id="command")
         yield Static("", id="step-status")
         yield OutputView(id="output")
+
+    def on_mount(self) -> None:
+        self.query_one("#prose-scroll").display = False
+        self.call_after_refresh(self._dress)
+
+    async def _dress(self) -> None:
+        """After the first frame: mount the prose and highlight the command."""
+        from textual.widgets import Markdown
+
+        self._dressed = True
+        self._show_command()
+        markdown = Markdown(id="prose")
+        await self.query_one("#prose-scroll").mount(markdown)
+        self._markdown = markdown
+        await self._show_prose()
 
     @property
     def output(self) -> OutputView:
@@ -99,18 +124,36 @@ class StepDetail(Vertical):
             section = self.runbook.section_for(step)
             heading = f"**{' › '.join(step.section)}**\n\n" if step.section else ""
             prose = prose_without_steps(section.prose) if section is not None else ""
-            await self.query_one("#prose", Markdown).update(heading + prose)
-            self.query_one("#prose-scroll").display = bool(heading or prose)
-            body = step.command.rstrip("\n")
-            if step.kind == "shell":
-                self.query_one("#command", Static).update(highlight(body, language="bash"))
-            else:
-                self.query_one("#command", Static).update(Content.styled(f"☐ {body}", "bold"))
+            self._prose = heading + prose
+            self._command = (step.kind, step.command.rstrip("\n"))
+            self._show_command()
             output = self.output
             output.clear()
             if state is not None and state.output:
                 output.write(state.output)
+            await self._show_prose()
         self.show_state(step, state)
+
+    def _show_command(self) -> None:
+        kind, body = self._command
+        command = self.query_one("#command", Static)
+        if kind != "shell":
+            command.update(Content.styled(f"☐ {body}", "bold"))
+        elif self._dressed:
+            from textual.highlight import highlight
+
+            command.update(highlight(body, language="bash"))
+        else:
+            command.update(Content(body))
+
+    async def _show_prose(self) -> None:
+        prose = self._prose
+        markdown = self._markdown
+        if markdown is None:
+            return  # not mounted yet: _dress shows the latest prose
+        await markdown.update(prose)
+        if prose == self._prose:
+            self.query_one("#prose-scroll").display = bool(prose)
 
     def show_state(self, step: Step, state: StepStateLike | None) -> None:
         self.query_one("#step-status", Static).update(describe_step(step, state))

@@ -40,18 +40,24 @@ class StepList(OptionList):
         Binding("enter", "screen.perform", "Perform", id="walk.perform"),
     ]
 
-    def __init__(self, runbook: Runbook, *, id: str | None = None) -> None:
-        super().__init__(id=id)
+    def __init__(
+        self,
+        runbook: Runbook,
+        *,
+        statuses: Mapping[str, str] | None = None,
+        selected: str | None = None,
+        id: str | None = None,
+    ) -> None:
+        """The list with `statuses` shown and `selected` highlighted (else the first
+        step) from the start, so the first frame is already the right one."""
         self.runbook = runbook
         self._statuses: dict[str, str] = {}
-
-    def on_mount(self) -> None:
-        self.add_options(self._build_options())
-        first = next(iter(self.runbook.main_steps), None)
+        super().__init__(*self._build_options(statuses or {}), id=id)
+        first = selected or next((s.id for s in runbook.main_steps), None)
         if first is not None:
-            self.select_step(first.id)
+            self.select_step(first)
 
-    def _build_options(self) -> list[Option]:
+    def _build_options(self, statuses: Mapping[str, str]) -> list[Option]:
         options: list[Option] = []
         current: tuple[str, ...] | None = None
         for step in self.runbook.main_steps:
@@ -65,8 +71,9 @@ class StepList(OptionList):
                             disabled=True,
                         )
                     )
-            options.append(Option(step_prompt(step, "pending"), id=step.id))
-            self._statuses[step.id] = "pending"
+            status = statuses.get(step.id, "pending")
+            options.append(Option(step_prompt(step, status), id=step.id))
+            self._statuses[step.id] = status
         if self.runbook.rollback_steps:
             options.append(
                 Option(
@@ -74,8 +81,9 @@ class StepList(OptionList):
                 )
             )
             for step in self.runbook.rollback_steps:
-                options.append(Option(step_prompt(step, "pending"), id=step.id))
-                self._statuses[step.id] = "pending"
+                status = statuses.get(step.id, "pending")
+                options.append(Option(step_prompt(step, status), id=step.id))
+                self._statuses[step.id] = status
         return options
 
     @property

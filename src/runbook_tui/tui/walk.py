@@ -19,13 +19,15 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, OptionList, Static, TabbedContent, TabPane
+from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from runbook_tui.runbook.model import Runbook, Step
 from runbook_tui.tui.engine_api import EngineLike, StepOutcomeLike, StepStateLike, to_epoch
+from runbook_tui.tui.keys_footer import KeysFooter
 from runbook_tui.tui.step_detail import StepDetail
 from runbook_tui.tui.step_list import StepList
 from runbook_tui.tui.walk_header import WalkHeader
@@ -133,7 +135,13 @@ class WalkScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield WalkHeader(id="walk-header")
         with Horizontal(id="walk-body"):
-            yield StepList(self.runbook, id="steps")
+            first = self._first_step()
+            yield StepList(
+                self.runbook,
+                statuses=self._statuses(),
+                selected=first.id if first else None,
+                id="steps",
+            )
             with TabbedContent(id="main-tabs", initial="tab-step"):
                 with TabPane("Step", id="tab-step"):
                     yield StepDetail(self.runbook, id="detail")
@@ -145,7 +153,7 @@ class WalkScreen(Screen[None]):
             # does not pay for widgets it does not show).
             yield Vertical(id="evidence-column")
         yield Static("", id="message")
-        yield Footer(compact=True)
+        yield KeysFooter(compact=True)
 
     async def on_mount(self) -> None:
         self.set_interval(OUTPUT_FLUSH_INTERVAL, self.flush_output)
@@ -162,9 +170,13 @@ class WalkScreen(Screen[None]):
             self.run_worker(self._start_session(), name="start-session", group="session")
         self.update_header()
 
+    def _first_step(self) -> Step | None:
+        """The step selected when the walk opens."""
+        return self._next_actionable(None) or next(iter(self.runbook.main_steps), None)
+
     async def _select_first(self) -> None:
         self.query_one(StepList).show_statuses(self._statuses())
-        first = self._next_actionable(None) or next(iter(self.runbook.main_steps), None)
+        first = self._first_step()
         if first is not None:
             self.query_one(StepList).select_step(first.id)
             await self._show_selected()
@@ -430,9 +442,10 @@ class WalkScreen(Screen[None]):
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if not self.is_mounted:
+        try:
+            step = self.selected_step
+        except NoMatches:  # asked before the screen is composed
             return True
-        step = self.selected_step
         status = self.status_of(step.id) if step else None
         running = self.step_running
         if action == "perform":
