@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
+from typing import Any
 
 from textual.widgets import Input
 
@@ -121,6 +123,38 @@ async def test_danger_exact_phrase_runs_the_step(make_app, home):
         await pilot.press("enter", *"restore orders", "enter")
         await wait_status(walk, "restore", "succeeded")
     assert [e["step_id"] for e in of_type(journal_events(home), "step_started")] == ["restore"]
+
+
+async def test_selecting_a_running_step_shows_its_output_once(make_app):
+    """The stored output shown on selection already holds the events still waiting to
+    be written (and the one the engine is delivering): none of it may appear twice."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        walk = await walk_screen(app, pilot)
+        loop = asyncio.get_running_loop()
+        printed = asyncio.Event()
+        seen: list[str] = []
+
+        def on_event(event: dict[str, Any]) -> None:  # after the walk's own subscriber
+            if event.get("type") == "output" and event.get("step_id") == "wait-replica":
+                seen.append(str(event["data"]))
+                if "catch up" in "".join(seen):
+                    loop.call_soon_threadsafe(printed.set)
+
+        walk.engine.subscribe(on_event)
+        await select(pilot, walk, "wait-replica")
+        walk._flush_timer.pause()  # the events stay pending, as between two flushes
+        await pilot.press("enter")
+        await asyncio.wait_for(printed.wait(), 15)
+        await select(pilot, walk, "check-disk")
+        await select(pilot, walk, "wait-replica")
+        walk._flush_timer.resume()
+        walk.flush_output()
+        await pilot.pause()
+        lines = walk.query_one("#output").plain_lines
+        assert lines == ["waiting", "for the replica to catch up..."]
+        await pilot.press("x")
+        await walk.wait_until(lambda: not walk.step_running)
 
 
 async def test_cancel_kills_the_running_step(make_app, home):

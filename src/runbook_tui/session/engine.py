@@ -313,6 +313,17 @@ class Engine:
         with self._state_lock:
             return self._folder.state
 
+    def output_snapshot(self, step_id: str) -> tuple[str, int]:
+        """The kept output of `step_id`'s latest attempt and how many characters that
+        attempt has produced in all, read together. While the step runs, the next output
+        event continues right after that count: a view that shows the snapshot and then
+        the live events can tell which events the snapshot already holds."""
+        with self._state_lock:
+            step = self._folder.state.steps.get(step_id)
+            if step is None:
+                return "", 0
+            return step.output, step.output_chars
+
     @property
     def journal_path(self) -> Path:
         return self.session_dir / "journal.jsonl"

@@ -116,8 +116,11 @@ class StepDetail(Vertical):
     def output(self) -> OutputView:
         return self.query_one(OutputView)
 
-    async def show_step(self, step: Step, state: StepStateLike | None) -> None:
-        """Show `step`; its stored output replaces whatever was shown before."""
+    async def show_step(
+        self, step: Step, state: StepStateLike | None, output_text: str = ""
+    ) -> None:
+        """Show `step`; when it is not the step shown already, `output_text` (its
+        stored output) replaces whatever output was shown before."""
         changed = step.id != self.step_id
         self.step_id = step.id
         if changed:
@@ -129,8 +132,7 @@ class StepDetail(Vertical):
             self._show_command()
             output = self.output
             output.clear()
-            if state is not None and state.output:
-                output.write(state.output)
+            output.write(output_text)
             await self._show_prose()
         self.show_state(step, state)
 

@@ -22,6 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import OptionList, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
@@ -110,9 +111,14 @@ class WalkScreen(Screen[None]):
         self.mode = "main"
         self.message_text = ""
         self._output_lock = threading.Lock()
-        self._pending_output: list[tuple[str, int, str]] = []
+        # (step id, attempt, text, characters the attempt had produced after it)
+        self._pending_output: list[tuple[str, int, str, int]] = []
         self._pending_chars = 0
         self._shown_attempt = 0
+        # Characters of the shown attempt's output already on screen (from the stored
+        # output or from events): an event that ends at or before it is not written.
+        self._shown_upto = 0
+        self._flush_timer: Timer | None = None
         self._step_worker: Worker[StepOutcomeLike] | None = None
         self._changed = asyncio.Event()
         self._possible: tuple[bool | None, ...] = ()
@@ -156,7 +162,7 @@ class WalkScreen(Screen[None]):
         yield KeysFooter(compact=True)
 
     async def on_mount(self) -> None:
-        self.set_interval(OUTPUT_FLUSH_INTERVAL, self.flush_output)
+        self._flush_timer = self.set_interval(OUTPUT_FLUSH_INTERVAL, self.flush_output)
         self.set_interval(1.0, self.update_header)
         self.query_one(StepList).focus()
         self._apply_width(self.app.size.width)
@@ -252,10 +258,14 @@ class WalkScreen(Screen[None]):
         """Engine subscriber: runs on whichever thread wrote the event."""
         if event.get("type") == "output":
             data = str(event.get("data", ""))
+            step_id = str(event.get("step_id"))
+            # The engine folds an output event into its state before telling us, and
+            # tells us from the one thread that writes that step's output: the count
+            # read here is where this event ends.
+            step_state = self._step_state(step_id)
+            end = step_state.output_chars if step_state is not None else len(data)
             with self._output_lock:
-                self._pending_output.append(
-                    (str(event.get("step_id")), int(event.get("attempt") or 0), data)
-                )
+                self._pending_output.append((step_id, int(event.get("attempt") or 0), data, end))
                 self._pending_chars += len(data)
                 if self._pending_chars > OUTPUT_BUFFER_LIMIT:
                     self._trim_pending()
@@ -282,7 +292,7 @@ class WalkScreen(Screen[None]):
             return
         detail = self.query_one(StepDetail)
         chunks: list[str] = []
-        for step_id, attempt, data in pending:
+        for step_id, attempt, data, end in pending:
             if step_id != detail.step_id:
                 continue
             if attempt > self._shown_attempt:
@@ -291,8 +301,13 @@ class WalkScreen(Screen[None]):
                 chunks = []
                 detail.output.clear()
                 self._shown_attempt = attempt
-            if attempt == self._shown_attempt:
-                chunks.append(data)
+                self._shown_upto = 0
+            if attempt == self._shown_attempt and end > self._shown_upto:
+                # Only what the screen does not have yet (the stored output shown when
+                # the step was selected may already hold this event, or part of it).
+                start = end - len(data)
+                chunks.append(data[max(0, self._shown_upto - start) :])
+                self._shown_upto = end
         self._write(chunks)
         self._notify_changed()
 
@@ -311,6 +326,7 @@ class WalkScreen(Screen[None]):
         ):
             detail.output.clear()
             self._shown_attempt = int(event.get("attempt") or 0)
+            self._shown_upto = 0
         self.refresh_view()
         if kind == "session_ended":
             self.say(f"Session ended: {event.get('status')}.")
@@ -418,9 +434,16 @@ class WalkScreen(Screen[None]):
             return
         step_state = self._step_state(step.id)
         detail = self.query_one(StepDetail)
-        if detail.step_id != step.id:
-            self._shown_attempt = step_state.attempts if step_state is not None else 0
-        await detail.show_step(step, step_state)
+        if detail.step_id == step.id:
+            await detail.show_step(step, step_state)
+            return
+        # A step that is running keeps writing: its stored output and the count of
+        # characters it holds are read together, and flush_output skips the events
+        # (pending or still to come) that the stored output already has.
+        text, upto = ("", 0) if self._engine is None else self._engine.output_snapshot(step.id)
+        self._shown_attempt = step_state.attempts if step_state is not None else 0
+        self._shown_upto = upto
+        await detail.show_step(step, step_state, text)
 
     # ---- state questions (for keys and the footer) -------------------------------
 
