@@ -532,6 +532,39 @@ def test_interactive_step_gets_the_terminal_and_gives_it_back(home: Path) -> Non
     assert "terminal back True\n" in text
 
 
+SLOW_HANDOVER_CHILD = """
+import os, sys, threading, time
+from runbook_tui.session import runner
+# A hand-over that takes a while (a loaded machine): the step must not start before it.
+original = runner._foreground
+def slow(pgid):
+    time.sleep(0.5)
+    return original(pgid)
+runner._foreground = slow
+r = runner.ShellRunner(env=dict(os.environ), cwd="/")
+# Builtins only, so the check runs as soon as bash does: field 8 of stat is the
+# terminal's foreground group, field 5 our group.
+cmd = ('read -r -a f < /proc/$$/stat; '
+       '[ "${f[7]}" = "${f[4]}" ] && echo fg-at-start || echo bg-at-start')
+res = r.run(cmd, on_output=lambda text: None, interactive=True, timeout=20)
+print("exit", res.exit_code)
+"""
+
+
+def test_interactive_step_starts_only_once_it_holds_the_terminal(home: Path) -> None:
+    """Keys typed as soon as the step's prompt appears must reach the step: it may not
+    print (or read) anything before it is the terminal's foreground group."""
+    child = home / "child.py"
+    child.write_text(SLOW_HANDOVER_CHILD)
+    out = subprocess.run(
+        ["script", "-qec", f"{sys.executable} {child}", "/dev/null"],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        timeout=60,
+    ).stdout.decode(errors="replace")
+    assert "fg-at-start" in out and "exit 0" in out, out
+
+
 def test_many_short_steps_are_quick(home: Path) -> None:
     r = make_runner(home)
     start = time.monotonic()

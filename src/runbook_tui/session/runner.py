@@ -158,6 +158,10 @@ class ShellRunner:
                 self._wake_w = ch.wake_w
             try:
                 with _foreground(proc.pid) if interactive else contextlib.nullcontext():
+                    if interactive:
+                        # The terminal is the step's now: let bash read its startup
+                        # script (it has waited on that pipe) and start the command.
+                        ch.release_startup()
                     outcome = _Supervisor(proc, ch, on_output, self.kill_grace).supervise(
                         deadline=None if timeout is None else started + timeout,
                         cancel=cancel,
@@ -194,10 +198,11 @@ class ShellRunner:
         interactive: bool,
     ) -> subprocess.Popen[bytes]:
         env = dict(env)
-        startup = startup_script(ch.state_w, ch.startup_r, env.get("BASH_ENV"))
-        # A few hundred bytes: fits the pipe buffer, so this write cannot block.
-        os.write(ch.startup_w, startup)
-        ch.close(ch.startup_w)
+        ch.startup = startup_script(ch.state_w, ch.startup_r, env.get("BASH_ENV"))
+        if not interactive:
+            ch.release_startup()
+        # else bash waits on the startup pipe until the terminal has been handed over,
+        # so the step prints nothing (no prompt) while keys would still reach us.
         env["BASH_ENV"] = f"/dev/fd/{ch.startup_r}"
         fds = (ch.state_w, ch.startup_r)
         # argv[0] "bash": error messages read "bash: line 2: ..." as in a terminal.
@@ -244,6 +249,7 @@ class _Channels:
 
     def __init__(self, capture: str, window_size: tuple[int, int]) -> None:
         self._fds: list[int] = []
+        self.startup = b""  # the BASH_ENV script, written by release_startup
         self.out_r: int | None = None
         self.child_out: int | None = None
         try:
@@ -280,6 +286,13 @@ class _Channels:
             self._fds.remove(fd)
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+    def release_startup(self) -> None:
+        """Write the startup script and close the pipe: bash reads it to EOF, then runs
+        the command. A few hundred bytes fit the pipe buffer: this cannot block."""
+        if self.startup_w is not None and self.startup_w in self._fds:
+            os.write(self.startup_w, self.startup)
+            self.close(self.startup_w)
 
     def close_child_ends(self) -> None:
         """Our copies of the child's ends: the pty/pipe reports EOF/EIO only once every
