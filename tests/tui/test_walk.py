@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from pathlib import Path
 from typing import Any
 
 from textual.widgets import Input
 
+from runbook_tui.tui.app import RunbookApp
 from runbook_tui.tui.dialogs import (
     ConfirmDialog,
     DangerDialog,
@@ -15,9 +17,12 @@ from runbook_tui.tui.dialogs import (
     RollbackOfferDialog,
     TextDialog,
 )
+from runbook_tui.tui.engine_api import RealBackend
 from runbook_tui.tui.step_list import StepList
+from runbook_tui.tui.walk import WalkScreen
+from runbook_tui.tui.walk_header import WalkHeader
 
-from .conftest import journal_events, of_type, select, wait_status, walk_screen
+from .conftest import journal_events, of_type, parse_file, select, wait_status, walk_screen
 
 MANUAL = "prepare-cfbe02"
 
@@ -123,6 +128,32 @@ async def test_danger_exact_phrase_runs_the_step(make_app, home):
         await pilot.press("enter", *"restore orders", "enter")
         await wait_status(walk, "restore", "succeeded")
     assert [e["step_id"] for e in of_type(journal_events(home), "step_started")] == ["restore"]
+
+
+async def test_keys_pressed_before_the_session_exists_act_once_it_does(runbook_file, home):
+    """The walk is drawn before the session starts (in a thread); a key that acts is
+    held until the journal exists, then acts, in order."""
+    gate = threading.Event()
+
+    class SlowBackend(RealBackend):
+        def start(self, *args: Any, **kwargs: Any) -> Any:
+            assert gate.wait(10)
+            return super().start(*args, **kwargs)
+
+    app = RunbookApp(home=home, runbook=parse_file(runbook_file), backend=SlowBackend())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        walk = app.screen
+        assert isinstance(walk, WalkScreen) and not walk.started
+        assert "starting" in walk.query_one(WalkHeader).text
+        await pilot.press("enter")
+        assert walk.message_text == "Starting the session…"
+        assert not (home / "sessions").exists() or not list((home / "sessions").iterdir())
+        gate.set()
+        await wait_status(walk, MANUAL, "succeeded")
+        assert walk.engine.session_id in walk.query_one(WalkHeader).text
+    types = [e["type"] for e in journal_events(home)]
+    assert types.index("session_started") < types.index("manual_confirmed")
 
 
 async def test_selecting_a_running_step_shows_its_output_once(make_app):
