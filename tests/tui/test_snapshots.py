@@ -17,7 +17,8 @@ from textual.widgets import Input
 import runbook_tui.session.engine as engine_module
 import runbook_tui.session.store as store_module
 from runbook_tui.tui.app import RunbookApp
-from runbook_tui.tui.dialogs import QuitWhileRunningDialog
+from runbook_tui.tui.dialogs import QuitWhileRunningDialog, RollbackOfferDialog
+from runbook_tui.tui.keys_footer import KeysFooter
 from runbook_tui.tui.walk import WalkScreen
 
 from .conftest import parse_file
@@ -140,7 +141,13 @@ def test_rollback_offer_dialog(snap_compare, snap_app, size: str) -> None:
         walk = await _walk(pilot)
         walk.query_one("#steps").select_step("verify")
         await pilot.press("enter")
-        await walk.wait_until(lambda: walk.status_of("verify") == "failed")
+        # The engine's status flips before the UI has handled the step's end: wait for
+        # the dialog itself, then for the messages that update the walk behind it.
+        await walk.wait_until(lambda: isinstance(pilot.app.screen, RollbackOfferDialog))
+        # The footer behind the dialog rebuilds after a refresh: wait until it shows
+        # the keys the failed step allows (Retry among them).
+        footer = walk.query_one(KeysFooter)
+        await walk.wait_until(lambda: footer._shown == footer.keys_shown())
         await pilot.pause()
 
     assert snap_compare(snap_app(), terminal_size=SIZES[size], run_before=run_before)

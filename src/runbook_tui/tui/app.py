@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
 import time
 from pathlib import Path
 from typing import Any, ClassVar
@@ -25,6 +31,16 @@ from runbook_tui.tui.engine_api import (
 # screens (picker, variables form, dialogs) only when a run needs them, so the first
 # frame does not wait for modules it does not show.
 from runbook_tui.tui.walk import Clock, WalkScreen
+
+log = logging.getLogger(__name__)
+
+
+def terminal_present() -> bool:
+    """False once the terminal has hung up (its tty calls then fail)."""
+    try:
+        return os.isatty(sys.__stdin__.fileno()) and os.isatty(sys.__stdout__.fileno())
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def unfinished_session(
@@ -106,12 +122,37 @@ class RunbookApp(App[None]):
         return needs_form(runbook.variables, self.given_variables)
 
     def on_mount(self) -> None:
+        self._watch_hangup()
         if self._walk_first:
             return
         elif self.runbook is not None:
             self.open_runbook(self.runbook)
         else:
             self.pick()
+
+    def _watch_hangup(self) -> None:
+        """A dropped SSH session sends SIGHUP. The default would kill this process and
+        leave the running step going on unrecorded, in its own process group."""
+        # Outside the main thread (tests) there is no terminal to hang up.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
+
+    def hang_up(self) -> None:
+        """The terminal is gone: cancel the running step (its process group is killed),
+        let the engine record that, close the journal, and leave without drawing: the
+        session stays resumable. Blocking here is fine; nobody is watching."""
+        log.warning("the terminal hung up; closing the session so it can be resumed")
+        engine = self.engine
+        if engine is not None:
+            engine.cancel()
+            deadline = time.monotonic() + 10
+            while engine.running and time.monotonic() < deadline:
+                time.sleep(0.05)
+            try:
+                engine.close()
+            except Exception:
+                log.exception("closing the journal after a hang-up failed")
+        os._exit(129)  # 128 + SIGHUP; Textual's own exit would write to a dead terminal
 
     @property
     def walk(self) -> WalkScreen | None:

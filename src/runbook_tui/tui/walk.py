@@ -552,7 +552,7 @@ class WalkScreen(Screen[None]):
         else:
             self.say(f"Running: {step.title}")
             self._step_worker = self.run_worker(
-                lambda: self.engine.run_step(step.id),
+                lambda: self.engine.run_step(step.id, confirmed_by=_allowed_by(step)),
                 name=step.id,
                 group="step",
                 thread=True,
@@ -563,9 +563,15 @@ class WalkScreen(Screen[None]):
     def _run_interactive(self, step: Step) -> None:
         from textual.app import SuspendNotSupported
 
+        from runbook_tui.tui.app import terminal_present
+
+        had_terminal = terminal_present()
         try:
             with self.app.suspend():
-                outcome = self.engine.run_interactive(step.id)
+                outcome = self.engine.run_interactive(step.id, confirmed_by=_allowed_by(step))
+                # The step held the terminal, so a hang-up went to it, not to us.
+                if had_terminal and not terminal_present():
+                    self.app.hang_up()  # type: ignore[attr-defined]
         except SuspendNotSupported:
             self.say("This step needs the real terminal, which this session cannot hand over.")
             return
@@ -606,12 +612,14 @@ class WalkScreen(Screen[None]):
         if "cancel" in (outcome.reason or "").lower():
             return
         if self.runbook.rollback_steps and self.mode == "main":
-            self.app.push_screen(
-                RollbackOfferDialog(
-                    f"“{step.title}” failed{code}{reason}.\n\n"
-                    "Switch to the rollback steps, retry, or stay here?"
-                ),
-                lambda choice: self._on_rollback_choice(step, choice),
+            dialog = RollbackOfferDialog(
+                f"“{step.title}” failed{code}{reason}.\n\n"
+                "Switch to the rollback steps, retry, or stay here?"
+            )
+            # After the pending refresh: the footer behind a modal does not rebuild, so
+            # it must show the failed step's keys (Retry) before the dialog covers it.
+            self.call_after_refresh(
+                self.app.push_screen, dialog, lambda choice: self._on_rollback_choice(step, choice)
             )
 
     def _on_rollback_choice(self, step: Step, choice: str | None) -> None:
@@ -773,3 +781,11 @@ class WalkScreen(Screen[None]):
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
+
+
+def _allowed_by(step: Step) -> str | None:
+    """How the walk let the step run: the UI runs a danger step only after its phrase
+    was typed, and a confirm step only after a yes."""
+    if step.danger:
+        return "phrase"
+    return "operator" if step.confirm else None

@@ -1,0 +1,89 @@
+"""The terminal goes away (a dropped SSH session): the UI must cancel and record the
+running step, close the journal, and exit, never spin on a dead terminal."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import psutil
+import pytest
+
+from .tmux import Tmux
+
+pytestmark = pytest.mark.e2e
+
+COMMAND = str(Path(sys.executable).parent / "runbook-tui")
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    t = Tmux(width=100, height=30)
+    try:
+        yield t
+    finally:
+        t.kill()
+
+
+def app_process(home: Path) -> psutil.Process:
+    found = []
+    for proc in psutil.process_iter(["cmdline"]):
+        cmd = " ".join(proc.info["cmdline"] or [])
+        if "runbook-tui" in cmd and str(home) in cmd and "sh -c" not in cmd:
+            found.append(proc)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def wait_gone(proc: psutil.Process, timeout: float = 20) -> None:
+    try:
+        proc.wait(timeout)
+    except psutil.TimeoutExpired:
+        cpu = proc.cpu_percent(0.5)
+        proc.kill()
+        raise AssertionError(
+            f"runbook-tui outlived its terminal (spinning at {cpu}% CPU)"
+        ) from None
+
+
+def events(home: Path) -> list[dict]:
+    [journal] = home.rglob("journal.jsonl")
+    return [json.loads(line) for line in journal.read_text().splitlines()]
+
+
+def test_a_hang_up_cancels_and_records_the_running_step(tmp_path: Path, tmux: Tmux) -> None:
+    (tmp_path / "h.md").write_text("# Hang up\n\n```sh {name=soak}\necho $$ > pid; sleep 60\n```\n")
+    home = tmp_path / "home"
+    tmux.start([COMMAND, "h.md", "--home", str(home)], cwd=tmp_path)
+    tmux.wait_for("soak")
+    tmux.keys("Enter")
+    deadline = time.monotonic() + 20
+    while not (tmp_path / "pid").exists() or not (tmp_path / "pid").read_text().strip():
+        assert time.monotonic() < deadline, tmux.screen()
+        time.sleep(0.05)
+    app = app_process(home)
+    step_shell = int((tmp_path / "pid").read_text())
+    tmux.kill()  # the terminal is gone
+    wait_gone(app)
+    assert not psutil.pid_exists(step_shell) or psutil.Process(step_shell).status() == "zombie"
+    finished = [e for e in events(home) if e["type"] == "step_finished"]
+    assert finished and finished[0]["cancelled"] is True
+
+
+def test_a_hang_up_during_an_interactive_step_ends_the_app(tmp_path: Path, tmux: Tmux) -> None:
+    (tmp_path / "i.md").write_text(
+        '# Ask\n\n```sh {"name":"ask","interactive":true}\nread answer; echo "$answer"\n```\n'
+    )
+    home = tmp_path / "home"
+    tmux.start([COMMAND, "i.md", "--home", str(home)], cwd=tmp_path)
+    tmux.wait_for("ask")
+    tmux.keys("Enter")
+    tmux.wait_for(lambda _: tmux.foreground_command() == "bash", timeout=20)
+    app = app_process(home)
+    tmux.kill()
+    wait_gone(app)
+    types = [e["type"] for e in events(home)]
+    assert "step_started" in types and "step_finished" in types
