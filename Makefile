@@ -11,6 +11,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
+	# An editable install leaves no bytecode; without it every start recompiles.
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m compileall -q src
 	touch $(STAMP)
 
 demo: $(STAMP)
