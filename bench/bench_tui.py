@@ -246,8 +246,8 @@ def _fmt(values: list[float], unit: str = "ms") -> str:
 
 def main() -> int:
     if shutil.which("tmux") is None:
-        print("tmux is not installed: skipped")
-        return 0
+        print("tmux is not installed: the TUI benchmarks need a real terminal")
+        return 1
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
         startup(work)
