@@ -20,6 +20,7 @@ from typing import Any
 from runbook_tui import __version__
 from runbook_tui.runbook.model import Runbook, Step
 from runbook_tui.session import orphans, provenance
+from runbook_tui.session.escapes import strip_escapes
 from runbook_tui.session.journal import Journal, JournalError, read_journal
 from runbook_tui.session.redaction import Redactor, StreamMasker
 from runbook_tui.session.runner import RunResult, ShellRunner
@@ -63,9 +64,6 @@ class StepOutcome:
         return self.verdict == "succeeded"
 
 
-_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
-
-
 class _OutputMatcher:
     """Searches for `expect_output` in output as it streams, line by line, with colour
     codes removed, in a bounded window. Only complete lines are searched while the
@@ -84,12 +82,12 @@ class _OutputMatcher:
         if cut < 0:
             return
         complete, self._window = self._window[: cut + 1], self._window[cut + 1 :]
-        if self._re.search(_ANSI.sub("", complete.replace("\r\n", "\n"))):
+        if self._re.search(strip_escapes(complete.replace("\r\n", "\n"))):
             self.matched = True
 
     def finish(self) -> None:
         if self._re is not None and not self.matched and self._window:
-            self.matched = bool(self._re.search(_ANSI.sub("", self._window)))
+            self.matched = bool(self._re.search(strip_escapes(self._window)))
 
 
 def judge(step: Step, result: RunResult, matched: bool) -> tuple[str, str]:

@@ -13,19 +13,14 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 
+from runbook_tui.session.escapes import ESCAPE_RE
+
 MASK = "********"
 # Shorter values are listed in `too_short`; see the class docstring for what happens.
 MIN_SECRET_LENGTH = 6
 # Short values of at least this length are still masked where they stand as whole words.
 MIN_WORD_SECRET_LENGTH = 3
 
-# CSI (colours, cursor), OSC (titles, hyperlinks), charset selection, other 2-char escapes.
-_ESC_RE = re.compile(
-    r"\x1b\[[0-?]*[ -/]*[@-~]"
-    r"|\x1b\][^\x07\x1b]{0,4096}(?:\x07|\x1b\\)"
-    r"|\x1b[()][0-9A-Za-z]"
-    r"|\x1b[@-Z\\-_]"
-)
 # What the end of a chunk looks like when an escape sequence is cut in two.
 _ESC_PARTIAL_RE = re.compile(r"\x1b(?:\[[0-?]*[ -/]*|\][^\x07\x1b]{0,4096}\x1b?|[()])?\Z")
 
@@ -139,7 +134,7 @@ class _View:
             return
         pieces: list[str] = []
         pos = vis = 0
-        for m in _ESC_RE.finditer(raw):
+        for m in ESCAPE_RE.finditer(raw):
             if m.start() > pos:
                 self.vis_starts.append(vis)
                 self.raw_starts.append(pos)
@@ -302,7 +297,7 @@ def _rebuild(view: _View, spans: list[tuple[int, int]], raw_limit: int) -> str:
         out.append(MASK)
         inner = raw[rs:re_]
         if "\x1b" in inner:
-            out.extend(m.group() for m in _ESC_RE.finditer(inner))
+            out.extend(m.group() for m in ESCAPE_RE.finditer(inner))
         pos = re_
     out.append(raw[pos:raw_limit])
     return "".join(out)

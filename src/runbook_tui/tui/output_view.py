@@ -19,14 +19,15 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+from runbook_tui.session.escapes import strip_escapes
+
 # Control characters other than ESC and TAB would corrupt the terminal: replace them.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1a\x1c-\x1f\x7f]")
 
 
 def visible_text(line: str) -> str:
     """`line` without escape sequences: what a terminal would show."""
-    return _ANSI.sub("", line) if "\x1b" in line else line
+    return strip_escapes(line)
 
 
 class OutputView(ScrollView, can_focus=True):
