@@ -316,3 +316,17 @@ def test_step_started_records_the_folder_the_step_runs_in(tmp_path: Path) -> Non
     started = next(e for e in events_of(engine) if e["type"] == "step_started")
     assert started["cwd"] == str(tmp_path / "sub")
     assert (tmp_path / "sub" / "where").read_text().strip() == str(tmp_path / "sub")
+
+
+def test_a_value_given_on_an_earlier_resume_is_kept_by_the_next(tmp_path: Path) -> None:
+    book = make_runbook(tmp_path, shell("a", "true"), variables=(Variable(name="TARGET"),))
+    home = tmp_path / "home"
+    engine = Engine.start(book, home=home, variables={"TARGET": "staging"})
+    engine.close()
+    first = Engine.resume(home, engine.session_id, book, variables={"TARGET": "production"})
+    first.close()
+    second = Engine.resume(home, engine.session_id, book)
+    assert second.runner.env["TARGET"] == "production"
+    second.end("completed")
+    with pytest.raises(EngineError, match="already completed"):
+        Engine.resume(home, engine.session_id, book)

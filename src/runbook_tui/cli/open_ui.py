@@ -29,7 +29,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def handle(args: argparse.Namespace) -> int:
     from runbook_tui.cli.common import load_runbook
     from runbook_tui.session.store import state_home
-    from runbook_tui.session.variables import VariableError, parse_assignments, read_vars_file
+    from runbook_tui.session.variables import (
+        VariableError,
+        check_declared,
+        parse_assignments,
+        read_vars_file,
+    )
 
     try:
         variables = read_vars_file(args.vars_file) if args.vars_file else {}
@@ -42,14 +47,10 @@ def handle(args: argparse.Namespace) -> int:
         runbook = load_runbook(args.file)
         if runbook is None:
             return 2
-        declared = {v.name for v in runbook.variables}
-        unknown = sorted(set(variables) - declared)
-        if unknown:
-            print(
-                f"runbook-tui: unknown variable {', '.join(unknown)} "
-                f"(this runbook declares: {', '.join(sorted(declared)) or 'none'})",
-                file=sys.stderr,
-            )
+        try:
+            check_declared(runbook, variables)
+        except VariableError as exc:
+            print(f"runbook-tui: {exc}", file=sys.stderr)
             return 2
     folder = Path(args.dir) if args.dir else Path("runbooks")
     if runbook is None and not folder.is_dir():

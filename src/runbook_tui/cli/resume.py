@@ -35,8 +35,9 @@ def handle(args: argparse.Namespace) -> int:
     from runbook_tui.cli.headless import gather_variables, install_signal_handlers, walk
     from runbook_tui.session.engine import Engine, EngineError
     from runbook_tui.session.journal import JournalError, read_journal
+    from runbook_tui.session.redaction import MASK
     from runbook_tui.session.state import fold
-    from runbook_tui.session.store import SessionError, find_session, is_live, state_home
+    from runbook_tui.session.store import SessionError, find_session, state_home
 
     install_signal_handlers()
     if not args.yes and not sys.stdin.isatty():
@@ -47,10 +48,9 @@ def handle(args: argparse.Namespace) -> int:
     except (SessionError, OSError) as exc:
         print(f"runbook-tui resume: {exc}", file=sys.stderr)
         return 2
-    events = read_journal(sdir.journal_path).events
-    first = events[0] if events else {}
-    recorded_runbook = first.get("runbook") if isinstance(first.get("runbook"), dict) else {}
-    path = recorded_runbook.get("path") if recorded_runbook else None
+    # Output is not needed to find the runbook and the recorded values: leave it out.
+    state = fold(read_journal(sdir.journal_path, skip_output=True).events)
+    path = state.runbook_path
     if not path:
         print(
             f"runbook-tui resume: session {sdir.id} has no readable start record "
@@ -58,18 +58,13 @@ def handle(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    state = fold(events, live=is_live(sdir.path))
-    if state.status == "completed":
-        print(f"runbook-tui resume: session {sdir.id} already completed", file=sys.stderr)
-        return 2
     runbook = load_runbook(path)
     if runbook is None:
         return 2
     if args.rollback and not runbook.rollback_steps:
         print(f"runbook-tui resume: {path} has no rollback steps", file=sys.stderr)
         return 2
-    variables = first.get("variables") if isinstance(first.get("variables"), dict) else {}
-    recorded = {k: str(v) for k, v in {**variables, **state.variables}.items() if v != "********"}
+    recorded = {k: str(v) for k, v in state.variables.items() if v != MASK}
     values = gather_variables(runbook, args, interactive=not args.yes, recorded=recorded)
     if values is None:
         return 2

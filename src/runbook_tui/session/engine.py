@@ -22,10 +22,11 @@ from runbook_tui.runbook.model import Runbook, Step
 from runbook_tui.session import orphans, provenance
 from runbook_tui.session.escapes import strip_escapes
 from runbook_tui.session.journal import Journal, JournalError, read_journal
-from runbook_tui.session.redaction import Redactor, StreamMasker
+from runbook_tui.session.redaction import MASK, Redactor, StreamMasker
 from runbook_tui.session.runner import RunResult, ShellRunner
-from runbook_tui.session.state import SessionState, StateFolder
+from runbook_tui.session.state import SessionState, StateFolder, fold
 from runbook_tui.session.store import SessionLock, create_session, find_session, state_home
+from runbook_tui.session.variables import masked_values, secret_names
 
 log = logging.getLogger(__name__)
 
@@ -130,13 +131,13 @@ class Engine:
         self.session_dir = session_dir
         self.journal = journal
         self._lock = lock
-        secret_names = {v.name for v in runbook.variables if v.secret}
-        secrets = [val for name, val in variables.items() if name in secret_names and val]
+        secret = secret_names(runbook)
+        secrets = [val for name, val in variables.items() if name in secret and val]
         self.redactor = Redactor(secrets)
         self.warnings: list[str] = [
             f"secret value of {name} is shorter than 6 characters and may not be masked"
             for name, val in variables.items()
-            if name in secret_names and val in self.redactor.too_short
+            if name in secret and val in self.redactor.too_short
         ]
         env = dict(os.environ)
         env.update(variables)
@@ -174,7 +175,6 @@ class Engine:
         sdir = create_session(root)
         lock = SessionLock(sdir.path)
         lock.acquire()
-        secret_names = {v.name for v in runbook.variables if v.secret}
         sha = provenance.file_sha256(runbook.path) if runbook.path else None
         commit, dirty = provenance.git_commit(runbook.path) if runbook.path else (None, False)
         first = {
@@ -191,9 +191,7 @@ class Engine:
             "operator": provenance.operator(),
             "host": provenance.host(),
             "pid": os.getpid(),
-            "variables": {
-                k: ("********" if k in secret_names else v) for k, v in variables.items()
-            },
+            "variables": masked_values(runbook, variables),
             "drill": drill,
             "walk": walk,
             "started_at": _now(),
@@ -203,7 +201,8 @@ class Engine:
         except BaseException:
             lock.release()
             raise
-        events = read_journal(sdir.journal_path).events
+        assert journal.first_event is not None
+        events = [journal.first_event]
         log.info("session %s started for %s", sdir.id, runbook.path)
         return cls(
             runbook=runbook,
@@ -240,6 +239,11 @@ class Engine:
             read = read_journal(sdir.journal_path)
             if not read.events:
                 raise EngineError(f"session {sdir.id} has an empty journal")
+            # As recorded, output left out: its status, and its variables including
+            # those given again on earlier resumes.
+            recorded = fold([e for e in read.events if e.get("type") != "output"])
+            if recorded.status == "completed":
+                raise EngineError(f"session {sdir.id} already completed")
             left = orphans.session_processes(sdir.id)
             if left:
                 raise EngineError(
@@ -247,9 +251,10 @@ class Engine:
                     f"interrupted ({orphans.describe(left)}); let them finish or stop them "
                     "(kill them), then resume: running the step again now would run it twice"
                 )
-            recorded = read.events[0].get("runbook", {}).get("sha256")
             current = provenance.file_sha256(runbook.path) if runbook.path else None
-            changed = bool(recorded and current and recorded != current)
+            changed = bool(
+                recorded.runbook_sha256 and current and recorded.runbook_sha256 != current
+            )
             if changed and not allow_changed:
                 raise RunbookChanged(
                     f"the runbook {runbook.path} changed since session {sdir.id} started "
@@ -259,10 +264,9 @@ class Engine:
         except BaseException:
             lock.release()
             raise
-        merged = dict(read.events[0].get("variables") or {})
-        secret_names = {v.name for v in runbook.variables if v.secret}
-        for name in secret_names:
-            merged.pop(name, None)  # recorded masked: the value must be supplied again
+        secret = secret_names(runbook)
+        # Secret values were recorded masked: they must be supplied again.
+        merged = {k: str(v) for k, v in recorded.variables.items() if k not in secret and v != MASK}
         merged.update(variables or {})
         engine = cls(
             runbook=runbook,
@@ -285,9 +289,7 @@ class Engine:
             runbook_sha256=current,
             runbook_changed=changed,
             walk=engine.walk,
-            variables={
-                k: ("********" if k in secret_names else v) for k, v in (variables or {}).items()
-            },
+            variables=masked_values(runbook, variables or {}),
         )
         for st in running:
             engine._write("step_interrupted", step_id=st.id, attempt=st.attempts)

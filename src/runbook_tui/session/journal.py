@@ -103,6 +103,8 @@ class Journal:
         self.path = path
         self._fd = fd
         self._next_seq = next_seq
+        # The session_started event, for a journal this process created.
+        self.first_event: Event | None = None
         # One lock for the file, the buffer and the flusher; reentrant so that a
         # listener called while it is held may append (a UI echoing a note).
         self._cond = threading.Condition(threading.RLock())
@@ -139,7 +141,7 @@ class Journal:
             # umask can only remove bits, but be explicit: the journal is private.
             os.fchmod(fd, 0o600)
             fields = {"format_version": FORMAT_VERSION, **first_event_fields}
-            journal.append("session_started", **fields)
+            journal.first_event = journal.append("session_started", **fields)
             fsync_dir(p.parent)
         except OSError as exc:
             err = journal._fail(f"cannot create journal {p}: {exc.strerror or exc}")

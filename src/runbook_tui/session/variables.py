@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from runbook_tui.runbook.model import Runbook, Variable
+from runbook_tui.session.redaction import MASK
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -29,12 +30,15 @@ class Resolved:
     sources: dict[str, str]  # NAME -> "--var", "--vars-file", "env:X", "default", "prompt"
     secrets: tuple[str, ...]  # names of secret variables
 
-    def secret_values(self) -> list[str]:
-        return [self.values[n] for n in self.secrets if self.values.get(n)]
 
-    def masked(self) -> dict[str, str]:
-        """The values as they may be written down: secrets replaced."""
-        return {k: ("********" if k in self.secrets else v) for k, v in self.values.items()}
+def secret_names(runbook: Runbook) -> set[str]:
+    return {v.name for v in runbook.variables if v.secret}
+
+
+def masked_values(runbook: Runbook, values: Mapping[str, str]) -> dict[str, str]:
+    """`values` as they may be written down: secret ones replaced by the mask."""
+    secret = secret_names(runbook)
+    return {k: (MASK if k in secret else v) for k, v in values.items()}
 
 
 def parse_assignments(items: Iterable[str]) -> dict[str, str]:
