@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
 from typing import Any
 
 from runbook_tui.cli.common import add_home
@@ -38,7 +37,7 @@ def handle_list(args: argparse.Namespace) -> int:
         print(f"runbook-tui sessions: cannot use the state folder: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        json.dump([_summary_json(s) for s in sessions], sys.stdout, indent=2)
+        json.dump([s.to_dict() for s in sessions], sys.stdout, indent=2)
         print()
         return 0
     if not sessions:
@@ -65,7 +64,7 @@ def handle_show(args: argparse.Namespace) -> int:
     read = read_journal(sdir.journal_path)
     runbook = _recorded_runbook(read.events)
     state = fold(read.events, runbook=runbook, live=is_live(sdir.path))
-    doc = _state_json(state, with_output=not args.no_output)
+    doc = state.to_dict(include_output=not args.no_output)
     doc["journal"] = str(sdir.journal_path)
     doc["journal_torn"] = read.torn
     if args.json:
@@ -101,44 +100,3 @@ def _recorded_runbook(events: list[dict[str, Any]]) -> Any:
     if any(d.severity == "error" for d in result.diagnostics):
         return None
     return result.runbook
-
-
-def _summary_json(s: Any) -> dict[str, Any]:
-    keys = ("id", "runbook_path", "title", "status", "drill", "started_at", "ended_at", "operator")
-    return {k: getattr(s, k, None) for k in keys}
-
-
-def _state_json(state: Any, *, with_output: bool) -> dict[str, Any]:
-    steps = []
-    for st in state.steps.values():
-        item = {
-            "id": st.id,
-            "name": st.name,
-            "kind": st.kind,
-            "status": st.status,
-            "exit_code": st.exit_code,
-            "verdict": st.verdict,
-            "attempts": st.attempts,
-            "started_at": st.started_at,
-            "finished_at": st.finished_at,
-            "duration_seconds": st.duration_seconds,
-            "skip_reason": st.skip_reason,
-        }
-        if with_output:
-            item["output"] = st.output
-        steps.append(item)
-    return {
-        "id": state.id,
-        "runbook_path": state.runbook_path,
-        "title": state.title,
-        "kind": state.kind,
-        "status": state.status,
-        "drill": state.drill,
-        "operator": state.operator,
-        "host": state.host,
-        "started_at": state.started_at,
-        "ended_at": state.ended_at,
-        "variables": state.variables,
-        "notes": [n if isinstance(n, dict) else asdict(n) for n in state.notes],
-        "steps": steps,
-    }

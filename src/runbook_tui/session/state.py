@@ -215,6 +215,7 @@ class SessionState:
             "ended_at": self.ended_at,
             "status": self.status,
             "end_reason": self.end_reason,
+            "walk": self.walk,
             "variables": dict(self.variables),
             "current_step_id": self.current_step_id,
             "events": self.events,
