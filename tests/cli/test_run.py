@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
@@ -72,6 +73,25 @@ def cli(
         text=True,
         timeout=timeout,
     )
+
+
+def start(args: list[str], tmp_path: Path, **kw: Any) -> subprocess.Popen[Any]:
+    """The command running in the background, its state in `tmp_path/home`; output is
+    discarded unless `stdout`/`stderr` say otherwise."""
+    options: dict[str, Any] = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL, **kw}
+    env = {**os.environ, "RUNBOOK_TUI_HOME": str(tmp_path / "home")}
+    return subprocess.Popen(
+        [sys.executable, "-m", "runbook_tui", *args],
+        cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, **options,
+    )  # fmt: skip
+
+
+def wait_for_file(path: Path, timeout: float = 20) -> None:
+    """Until `path` exists with some content (a step wrote its pid, say)."""
+    deadline = time.monotonic() + timeout
+    while not (path.exists() and path.read_text().strip()):
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -204,20 +224,11 @@ def test_interrupt_cancels_the_running_step_and_exits_130(tmp_path: Path) -> Non
     path.write_text(
         "# Hang\n\n```sh\necho $$ > shell.pid; sleep 300 & echo $! > child.pid; wait\n```\n"
     )
-    env = {**os.environ, "RUNBOOK_TUI_HOME": str(tmp_path / "home")}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "runbook_tui", "run", str(path), "--yes"],
-        cwd=tmp_path,
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 20
-    while not (tmp_path / "child.pid").exists() or not (tmp_path / "child.pid").read_text().strip():
-        assert time.monotonic() < deadline, "step never started"
-        time.sleep(0.05)
+    proc = start(
+        ["run", str(path), "--yes"], tmp_path,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    wait_for_file(tmp_path / "child.pid")
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert proc.returncode == 130, err
@@ -279,18 +290,10 @@ def test_kill_9_at_random_moments_never_loses_a_finished_step(tmp_path: Path) ->
     path = tmp_path / "many.md"
     path.write_text("# Many\n\n" + body)
     rng = random.Random(20261126)
-    env = {**os.environ, "RUNBOOK_TUI_HOME": str(tmp_path / "home")}
     for round_ in range(12):
         marks = tmp_path / "marks"
         marks.unlink(missing_ok=True)
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "runbook_tui", "run", str(path), "--yes"],
-            cwd=tmp_path,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        proc = start(["run", str(path), "--yes"], tmp_path)
         known = len(sessions_json(tmp_path))
         time.sleep(rng.uniform(0.2, 1.6))
         proc.kill()

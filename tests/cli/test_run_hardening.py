@@ -6,29 +6,11 @@ from __future__ import annotations
 import json
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import psutil
-from test_run import cli, sessions_json
-
-
-def start(args: list[str], tmp_path: Path, **kw: object) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "RUNBOOK_TUI_HOME": str(tmp_path / "home")}
-    return subprocess.Popen(
-        [sys.executable, "-m", "runbook_tui", *args],
-        cwd=tmp_path, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL, **kw,  # type: ignore[arg-type]
-    )  # fmt: skip
-
-
-def wait_for_file(path: Path, timeout: float = 20) -> None:
-    deadline = time.monotonic() + timeout
-    while not (path.exists() and path.read_text().strip()):
-        assert time.monotonic() < deadline, f"{path} never appeared"
-        time.sleep(0.05)
+from test_run import cli, sessions_json, start, wait_for_file
 
 
 def journal(tmp_path: Path, session_id: str) -> list[dict]:
