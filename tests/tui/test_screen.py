@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from textual.command import CommandPalette
-from textual.widgets import TabbedContent
 
 from runbook_tui.tui.commands import WalkCommands
-from runbook_tui.tui.dialogs import HelpDialog
+from runbook_tui.tui.dialogs import HelpDialog, TextDialog
+from runbook_tui.tui.keys_footer import KeysFooter
+from runbook_tui.tui.step_list import StepList
+from runbook_tui.tui.tab_bar import TabBar
 from runbook_tui.tui.walk_header import WalkHeader, rto_level
 
 from .conftest import select, wait_status, walk_screen
@@ -48,10 +50,39 @@ async def test_narrow_screen_puts_evidence_in_tabs(make_app):
         assert not walk.has_class("-wide")
         assert not walk.query_one("#evidence-column").display
         await pilot.press("3")
-        assert walk.query_one(TabbedContent).active == "tab-services"
+        assert walk.active_tab == "tab-services"
         assert "api" in str(walk.query(".evidence-services .evidence-item").first().render())
         await pilot.press("1")
-        assert walk.query_one(TabbedContent).active == "tab-step"
+        assert walk.active_tab == "tab-step"
+
+
+async def test_a_click_on_a_tab_shows_its_pane(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        walk = await walk_screen(app, pilot)
+        bar = walk.query_one(TabBar)
+        assert "Backups" in str(bar.render())
+        x = next(start for start, _end, tab in bar._spans if tab == "tab-backups")
+        await pilot.click(TabBar, offset=(x + bar.styles.padding.left + 1, 0))
+        assert walk.active_tab == "tab-backups"
+        assert walk.query_one("#tab-backups").display
+        assert not walk.query_one("#tab-step").display
+        assert walk.query(".evidence-backups")
+
+
+async def test_footer_shows_the_keys_that_apply_now_and_a_click_presses_one(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        walk = await walk_screen(app, pilot)
+        footer = walk.query_one(KeysFooter)
+        await walk.wait_until(lambda: footer._shown == footer.keys_shown())
+        line = str(footer.render())
+        assert "⏎ Perform" in line and "s Skip" in line and "n Note" in line
+        assert "palette" in line and "Cancel" not in line  # nothing runs yet
+        x = next(start for start, _end, key in footer._spans if key.key == "n")
+        await pilot.click(KeysFooter, offset=(x, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, TextDialog)
 
 
 async def test_wide_screen_shows_evidence_beside_the_walk(make_app):
@@ -113,3 +144,27 @@ async def test_output_never_takes_focus_from_the_step_list(make_app):
         await pilot.press("x")
         await walk.wait_until(lambda: not walk.step_running)
         assert app.focused is walk.query_one("#steps")
+
+
+async def test_step_list_keys_skip_headings_and_a_long_title_is_named_in_the_detail(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        walk = await walk_screen(app, pilot)
+        steps = walk.query_one(StepList)
+        ids = [s.id for s in walk.runbook.main_steps]
+        await pilot.press("home")
+        assert steps.selected_step_id == ids[0]
+        await pilot.press("down")
+        assert steps.selected_step_id == ids[1]
+        await pilot.press("end")
+        last = (walk.runbook.rollback_steps or walk.runbook.main_steps)[-1]
+        assert steps.selected_step_id == last.id
+        await pilot.press("up", "home", "up")
+        assert steps.selected_step_id == ids[0]  # nothing above the first step
+        await pilot.press("pagedown")
+        assert steps.selected_step_id is not None  # never a heading
+        status = str(walk.query_one("#step-status").render())
+        step = walk.selected_step
+        assert step is not None
+        if step.kind == "shell":
+            assert step.title in status

@@ -348,7 +348,7 @@ async def test_mouse_click_only_selects(make_app, home):
     async with app.run_test(size=(80, 24)) as pilot:
         walk = await walk_screen(app, pilot)
         steps = walk.query_one(StepList)
-        await pilot.click(StepList, offset=(3, steps.get_option_index("check-disk") + 1))
+        await pilot.click(StepList, offset=(3, steps.row_of("check-disk") + 1))
         await pilot.pause()
         assert walk.status_of("check-disk") == "pending"
     assert of_type(journal_events(home), "step_started") == []

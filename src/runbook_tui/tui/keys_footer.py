@@ -1,57 +1,139 @@
-"""A footer that is drawn with the first frame and rebuilt only when the keys it shows
-change.
+"""The walk's footer: the keys that apply now, drawn as one line by one widget.
 
-Textual's `Footer` composes nothing until the screen first publishes its bindings, and
-then rebuilds all its keys on every publication (each focus change and every
-`refresh_bindings`, each one queued separately). At start-up that is several rebuilds,
-and several full frames, before any key is on screen. This one composes its keys at
-once, coalesces the publications that arrive before the next refresh, and rebuilds
-only when the (key, description, enabled) list it would show differs."""
+Textual's `Footer` is a container with a widget per key. It composes nothing until the
+screen first publishes its bindings, then recomposes every key on each publication
+(every focus change, every `refresh_bindings`). At start-up that cost about as much as
+the rest of the walk's first frame. This footer renders the same line itself, with the
+first frame, and redraws only when the (key, description, enabled) list differs. A
+click on a key presses it, as in Textual's footer; a disabled key rings the bell."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
-from textual.app import ComposeResult
+from textual import events
+from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widget import Widget
 
-KeysShown = tuple[tuple[Any, ...], ...]
+# Between the keys on the left and the palette key, docked right.
+PALETTE_SEPARATOR = "▏"
 
 
-class KeysFooter(Footer):
-    def __init__(self, *, compact: bool = False, id: str | None = None) -> None:
-        super().__init__(compact=compact, id=id)
-        # Footer skips its first compose until the bindings are "ready"; the screen's
-        # bindings are known as soon as it is composed.
-        self._bindings_ready = True
+class ShownKey(NamedTuple):
+    key: str
+    display: str
+    description: str
+    enabled: bool
+    tooltip: str
+
+
+KeysShown = tuple[ShownKey, ...]
+
+
+class KeysFooter(Widget, can_focus=False):
+    ALLOW_SELECT = False
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self._shown: KeysShown | None = None
-        self._rebuild_pending = False
+        self._palette: ShownKey | None = None
+        # (first cell, end cell, key) of each key drawn, for clicks.
+        self._spans: list[tuple[int, int, ShownKey]] = []
+        self._hover: ShownKey | None = None
+        self._redraw_pending = False
 
     def keys_shown(self) -> KeysShown:
-        """What the footer shows: (key, description, group, enabled, tooltip) per key,
-        in order, and whether the palette key is there. (Not the action: a key pressed
-        or clicked in the footer is simulated as a key press.)"""
-        palette = self.app.COMMAND_PALETTE_BINDING
-        rows = tuple(
-            (key, binding.description, binding.group, enabled, tooltip)
-            for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items()
-            if binding.show or key == palette
-        )
-        return (*rows, (self.show_command_palette, self.app.ENABLE_COMMAND_PALETTE))
+        """The keys the footer shows, in order; the palette key, if shown, is last."""
+        app = self.app
+        palette = app.COMMAND_PALETTE_BINDING
+        keys: list[ShownKey] = []
+        last: ShownKey | None = None
+        for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items():
+            shown = ShownKey(
+                key, app.get_key_display(binding), binding.description, enabled, tooltip
+            )
+            if key == palette:
+                if app.ENABLE_COMMAND_PALETTE:
+                    last = shown._replace(tooltip=binding.tooltip or binding.description)
+            elif binding.show:
+                keys.append(shown)
+        return (*keys, last) if last is not None else tuple(keys)
 
-    def compose(self) -> ComposeResult:
-        self._shown = self.keys_shown()
-        yield from super().compose()
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
-        if not screen.app.app_focus:
-            return
-        if self.is_attached and screen is self.screen and not self._rebuild_pending:
-            self._rebuild_pending = True
-            self.call_after_refresh(self._rebuild_if_changed)
+        # Publications come in bursts; one check after the next refresh covers them.
+        if self.is_attached and screen is self.screen and not self._redraw_pending:
+            self._redraw_pending = True
+            self.call_after_refresh(self._redraw_if_changed)
 
-    async def _rebuild_if_changed(self) -> None:
-        self._rebuild_pending = False
+    def _redraw_if_changed(self) -> None:
+        self._redraw_pending = False
         if self.is_attached and self.keys_shown() != self._shown:
-            await self.recompose()
+            self.refresh()
+
+    def render(self) -> Content:
+        shown = self.keys_shown()
+        self._shown = shown
+        palette = self.app.COMMAND_PALETTE_BINDING
+        keys = [k for k in shown if k.key != palette]
+        tail = next((k for k in shown if k.key == palette), None)
+        width = self.size.width
+        right = self._key(tail) if tail is not None else Content("")
+        right_width = right.cell_length + 1 if tail is not None else 0
+        left = Content("")
+        self._spans = []
+        for shown_key in keys:
+            piece = self._key(shown_key)
+            if left.cell_length + piece.cell_length > width - right_width:
+                break
+            self._spans.append((left.cell_length, left.cell_length + piece.cell_length, shown_key))
+            left = Content.assemble(left, piece, " ")
+        if tail is None:
+            return left
+        gap = max(0, width - left.cell_length - right_width)
+        start = left.cell_length + gap + 1
+        self._spans.append((start, start + right.cell_length, tail))
+        separator = Content.styled(PALETTE_SEPARATOR, "$foreground 20%")
+        return Content.assemble(left, " " * gap, separator, right)
+
+    def _key(self, shown: ShownKey) -> Content:
+        hover = "on $block-hover-background" if shown == self._hover else ""
+        piece = Content.assemble(
+            Content.styled(shown.display, f"bold $footer-key-foreground {hover}"),
+            Content.styled(
+                f" {shown.description}" if shown.description else "",
+                f"$footer-description-foreground {hover}",
+            ),
+        )
+        return piece if shown.enabled else piece.stylize("dim")
+
+    def _key_at(self, x: int) -> ShownKey | None:
+        return next((k for start, end, k in self._spans if start <= x < end), None)
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        shown = self._key_at(event.x)
+        if shown is None:
+            return
+        if shown.enabled:
+            self.app.simulate_key(shown.key)
+        else:
+            self.app.bell()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        hover = self._key_at(event.x)
+        if hover != self._hover:
+            self._hover = hover
+            self.tooltip = (hover.tooltip or hover.description) if hover else None
+            self.refresh()
+
+    def on_leave(self, event: events.Leave) -> None:
+        if self._hover is not None:
+            self._hover = None
+            self.tooltip = None
+            self.refresh()

@@ -55,6 +55,9 @@ def describe_step(step: Step, state: StepStateLike | None) -> Content:
     """One line: status mark, kind and the facts that matter before pressing Enter."""
     status = state.status if state is not None else "pending"
     parts: list[Content | str] = [Content.styled(f"{symbol(status)} {status}", colour(status))]
+    if step.kind == "shell":
+        # The list may cut a long title; a manual step's text is in the command box.
+        parts.append(Content.styled(f" · {step.title}", "bold"))
     if state is not None and state.exit_code is not None:
         parts.append(f" · exit {state.exit_code}")
     if state is not None and state.attempts > 1:

@@ -1,17 +1,26 @@
 """The walk's step list: steps grouped under their section headings, each with a status
 symbol and colour. The list shows statuses; it never decides them (they come from the
-journal fold)."""
+journal fold).
+
+One row per step, cut with an ellipsis when the title is wider than the list (the step
+detail names the step in full). On Textual's Line API only the rows on screen are
+rendered; `OptionList` measured every row's wrapped height before its first frame,
+which with a few hundred steps was a visible part of start-up."""
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Mapping
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.content import Content
-from textual.widgets import OptionList
-from textual.widgets.option_list import Option
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from runbook_tui.runbook.model import Runbook, Step
 from runbook_tui.tui.status import colour, symbol
@@ -32,13 +41,39 @@ def heading_prompt(title: str) -> Content:
     return Content.styled(title, "bold $text-primary")
 
 
-class StepList(OptionList):
+class Row(NamedTuple):
+    step: Step | None  # None for a section heading
+    heading: str = ""
+
+
+class StepList(ScrollView, can_focus=True):
     """Steps by section. Enter performs the highlighted step (a screen action); a mouse
     click only highlights, so nothing runs by accident."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "screen.perform", "Perform", id="walk.perform"),
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("pageup", "page(-1)", "Page up", show=False),
+        Binding("pagedown", "page(1)", "Page down", show=False),
+        Binding("home", "edge(-1)", "First step", show=False),
+        Binding("end", "edge(1)", "Last step", show=False),
     ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"step-list--highlighted", "step-list--hover"}
+
+    highlighted: reactive[int | None] = reactive(None)
+
+    class Highlighted(Message):
+        """Another step is highlighted."""
+
+        def __init__(self, step_list: StepList, step_id: str | None) -> None:
+            super().__init__()
+            self.step_list = step_list
+            self.step_id = step_id
+
+        @property
+        def control(self) -> StepList:
+            return self.step_list
 
     def __init__(
         self,
@@ -50,67 +85,174 @@ class StepList(OptionList):
     ) -> None:
         """The list with `statuses` shown and `selected` highlighted (else the first
         step) from the start, so the first frame is already the right one."""
+        super().__init__(id=id)
         self.runbook = runbook
-        self._statuses: dict[str, str] = {}
-        super().__init__(*self._build_options(statuses or {}), id=id)
+        given = statuses or {}
+        self._statuses = {step.id: given.get(step.id, "pending") for step in runbook.steps}
+        self._rows = _rows(runbook)
+        self._row_of = {row.step.id: i for i, row in enumerate(self._rows) if row.step}
+        self._step_rows = sorted(self._row_of.values())
+        self._hover: int | None = None
+        self._frame: tuple[int, int | None, bool, int] = (0, None, False, 0)
+        # Rendered rows: row -> {(component class, width, focused): strip}.
+        self._cache: dict[int, dict[tuple[str, int, bool], Strip]] = {}
+        self.virtual_size = Size(0, len(self._rows))
         first = selected or next((s.id for s in runbook.main_steps), None)
         if first is not None:
-            self.select_step(first)
+            self.set_reactive(StepList.highlighted, self._row_of.get(first))
 
-    def _build_options(self, statuses: Mapping[str, str]) -> list[Option]:
-        options: list[Option] = []
-        current: tuple[str, ...] | None = None
-        for step in self.runbook.main_steps:
-            if step.section != current:
-                current = step.section
-                if step.section:
-                    options.append(
-                        Option(
-                            heading_prompt(step.section[-1]),
-                            id=_heading_id(len(options)),
-                            disabled=True,
-                        )
-                    )
-            status = statuses.get(step.id, "pending")
-            options.append(Option(step_prompt(step, status), id=step.id))
-            self._statuses[step.id] = status
-        if self.runbook.rollback_steps:
-            options.append(
-                Option(
-                    heading_prompt(f"↺ {ROLLBACK_HEADING}"), id="heading-rollback", disabled=True
-                )
-            )
-            for step in self.runbook.rollback_steps:
-                status = statuses.get(step.id, "pending")
-                options.append(Option(step_prompt(step, status), id=step.id))
-                self._statuses[step.id] = status
-        return options
+    # ---- what the walk asks ----------------------------------------------------
 
     @property
     def selected_step_id(self) -> str | None:
-        if self.highlighted is None:
-            return None
-        option = self.get_option_at_index(self.highlighted)
-        return option.id if option.id and not option.id.startswith("heading-") else None
+        row = self._row(self.highlighted)
+        return row.step.id if row is not None and row.step is not None else None
+
+    def row_of(self, step_id: str) -> int:
+        """The row (from the top of the list) showing step `step_id`."""
+        return self._row_of[step_id]
 
     def select_step(self, step_id: str) -> None:
-        self.highlighted = self.get_option_index(step_id)
+        self.highlighted = self._row_of[step_id]
 
     def show_statuses(self, statuses: Mapping[str, str]) -> None:
-        """Redraw the marks of steps whose status changed."""
+        """Redraw the rows of steps whose status changed."""
         for step in self.runbook.steps:
             status = statuses.get(step.id, "pending")
             if self._statuses.get(step.id) != status:
                 self._statuses[step.id] = status
-                self.replace_option_prompt(step.id, step_prompt(step, status))
+                self._redraw_row(self._row_of[step.id])
 
-    async def _on_click(self, event: events.Click) -> None:
-        # OptionList selects on click; here a click only moves the highlight.
-        event.prevent_default()
-        clicked: int | None = event.style.meta.get("option")
-        if clicked is not None and not self.get_option_at_index(clicked).disabled:
-            self.highlighted = clicked
+    # ---- keys and mouse --------------------------------------------------------
+
+    def action_move(self, direction: int) -> None:
+        self._highlight_from(self.highlighted, direction, 1)
+
+    def action_page(self, direction: int) -> None:
+        page = max(1, self.scrollable_content_region.height - 1)
+        self._highlight_from(self.highlighted, direction, page)
+
+    def action_edge(self, direction: int) -> None:
+        """The first step (direction -1) or the last (1)."""
+        if direction < 0:
+            self._highlight_from(-1, 1, 1)
+        else:
+            self._highlight_from(len(self._rows), -1, 1)
+
+    def _highlight_from(self, start: int | None, direction: int, distance: int) -> None:
+        """Highlight the step `distance` rows from `start`, or the nearest step past
+        it (headings are skipped); beyond either end, the step at that end."""
+        steps = self._step_rows
+        if not steps:
+            return
+        if start is None:
+            start = -1 if direction > 0 else len(self._rows)
+        target = start + direction * distance
+        if direction > 0:
+            self.highlighted = steps[min(bisect_left(steps, target), len(steps) - 1)]
+        else:
+            self.highlighted = steps[max(bisect_right(steps, target) - 1, 0)]
+
+    def _on_click(self, event: events.Click) -> None:
+        index = self._index_at(event)
+        if index is not None and self._rows[index].step is not None:
+            self.highlighted = index
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        index = self._index_at(event)
+        if index is not None and self._rows[index].step is None:
+            index = None
+        if index != self._hover:
+            previous, self._hover = self._hover, index
+            self._redraw_row(previous)
+            self._redraw_row(index)
+
+    def on_leave(self, event: events.Leave) -> None:
+        previous, self._hover = self._hover, None
+        self._redraw_row(previous)
+
+    def _index_at(self, event: events.MouseEvent) -> int | None:
+        offset = event.get_content_offset(self)
+        if offset is None:
+            return None
+        index = self.scroll_offset.y + offset.y
+        return index if 0 <= index < len(self._rows) else None
+
+    # ---- drawing ---------------------------------------------------------------
+
+    def watch_highlighted(self, previous: int | None, index: int | None) -> None:
+        self._redraw_row(previous)
+        self._redraw_row(index)
+        self._scroll_to_highlight()
+        self.post_message(self.Highlighted(self, self.selected_step_id))
+
+    def on_resize(self) -> None:
+        self._scroll_to_highlight()
+
+    def _scroll_to_highlight(self) -> None:
+        if self.highlighted is not None and self.size.height:
+            region = Region(0, self.highlighted, self.scrollable_content_region.width, 1)
+            self.scroll_to_region(region, animate=False, force=True, immediate=True)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()
+
+    def _redraw_row(self, index: int | None) -> None:
+        if index is None:
+            return
+        self._cache.pop(index, None)
+        self.refresh_line(index - self.scroll_offset.y)
+
+    def _row(self, index: int | None) -> Row | None:
+        return self._rows[index] if index is not None and 0 <= index < len(self._rows) else None
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # What every row of this frame needs, read once: reactive reads add up.
+        self._frame = (
+            self.scroll_offset.y,
+            self.highlighted,
+            self.has_focus,
+            self.scrollable_content_region.width,
+        )
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_y, highlighted, focused, width = self._frame
+        index = scroll_y + y
+        row = self._row(index)
+        if row is None:
+            return Strip.blank(width, self.rich_style)
+        component = ""
+        if row.step is not None and index == highlighted:
+            component = "step-list--highlighted"
+        elif index == self._hover:
+            component = "step-list--hover"
+        key = (component, width, focused)
+        strip = self._cache.setdefault(index, {}).get(key)
+        if strip is None:
+            style = self.get_visual_style(component) if component else self.get_visual_style()
+            if row.step is None:
+                content = heading_prompt(row.heading)
+            else:
+                content = step_prompt(row.step, self._statuses.get(row.step.id, "pending"))
+            content = content.truncate(width, ellipsis=True)
+            strip = Strip(content.render_segments(style), content.cell_length)
+            strip = strip.extend_cell_length(width, style.rich_style)
+            self._cache[index][key] = strip
+        return strip
 
 
-def _heading_id(index: int) -> str:
-    return f"heading-{index}"
+def _rows(runbook: Runbook) -> list[Row]:
+    rows: list[Row] = []
+    current: tuple[str, ...] | None = None
+    for step in runbook.main_steps:
+        if step.section != current:
+            current = step.section
+            if step.section:
+                rows.append(Row(None, step.section[-1]))
+        rows.append(Row(step))
+    if runbook.rollback_steps:
+        rows.append(Row(None, f"↺ {ROLLBACK_HEADING}"))
+        rows.extend(Row(step) for step in runbook.rollback_steps)
+    return rows

@@ -23,7 +23,7 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import OptionList, Static, TabbedContent, TabPane
+from textual.widgets import ContentSwitcher, Static
 from textual.worker import Worker, WorkerState
 
 from runbook_tui.runbook.model import Runbook, Step
@@ -31,6 +31,7 @@ from runbook_tui.tui.engine_api import EngineLike, StepOutcomeLike, StepStateLik
 from runbook_tui.tui.keys_footer import KeysFooter
 from runbook_tui.tui.step_detail import StepDetail
 from runbook_tui.tui.step_list import StepList
+from runbook_tui.tui.tab_bar import TabBar
 from runbook_tui.tui.walk_header import WalkHeader
 
 # Output is written to the screen at most this often (seconds).
@@ -40,6 +41,14 @@ OUTPUT_FLUSH_INTERVAL = 0.07
 OUTPUT_BUFFER_LIMIT = 2_000_000
 # At this width and more, the evidence panels stand beside the walk instead of in tabs.
 WIDE_COLUMNS = 160
+
+# The narrow layout's tabs: pane id -> label (the keys 1-4 follow this order).
+TABS = {
+    "tab-step": "Step",
+    "tab-logs": "Logs",
+    "tab-services": "Services",
+    "tab-backups": "Backups",
+}
 
 Clock = Callable[[], float]
 # What the header shows for the session id until the session has started.
@@ -148,18 +157,20 @@ class WalkScreen(Screen[None]):
                 selected=first.id if first else None,
                 id="steps",
             )
-            with TabbedContent(id="main-tabs", initial="tab-step"):
-                with TabPane("Step", id="tab-step"):
-                    yield StepDetail(self.runbook, id="detail")
-                # Evidence tabs are filled when first shown (see _on_tab_activated).
-                yield TabPane("Logs", id="tab-logs")
-                yield TabPane("Services", id="tab-services")
-                yield TabPane("Backups", id="tab-backups")
+            with Vertical(id="main-tabs"):
+                # The tab bar shows only in the narrow layout (see app.tcss).
+                yield TabBar(list(TABS.items()), active="tab-step", id="tab-bar")
+                with ContentSwitcher(id="tab-panes", initial="tab-step"):
+                    with Vertical(id="tab-step", classes="tab-pane"):
+                        yield StepDetail(self.runbook, id="detail")
+                    # Evidence panes are filled when first shown (see show_tab).
+                    for tab in list(TABS)[1:]:
+                        yield Vertical(id=tab, classes="tab-pane")
             # Filled the first time the terminal is wide enough (a narrow start-up
             # does not pay for widgets it does not show).
             yield Vertical(id="evidence-column")
         yield Static("", id="message")
-        yield KeysFooter(compact=True)
+        yield KeysFooter()
 
     async def on_mount(self) -> None:
         self._flush_timer = self.set_interval(OUTPUT_FLUSH_INTERVAL, self.flush_output)
@@ -227,10 +238,22 @@ class WalkScreen(Screen[None]):
         self.say("Starting the session…")
         return True
 
-    @on(TabbedContent.TabActivated, "#main-tabs")
-    def _on_tab_activated(self, event: TabbedContent.TabActivated) -> None:
-        pane = event.pane
-        kind = (pane.id or "").removeprefix("tab-")
+    def on_tab_bar_clicked(self, event: TabBar.Clicked) -> None:
+        self.show_tab(event.tab)
+
+    @property
+    def active_tab(self) -> str:
+        """The pane shown beside the step list in the narrow layout."""
+        return self.query_one(TabBar).active
+
+    def show_tab(self, tab: str) -> None:
+        """Show pane `tab`; an evidence pane is filled the first time it is shown."""
+        if tab not in TABS:
+            return
+        self.query_one(TabBar).active = tab
+        self.query_one("#tab-panes", ContentSwitcher).current = tab
+        pane = self.query_one(f"#{tab}")
+        kind = tab.removeprefix("tab-")
         if kind in ("logs", "services", "backups") and not pane.children:
             from runbook_tui.tui.evidence import EvidencePanel
 
@@ -243,7 +266,7 @@ class WalkScreen(Screen[None]):
         wide = width >= WIDE_COLUMNS
         self.set_class(wide, "-wide")
         if wide:
-            self.query_one(TabbedContent).active = "tab-step"
+            self.show_tab("tab-step")
             column = self.query_one("#evidence-column")
             if not column.children:
                 from runbook_tui.tui.evidence import EvidencePanel
@@ -423,7 +446,7 @@ class WalkScreen(Screen[None]):
             return
         self.query_one(StepList).select_step(following.id)
 
-    @on(OptionList.OptionHighlighted, "#steps")
+    @on(StepList.Highlighted, "#steps")
     async def _on_step_highlighted(self) -> None:
         await self._show_selected()
         self._update_footer()
@@ -780,7 +803,7 @@ class WalkScreen(Screen[None]):
         self.app.push_screen(HelpDialog(rows))
 
     def action_show_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        self.show_tab(tab)
 
 
 def _allowed_by(step: Step) -> str | None:
