@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from runbook_tui import __version__
-from runbook_tui.cli import check, open_ui, resume, run, sessions, show
+from runbook_tui.cli import check, open_ui, resume, run, sessions, show, startup
 
 COMMANDS = (check, show, run, sessions, resume, open_ui)
 SUBCOMMANDS = {"check", "show", "run", "sessions", "resume", "open"}
@@ -40,6 +40,14 @@ def route(argv: list[str]) -> list[str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    startup.begin()
+    try:
+        return _main(argv)
+    finally:
+        startup.done()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args_list = route(list(sys.argv[1:] if argv is None else argv))
     parser = build_parser()
     args = parser.parse_args(args_list)
@@ -48,6 +56,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if hasattr(args, "home"):
         _start_log(args)
+    if args.command != "open":  # the UI ends start-up after its first frame
+        startup.done()
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:

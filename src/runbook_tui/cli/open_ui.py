@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from runbook_tui.cli import startup
 from runbook_tui.cli.common import add_home, add_variables
 
 
@@ -64,7 +65,12 @@ def handle(args: argparse.Namespace) -> int:
     from runbook_tui.tui.app import RunbookApp
 
     app = RunbookApp(
-        home=home, runbook=runbook, runbook_dir=folder, variables=variables, drill=args.drill
+        home=home,
+        runbook=runbook,
+        runbook_dir=folder,
+        variables=variables,
+        drill=args.drill,
+        after_first_frame=startup.ui_done,
     )
     app.run()
     return int(app.return_code or 0)

@@ -9,6 +9,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -77,8 +78,12 @@ class RunbookApp(App[None]):
         drill: bool = False,
         backend: Backend | None = None,
         clock: Clock = time.time,
+        after_first_frame: Callable[[], object] | None = None,
     ) -> None:
+        """`after_first_frame` is called once the first screen is drawn (the command
+        line uses it to end its start-up settings)."""
         super().__init__()
+        self._after_first_frame = after_first_frame
         self.home = home
         self.runbook = runbook
         self.runbook_dir = runbook_dir or Path("runbooks")
@@ -123,6 +128,8 @@ class RunbookApp(App[None]):
 
     def on_mount(self) -> None:
         self._watch_hangup()
+        if self._after_first_frame is not None:
+            self.call_after_refresh(self._after_first_frame)
         if self._walk_first:
             return
         elif self.runbook is not None:
