@@ -364,3 +364,37 @@ async def test_an_intent_the_engine_cannot_record_is_shown_and_the_ui_stays(make
         await pilot.pause()
         assert app.is_running and app.screen is walk
         assert walk.message_text.startswith("Could not save the note:")
+
+
+async def test_token_shapes_in_the_runbook_are_masked_on_screen_but_run_as_written(
+    tmp_path: Path, home
+):
+    token = "ghp_" + "a1B2" * 10
+    path = tmp_path / "tokens.md"
+    path.write_text(
+        "# Tokens\n\nUse the password=hunter2hunter2 only here.\n\n"
+        f'```sh {{"name":"push {token}","confirm":true}}\n'
+        "printf '%s' 'password=hunter2hunter2' | wc -c\n```\n"
+    )
+    app = RunbookApp(home=home, runbook=parse_file(path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        walk = await walk_screen(app, pilot)
+        step_id = walk.runbook.steps[0].id
+        await pilot.pause()
+        shown = [
+            str(walk.query_one(StepList).render_line(1)),
+            str(walk.query_one("#command").render()),
+            str(walk.query_one("#step-status").render()),
+        ]
+        await walk.wait_until(lambda: bool(walk.query("#prose")))
+        shown.append(walk.query_one("#prose").source)
+        await pilot.press("enter")
+        assert isinstance(app.screen, ConfirmDialog)
+        shown.append(str(app.screen.body))
+        for text in shown:
+            assert "hunter2" not in text and token not in text, text
+        assert any("********" in text for text in shown)
+        await pilot.press("y")
+        await wait_status(walk, step_id, "succeeded")
+        # The engine ran the command as written: 23 characters, not the masked 17.
+        assert walk.query_one("#output").plain_lines[0].strip() == "23"

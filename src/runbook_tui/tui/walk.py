@@ -29,6 +29,7 @@ from textual.worker import Worker, WorkerState
 from runbook_tui.runbook.model import Runbook, Step
 from runbook_tui.tui.engine_api import EngineLike, StepOutcomeLike, StepStateLike, to_epoch
 from runbook_tui.tui.keys_footer import KeysFooter
+from runbook_tui.tui.masked import masked_copy
 from runbook_tui.tui.step_detail import StepDetail
 from runbook_tui.tui.step_list import StepList
 from runbook_tui.tui.tab_bar import TabBar
@@ -109,7 +110,8 @@ class WalkScreen(Screen[None]):
         super().__init__()
         if engine is None and start is None:
             raise ValueError("a walk needs an engine or a way to start one")
-        self.runbook = runbook
+        # What the screen shows; the engine runs its own, unmasked copy.
+        self.runbook = masked_copy(runbook)
         self._engine = engine
         self._start = start
         self._drill = drill
