@@ -117,6 +117,35 @@ def test_variable_default_outside_choices_is_an_error() -> None:
     assert ("bad-value", 4) in codes(fm("variables:\n  A:\n    default: x\n    choices: [y]\n"))
 
 
+def test_an_unquoted_value_yaml_retypes_is_a_warning_at_its_line() -> None:
+    text = fm(
+        "variables:\n"
+        "  VERSION: 1.10\n"
+        "  MODE:\n    default: 0755\n"
+        "  ENV:\n    default: yes\n    choices: [yes, 'no', 1.50]\n"
+        "  QUOTED:\n    default: '1.10'\n"
+        "  COUNT: 10\n"
+        "  DEBUG: true\n"
+    )
+    result = parse(text)
+    retyped = [(d.line, d.message) for d in result.diagnostics if d.code == "retyped-value"]
+    assert [line for line, _ in retyped] == [3, 5, 7, 8, 8]
+    assert 'YAML reads 1.10 as 1.1; quote it ("1.10")' in retyped[0][1]
+    assert "0755 as 493" in retyped[1][1] and "yes as true" in retyped[2][1]
+    variables = {v.name: v for v in result.runbook.variables}
+    # The value is still the one YAML read: the warning says how to keep the text.
+    assert variables["VERSION"].default == "1.1"
+    assert variables["QUOTED"].default == "1.10"
+    assert (variables["COUNT"].default, variables["DEBUG"].default) == ("10", "true")
+
+
+def test_a_variable_name_yaml_reads_as_a_boolean_is_an_error() -> None:
+    result = parse(fm("variables:\n  ON: 1\n  'OFF': 2\n"))
+    [error] = [d for d in result.diagnostics if d.severity == "error"]
+    assert (error.code, error.line) == ("bad-value", 2) and "quote the name" in error.message
+    assert [v.name for v in result.runbook.variables] == ["OFF"]
+
+
 def test_variable_secret_must_be_boolean() -> None:
     assert ("wrong-type", 4) in codes(fm("variables:\n  A:\n    secret: maybe\n"))
 

@@ -33,6 +33,7 @@ _TABLE = (
     Code("conflicting-kind", "error", "a service, log or backup entry names more than one kind"),
     Code("missing-field", "error", "a required front-matter field is missing"),
     Code("unknown-backup", "warning", "`restores` names a backup set not declared in `backups`"),
+    Code("retyped-value", "warning", "an unquoted variable value YAML reads as another text"),
     # Steps and attributes.
     Code("malformed-attributes", "error", "the `{...}` after a fence's language does not parse"),
     Code("bad-attribute", "error", "a known attribute has a value of the wrong type or form"),

@@ -18,6 +18,9 @@ from runbook_tui.runbook.model import RUNBOOK_KINDS, BackupSet, LogSource, Servi
 if TYPE_CHECKING:
     from yaml.nodes import Node
 
+# The tag YAML gives a scalar it reads as a string.
+_STR_TAG = "tag:yaml.org,2002:str"
+
 TOP_LEVEL_KEYS = (
     "title",
     "kind",
@@ -101,7 +104,7 @@ def read_front_matter(block: FrontMatterBlock | None, sink: DiagnosticSink) -> F
     loaded = _load_yaml(block, sink)
     if loaded is None:
         return FrontMatter()
-    data, lines = loaded
+    data, lines, plain = loaded
     if data is None:
         return FrontMatter()
     if not isinstance(data, dict):
@@ -111,10 +114,12 @@ def read_front_matter(block: FrontMatterBlock | None, sink: DiagnosticSink) -> F
             f"front matter must be a mapping of keys to values, not {_type_name(data)}",
         )
         return FrontMatter()
-    return _Checker(sink, lines, block.first_line).check(data)
+    return _Checker(sink, lines, block.first_line, plain).check(data)
 
 
-def _load_yaml(block: FrontMatterBlock, sink: DiagnosticSink) -> tuple[Any, dict[Path, int]] | None:
+def _load_yaml(
+    block: FrontMatterBlock, sink: DiagnosticSink
+) -> tuple[Any, dict[Path, int], dict[Path, str]] | None:
     # Imported here: a runbook without front matter never pays for PyYAML.
     import yaml
 
@@ -151,9 +156,10 @@ def _load_yaml(block: FrontMatterBlock, sink: DiagnosticSink) -> tuple[Any, dict
         if loader is not None:
             loader.dispose()
     lines: dict[Path, int] = {}
+    plain: dict[Path, str] = {}
     if node is not None:
-        _record_lines(node, (), lines, block, sink, set())
-    return data, lines
+        _record_lines(node, (), lines, plain, block, sink, set())
+    return data, lines, plain
 
 
 def _position(block: FrontMatterBlock, index: int) -> tuple[int, int]:
@@ -169,19 +175,25 @@ def _record_lines(
     node: Node,
     path: Path,
     lines: dict[Path, int],
+    plain: dict[Path, str],
     block: FrontMatterBlock,
     sink: DiagnosticSink,
     seen: set[int],
 ) -> None:
-    """Map each structural path to its file line, and warn on duplicate keys."""
-    from yaml.nodes import MappingNode, SequenceNode
+    """Map each structural path to its file line, and warn on duplicate keys. Plain
+    (unquoted) scalars that YAML types as something else than a string go to `plain`,
+    as written, so the checks can tell when the typed value reads differently."""
+    from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
     # Aliases share nodes: visiting each once keeps "billion laughs" linear.
     if id(node) in seen:
         return
     seen.add(id(node))
     lines.setdefault(path, _position(block, node.start_mark.index)[0])
-    if isinstance(node, MappingNode):
+    if isinstance(node, ScalarNode):
+        if not node.style and node.tag != _STR_TAG:  # plain: None, or "" from libyaml
+            plain[path] = node.value
+    elif isinstance(node, MappingNode):
         keys: set[str] = set()
         for key_node, value_node in node.value:
             if not isinstance(key_node.value, str):
@@ -197,10 +209,10 @@ def _record_lines(
                 )
             keys.add(key)
             lines[(*path, key)] = key_line
-            _record_lines(value_node, (*path, key), lines, block, sink, seen)
+            _record_lines(value_node, (*path, key), lines, plain, block, sink, seen)
     elif isinstance(node, SequenceNode):
         for index, item in enumerate(node.value):
-            _record_lines(item, (*path, index), lines, block, sink, seen)
+            _record_lines(item, (*path, index), lines, plain, block, sink, seen)
 
 
 def _type_name(value: object) -> str:
@@ -222,10 +234,32 @@ def _type_name(value: object) -> str:
 class _Checker:
     """Checks one front-matter mapping against the schema, reporting at file lines."""
 
-    def __init__(self, sink: DiagnosticSink, lines: dict[Path, int], first_line: int) -> None:
+    def __init__(
+        self,
+        sink: DiagnosticSink,
+        lines: dict[Path, int],
+        first_line: int,
+        plain: dict[Path, str] | None = None,
+    ) -> None:
         self.sink = sink
         self.lines = lines
         self.first_line = first_line
+        self.plain = plain or {}
+
+    def as_text(self, value: str | int | float, path: Path, what: str) -> str:
+        """A scalar taken as text. Unquoted, YAML may have read it as a number or a
+        boolean that prints differently (1.10 is 1.1, yes is true, 0755 is 493):
+        that is a `retyped-value` warning, and the value is the typed one."""
+        text = _scalar_text(value)
+        written = self.plain.get(tuple(p if isinstance(p, int) else str(p) for p in path))
+        if written is not None and not isinstance(value, str) and written != text:
+            self.sink.add(
+                "retyped-value",
+                self.line(path),
+                f"{what}: YAML reads {written} as {text}; "
+                f'quote it ("{written}") to keep it as written',
+            )
+        return text
 
     def line(self, path: Path) -> int:
         """The file line of `path`, else of its nearest ancestor present in the YAML."""
@@ -392,6 +426,15 @@ class _Checker:
         return tuple(result)
 
     def variable(self, raw_name: object, spec: object) -> Variable | None:
+        if isinstance(raw_name, bool):
+            # YAML 1.1 reads an unquoted ON, OFF, YES, NO, Y or N as a boolean.
+            self.error(
+                "bad-value",
+                ("variables",),
+                f"a variable name YAML reads as the boolean {str(raw_name).lower()} "
+                "(an unquoted on, off, yes, no, y or n): quote the name",
+            )
+            return None
         name = str(raw_name)
         path: Path = ("variables", name)
         line = self.line(path)
@@ -407,7 +450,8 @@ class _Checker:
             return Variable(name=name, line=line)
         if isinstance(spec, str | int | float) and not isinstance(spec, dict):
             # `NAME: value` is shorthand for a default.
-            return Variable(name=name, default=_scalar_text(spec), line=line)
+            default = self.as_text(spec, path, f"variables.{name}")
+            return Variable(name=name, default=default, line=line)
         if not isinstance(spec, dict):
             self.error(
                 "wrong-type",
@@ -420,7 +464,9 @@ class _Checker:
         default = None
         if spec.get("default") is not None:
             if isinstance(spec["default"], str | int | float):
-                default = _scalar_text(spec["default"])
+                default = self.as_text(
+                    spec["default"], (*path, "default"), f"variables.{name}.default"
+                )
             else:
                 self.error(
                     "wrong-type",
@@ -475,7 +521,8 @@ class _Checker:
         result: list[str] = []
         for index, item in enumerate(value):
             if isinstance(item, str | int | float):
-                result.append(_scalar_text(item))
+                where = (*path, "choices", index)
+                result.append(self.as_text(item, where, f"variables.{name}.choices[{index}]"))
             else:
                 self.error(
                     "wrong-type",
