@@ -280,3 +280,18 @@ def test_full_fixture_parses_cleanly() -> None:
 def test_unknown_attribute_column_points_inside_the_braces() -> None:
     (diag,) = parse("> ```sh {s=1}\n> x\n> ```\n").diagnostics
     assert (diag.code, diag.column) == ("unknown-attribute", 10)
+
+
+def test_a_fence_without_a_language_that_reads_as_a_command_gets_a_hint() -> None:
+    text = (
+        "# T\n\n```\nsudo KUBECONFIG=x kubectl get pods\n```\n\n"
+        "```\n$ dig +short example.com\n93.184.216.34\n```\n\n"
+        "```\nHTTP/1.1 200 OK\ncontent-type: text/html\n```\n\n"
+        "```text\nkubectl get pods\n```\n"
+    )
+    result = parse(text)
+    hints = [(d.line, d.severity) for d in result.diagnostics if d.code == "untagged-command"]
+    assert hints == [(3, "warning"), (7, "warning")]
+    first = next(d for d in result.diagnostics if d.code == "untagged-command")
+    assert "mark it ```sh" in first.message and "(sudo KUBECONFIG=x kubectl" in first.message
+    assert result.runbook.steps == ()  # a hint, not a step

@@ -42,6 +42,7 @@ _TABLE = (
     Code("empty-step", "warning", "an empty shell block or task-list item: not a step"),
     Code("no-command", "warning", "a console block without `$ ` lines: shown, never run"),
     Code("mixed-prompts", "warning", "a shell block run as a script has lines starting `$ `"),
+    Code("untagged-command", "warning", "a fence without a language that reads as a command"),
     # Whole-runbook lint.
     Code("placeholder", "warning", "a `<placeholder>` in a command: use a variable instead"),
     Code("no-steps", "warning", "the runbook has no steps"),

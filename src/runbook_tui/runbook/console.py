@@ -91,3 +91,30 @@ def _split_prompted(lines: list[str]) -> SplitBlock:
         command_lines=tuple(located),
         prompted=True,
     )
+
+
+# Commands common enough in runbooks that a block starting with one is almost surely
+# meant to be run. A short list on purpose: the hint must not fire on sample output.
+# fmt: off
+_COMMON_COMMANDS = frozenset((
+    "ansible", "ansible-playbook", "aws", "az", "cat", "cd", "consul", "curl", "dig",
+    "docker", "export", "gcloud", "git", "gitlab-ctl", "gitlab-rake", "gsutil", "helm",
+    "journalctl", "kill", "knife", "kubectl", "ls", "mkdir", "mysql", "nomad", "openssl",
+    "pg_dump", "pg_restore", "podman", "psql", "redis-cli", "restic", "rm", "rsync", "scp",
+    "service", "ssh", "systemctl", "tail", "terraform", "vault", "wget",
+))
+# fmt: on
+_ASSIGNMENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*=\S*$")
+
+
+def command_look(content: str) -> str | None:
+    """For a fence without a language: its first line when it reads as a shell command
+    (a `$ ` prompt, or a common command, perhaps after `sudo` and VAR=value), else
+    None."""
+    first = next((line.strip() for line in content.splitlines() if line.strip()), "")
+    if _PROMPT.match(first) and first.strip() != "$":
+        return first
+    words = first.split()
+    while words and (words[0] == "sudo" or _ASSIGNMENT.match(words[0])):
+        words = words[1:]
+    return first if words and words[0] in _COMMON_COMMANDS else None

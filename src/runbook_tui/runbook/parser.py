@@ -10,7 +10,7 @@ from typing import Any
 
 from runbook_tui.runbook.attributes import parse_info, typed_attributes
 from runbook_tui.runbook.codes import DiagnosticSink
-from runbook_tui.runbook.console import split_block
+from runbook_tui.runbook.console import command_look, split_block
 from runbook_tui.runbook.frontmatter import read_front_matter, split_front_matter
 from runbook_tui.runbook.ids import IdRequest, assign_ids
 from runbook_tui.runbook.lint import StepSource, lint
@@ -186,10 +186,19 @@ class _Walker:
 
     def fence(self, info: str, content: str, where: list[int] | None) -> None:
         parsed = parse_info(info)
-        if parsed.language not in _SHELL:
-            return
         start = where[0] if where else 0
         line = self.offset + start + 1
+        if not info.strip() and (first := command_look(content)) is not None:
+            shown = first if len(first) <= 40 else first[:39] + "…"
+            self.sink.add(
+                "untagged-command",
+                line,
+                f"a code block without a language reads as a command ({shown}): it is "
+                "shown, never run; mark it ```sh (```console for `$ ` prompts) to make "
+                "it a step",
+            )
+        if parsed.language not in _SHELL:
+            return
         attrs_column = self._column_of("{", start) if parsed.error or parsed.attrs else 1
         if parsed.error:
             self.sink.add("malformed-attributes", line, parsed.error, attrs_column)
