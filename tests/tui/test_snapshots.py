@@ -80,6 +80,16 @@ def test_walk_screen(snap_compare, snap_app, size: str) -> None:
     assert snap_compare(snap_app(), terminal_size=SIZES[size], run_before=run_before)
 
 
+def test_walk_screen_in_a_light_theme(snap_compare, snap_app) -> None:
+    """The palette is theme variables only: a light terminal theme reads as well."""
+
+    async def run_before(pilot: Any) -> None:
+        pilot.app.theme = "textual-light"
+        await _after_first_steps(pilot)
+
+    assert snap_compare(snap_app(), terminal_size=SIZES["small"], run_before=run_before)
+
+
 @pytest.mark.parametrize("size", SIZES)
 def test_drill_header_past_rto(snap_compare, snap_app, size: str) -> None:
     app = snap_app(drill=True)
