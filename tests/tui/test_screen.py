@@ -168,3 +168,17 @@ async def test_step_list_keys_skip_headings_and_a_long_title_is_named_in_the_det
         assert step is not None
         if step.kind == "shell":
             assert step.title in status
+
+
+async def test_hovering_a_step_marks_it_and_a_heading_is_never_marked(make_app):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        walk = await walk_screen(app, pilot)
+        steps = walk.query_one(StepList)
+        row = steps.row_of("stop-writes")
+        await pilot.hover(StepList, offset=(3, row))
+        assert steps._hover == row
+        await pilot.hover(StepList, offset=(3, row - 1))  # the "Restore" heading
+        assert steps._hover is None
+        await pilot.hover(KeysFooter, offset=(1, 0))
+        assert steps._hover is None
