@@ -87,3 +87,23 @@ def test_a_hang_up_during_an_interactive_step_ends_the_app(tmp_path: Path, tmux:
     wait_gone(app)
     types = [e["type"] for e in events(home)]
     assert "step_started" in types and "step_finished" in types
+
+
+def test_a_hang_up_under_make_ends_the_app_without_a_signal(tmp_path: Path, tmux: Tmux) -> None:
+    """`make demo` on a dropped SSH session: make is the session leader, takes the
+    SIGHUP and waits for its children, so no SIGHUP ever reaches the UI."""
+    (tmp_path / "h.md").write_text("# Hang up\n\n```sh {name=soak}\necho $$ > pid; sleep 60\n```\n")
+    home = tmp_path / "home"
+    (tmp_path / "Makefile").write_text(f"run:\n\t{COMMAND} h.md --home {home}\n")
+    tmux.start(["make", "-s", "run"], cwd=tmp_path, leader=True)
+    tmux.wait_for("soak")
+    tmux.keys("Enter")
+    deadline = time.monotonic() + 20
+    while not (tmp_path / "pid").exists() or not (tmp_path / "pid").read_text().strip():
+        assert time.monotonic() < deadline, tmux.screen()
+        time.sleep(0.05)
+    app = app_process(home)
+    tmux.kill()
+    wait_gone(app)
+    finished = [e for e in events(home) if e["type"] == "step_finished"]
+    assert finished and finished[0]["cancelled"] is True

@@ -23,12 +23,14 @@ class Tmux:
             ["tmux", "-L", self.socket, *args], capture_output=True, text=True, check=check
         )
 
-    def start(self, argv: list[str], cwd: Path) -> None:
-        """Run `argv` in a fresh server; after it exits the pane shows EXIT=<code>."""
-        command = f"{shlex.join(argv)}; echo EXIT=$?; sleep 600"
+    def start(self, argv: list[str], cwd: Path, *, leader: bool = False) -> None:
+        """Run `argv` in a fresh server; after it exits the pane shows EXIT=<code>.
+        With `leader`, `argv` itself is the pane's process (the session leader, the
+        one the kernel sends SIGHUP to) and the pane closes when it exits."""
+        command = ["sh", "-c", f"{shlex.join(argv)}; echo EXIT=$?; sleep 600"]
         self._tmux(
             "new-session", "-d", "-x", str(self.width), "-y", str(self.height),
-            "-c", str(cwd), "sh", "-c", command,
+            "-c", str(cwd), *(argv if leader else command),
         )  # fmt: skip
 
     def keys(self, *keys: str) -> None:

@@ -8,6 +8,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +35,9 @@ from runbook_tui.tui.engine_api import (
 from runbook_tui.tui.walk import Clock, WalkScreen
 
 log = logging.getLogger(__name__)
+
+# How often the terminal watch looks whether the terminal is still there (seconds).
+TERMINAL_POLL_SECONDS = 0.5
 
 
 def terminal_present() -> bool:
@@ -84,6 +88,7 @@ class RunbookApp(App[None]):
         line uses it to end its start-up settings)."""
         super().__init__()
         self._after_first_frame = after_first_frame
+        self._hanging_up = threading.Lock()
         self.home = home
         self.runbook = runbook
         self.runbook_dir = runbook_dir or Path("runbooks")
@@ -143,11 +148,31 @@ class RunbookApp(App[None]):
         # Outside the main thread (tests) there is no terminal to hang up.
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
+        if not self.is_headless and terminal_present():
+            threading.Thread(
+                target=self._watch_terminal, name="runbook-tui-terminal", daemon=True
+            ).start()
+
+    def _watch_terminal(self) -> None:
+        """A hang-up does not always bring SIGHUP. The kernel signals the session
+        leader; the UI hears of it only when that leader exits, and `make` (as in
+        `make demo`) first waits for its children. Meanwhile Textual's writer thread
+        dies on the first write to the dead terminal, and once its queue is full a
+        frame blocks the event loop for good, signal handler included. So this thread
+        looks at the terminal itself, off the event loop."""
+        while self.is_running and terminal_present():
+            time.sleep(TERMINAL_POLL_SECONDS)
+        if self.is_running:
+            self.hang_up()
 
     def hang_up(self) -> None:
         """The terminal is gone: cancel the running step (its process group is killed),
         let the engine record that, close the journal, and leave without drawing: the
-        session stays resumable. Blocking here is fine; nobody is watching."""
+        session stays resumable. Blocking here is fine; nobody is watching. Called on
+        SIGHUP (event loop) or by the terminal watch (its thread); the first one ends
+        the process."""
+        if not self._hanging_up.acquire(blocking=False):
+            return
         log.warning("the terminal hung up; closing the session so it can be resumed")
         engine = self.engine
         if engine is not None:
