@@ -61,10 +61,20 @@ async def _after_first_steps(pilot: Any) -> WalkScreen:
     await walk.wait_until(lambda: walk.status_of("prepare-cfbe02") == "succeeded")
     await pilot.press("enter")
     await walk.wait_until(lambda: walk.status_of("check-disk") == "succeeded")
-    await pilot.pause()
-    walk.query_one("#steps").select_step("check-disk")
-    await pilot.pause()
+    await _select(pilot, walk, "check-disk")
     return walk
+
+
+async def _select(pilot: Any, walk: WalkScreen, step_id: str) -> None:
+    """Select `step_id` and wait until the footer shows the keys that step allows: a
+    dialog opened before that would cover a footer that no longer rebuilds."""
+    walk.query_one("#steps").select_step(step_id)
+    footer = walk.query_one(KeysFooter)
+    for _ in range(200):
+        await pilot.pause()
+        if footer._shown == footer.keys_shown():
+            return
+    raise AssertionError("the footer never settled")
 
 
 def _no_blink(pilot: Any) -> None:
@@ -105,7 +115,7 @@ def test_drill_header_past_rto(snap_compare, snap_app, size: str) -> None:
 def test_confirm_dialog(snap_compare, snap_app, size: str) -> None:
     async def run_before(pilot: Any) -> None:
         walk = await _after_first_steps(pilot)
-        walk.query_one("#steps").select_step("stop-writes")
+        await _select(pilot, walk, "stop-writes")
         await pilot.press("enter")
 
     assert snap_compare(snap_app(), terminal_size=SIZES[size], run_before=run_before)
@@ -115,7 +125,7 @@ def test_confirm_dialog(snap_compare, snap_app, size: str) -> None:
 def test_danger_dialog_after_a_wrong_phrase(snap_compare, snap_app, size: str) -> None:
     async def run_before(pilot: Any) -> None:
         walk = await _walk(pilot)
-        walk.query_one("#steps").select_step("restore")
+        await _select(pilot, walk, "restore")
         await pilot.press("enter")
         _no_blink(pilot)
         await pilot.press(*"restore order", "enter")
@@ -149,7 +159,7 @@ def test_note_dialog(snap_compare, snap_app, size: str) -> None:
 def test_rollback_offer_dialog(snap_compare, snap_app, size: str) -> None:
     async def run_before(pilot: Any) -> None:
         walk = await _walk(pilot)
-        walk.query_one("#steps").select_step("verify")
+        await _select(pilot, walk, "verify")
         await pilot.press("enter")
         # The engine's status flips before the UI has handled the step's end: wait for
         # the dialog itself, then for the messages that update the walk behind it.

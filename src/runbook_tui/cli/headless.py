@@ -257,7 +257,7 @@ def _input(prompt: str) -> str:
 def _header(out: Console, engine: Engine, step: Step, index: int, total: int, status: str) -> None:
     """The step as the operator sees it, masked like the journal is."""
     mask = engine.redactor.mask
-    where = " › ".join(step.section)
+    where = mask(" › ".join(step.section))
     again = f" (was {status}; new attempt)" if status in ("failed", "interrupted") else ""
     out.line(f"\n▶ [{index}/{total}] {where + ' › ' if where else ''}{mask(step.title)}{again}")
     if step.kind == "shell":

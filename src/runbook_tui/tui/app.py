@@ -41,9 +41,10 @@ TERMINAL_POLL_SECONDS = 0.5
 
 
 def terminal_present() -> bool:
-    """False once the terminal has hung up (its tty calls then fail)."""
+    """False once the terminal has hung up (its tty calls then fail). Textual reads
+    stdin and draws on stderr; stdout may be redirected."""
     try:
-        return os.isatty(sys.__stdin__.fileno()) and os.isatty(sys.__stdout__.fileno())
+        return os.isatty(sys.__stdin__.fileno()) and os.isatty(sys.__stderr__.fileno())
     except (AttributeError, OSError, ValueError):
         return False
 

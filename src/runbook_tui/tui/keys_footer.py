@@ -49,6 +49,7 @@ class KeysFooter(Widget, can_focus=False):
         palette = app.COMMAND_PALETTE_BINDING
         keys: list[ShownKey] = []
         last: ShownKey | None = None
+        actions: set[str] = set()  # `x,ctrl+c` is one action: shown once, by its first key
         for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items():
             shown = ShownKey(
                 key, app.get_key_display(binding), binding.description, enabled, tooltip
@@ -56,7 +57,8 @@ class KeysFooter(Widget, can_focus=False):
             if key == palette:
                 if app.ENABLE_COMMAND_PALETTE:
                     last = shown._replace(tooltip=binding.tooltip or binding.description)
-            elif binding.show:
+            elif binding.show and binding.action not in actions:
+                actions.add(binding.action)
                 keys.append(shown)
         return (*keys, last) if last is not None else tuple(keys)
 
@@ -90,7 +92,7 @@ class KeysFooter(Widget, can_focus=False):
         self._spans = []
         for shown_key in keys:
             piece = self._key(shown_key)
-            if left.cell_length + piece.cell_length > width - right_width:
+            if left.cell_length + piece.cell_length + 1 > width - right_width:  # +1: the gap
                 break
             self._spans.append((left.cell_length, left.cell_length + piece.cell_length, shown_key))
             left = Content.assemble(left, piece, " ")

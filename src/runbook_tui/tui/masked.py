@@ -8,35 +8,47 @@ runs the real command. A `danger` phrase is left as written: it must be typed.""
 from __future__ import annotations
 
 import dataclasses
+from functools import cache
+from typing import Any
 
 from runbook_tui.runbook.model import Runbook
 from runbook_tui.session.redaction import Redactor
 
 
 def masked_copy(runbook: Runbook) -> Runbook:
-    mask = Redactor(()).mask
-    steps = []
-    for step in runbook.steps:
+    mask = cache(Redactor(()).mask)  # headings repeat once per step: mask each once
+
+    def masked(obj: Any, **fields: str | tuple[str, ...] | None) -> Any:
         changes = {
-            field: masked
-            for field, value in (
-                ("name", step.name),
-                ("command", step.command),
-                ("sample_output", step.sample_output),
-            )
-            if value and (masked := mask(value)) != value
+            name: shown
+            for name, value in fields.items()
+            if value
+            and (shown := tuple(map(mask, value)) if isinstance(value, tuple) else mask(value))
+            != value
         }
-        steps.append(dataclasses.replace(step, **changes) if changes else step)
-    sections = [
-        dataclasses.replace(section, prose=masked)
-        if (masked := mask(section.prose)) != section.prose
-        else section
+        return dataclasses.replace(obj, **changes) if changes else obj
+
+    # A step's `section` and its section's `path` are masked alike: the detail pairs
+    # them up to find the prose.
+    steps = tuple(
+        masked(
+            step,
+            name=step.name,
+            command=step.command,
+            sample_output=step.sample_output,
+            section=step.section,
+        )
+        for step in runbook.steps
+    )
+    sections = tuple(
+        masked(section, title=section.title, path=section.path, prose=section.prose)
         for section in runbook.sections
-    ]
+    )
     title = mask(runbook.title)
-    if title == runbook.title and all(
+    unchanged = title == runbook.title and all(
         a is b
         for a, b in zip((*steps, *sections), (*runbook.steps, *runbook.sections), strict=True)
-    ):
+    )
+    if unchanged:
         return runbook
-    return dataclasses.replace(runbook, title=title, steps=tuple(steps), sections=tuple(sections))
+    return dataclasses.replace(runbook, title=title, steps=steps, sections=sections)

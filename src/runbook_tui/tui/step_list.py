@@ -28,10 +28,15 @@ from runbook_tui.tui.status import colour, symbol
 ROLLBACK_HEADING = "Rollback"
 
 
-def step_prompt(step: Step, status: str) -> Content:
+def step_prompt(step: Step, status: str, width: int | None = None) -> Content:
+    """One row: status mark, title, and ☐ for a manual step. Within `width`, only
+    the title is cut. Tabs and line breaks in a title become spaces: raw, they would
+    move the terminal's cursor."""
     mark = Content.styled(symbol(status), colour(status))
     kind = Content.styled(" ☐" if step.kind == "manual" else "", "$text-muted")
-    label = Content(step.title)
+    label = Content(" ".join(step.title.split()))
+    if width is not None:
+        label = label.truncate(max(1, width - 2 - kind.cell_length), ellipsis=True)
     if status == "skipped":
         label = label.stylize("$text-muted")
     return Content.assemble(mark, " ", label, kind)
@@ -97,7 +102,7 @@ class StepList(ScrollView, can_focus=True):
         # Rendered rows: row -> {(component class, width, focused): strip}.
         self._cache: dict[int, dict[tuple[str, int, bool], Strip]] = {}
         self.virtual_size = Size(0, len(self._rows))
-        first = selected or next((s.id for s in runbook.main_steps), None)
+        first = selected or next((s.id for s in runbook.main_steps or runbook.steps), None)
         if first is not None:
             self.set_reactive(StepList.highlighted, self._row_of.get(first))
 
@@ -202,7 +207,7 @@ class StepList(ScrollView, can_focus=True):
         if index is None:
             return
         self._cache.pop(index, None)
-        self.refresh_line(index - self.scroll_offset.y)
+        self.refresh_line(index)  # a row of the list: ScrollView subtracts the scroll
 
     def _row(self, index: int | None) -> Row | None:
         return self._rows[index] if index is not None and 0 <= index < len(self._rows) else None
@@ -235,7 +240,8 @@ class StepList(ScrollView, can_focus=True):
             if row.step is None:
                 content = heading_prompt(row.heading)
             else:
-                content = step_prompt(row.step, self._statuses.get(row.step.id, "pending"))
+                status = self._statuses.get(row.step.id, "pending")
+                content = step_prompt(row.step, status, width)
             content = content.truncate(width, ellipsis=True)
             strip = Strip(content.render_segments(style), content.cell_length)
             strip = strip.extend_cell_length(width, style.rich_style)

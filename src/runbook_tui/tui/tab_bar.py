@@ -48,6 +48,9 @@ class TabBar(Widget, can_focus=False):
         return Content.assemble(*pieces)
 
     def on_click(self, event: events.Click) -> None:
-        tab = next((t for start, end, t in self._spans if start <= event.x < end), None)
+        offset = event.get_content_offset(self)  # the spans are inside the padding
+        if offset is None:
+            return
+        tab = next((t for start, end, t in self._spans if start <= offset.x < end), None)
         if tab is not None:
             self.post_message(self.Clicked(tab))

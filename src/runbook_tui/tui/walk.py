@@ -191,7 +191,8 @@ class WalkScreen(Screen[None]):
 
     def _first_step(self) -> Step | None:
         """The step selected when the walk opens."""
-        return self._next_actionable(None) or next(iter(self.runbook.main_steps), None)
+        steps = self.runbook.main_steps or self.runbook.steps  # a rollback-only runbook
+        return self._next_actionable(None) or next(iter(steps), None)
 
     async def _select_first(self) -> None:
         self.query_one(StepList).show_statuses(self._statuses())
