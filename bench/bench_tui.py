@@ -137,7 +137,9 @@ def startup(work: Path) -> None:
     minimal.write_text(MINIMAL_APP)
     ours: list[float] = []
     base: list[float] = []
-    for run in range(RUNS):
+    # Start-up is cheap to time and noisy: at least 9 pairs.
+    runs = max(9, RUNS)
+    for run in range(runs):
         for label, argv, ready, into in (
             (
                 "minimal",
@@ -160,11 +162,15 @@ def startup(work: Path) -> None:
                 pane.kill()
             del label
     med_ours, med_base = statistics.median(ours), statistics.median(base)
-    print("start-up to first full frame (200-step runbook), median of", RUNS)
+    # Each pair ran back to back, so a burst of load on this shared machine slows
+    # both of its runs: the median of the pairs' ratios is the steadier figure.
+    pair_ratio = statistics.median(o / b for o, b in zip(ours, base, strict=True))
+    print("start-up to first full frame (200-step runbook), median of", runs)
     print(f"  minimal Textual app: {med_base * 1000:7.0f} ms  {_fmt(base)}")
     print(f"  runbook-tui:         {med_ours * 1000:7.0f} ms  {_fmt(ours)}")
-    verdict = "ok" if med_ours / med_base <= 1.3 else "OVER TARGET"
-    print(f"  ratio {med_ours / med_base:.2f}x (target <= 1.3x): {verdict}")
+    print(f"  ratio of the medians: {med_ours / med_base:.2f}x")
+    verdict = "ok" if pair_ratio <= 1.3 else "OVER TARGET"
+    print(f"  median of the {runs} pairs' ratios: {pair_ratio:.2f}x (target <= 1.3x): {verdict}")
 
 
 def typing_and_flood(work: Path) -> None:
