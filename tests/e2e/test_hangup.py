@@ -4,6 +4,7 @@ running step, close the journal, and exit, never spin on a dead terminal."""
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 import time
 from collections.abc import Iterator
@@ -54,16 +55,28 @@ def events(home: Path) -> list[dict]:
     return [json.loads(line) for line in journal.read_text().splitlines()]
 
 
-def test_a_hang_up_cancels_and_records_the_running_step(tmp_path: Path, tmux: Tmux) -> None:
+def run_a_long_step(tmux: Tmux, tmp_path: Path, *, under_make: bool = False) -> Path:
+    """Open a runbook whose one step sleeps, start the step, and wait until its shell
+    wrote its pid to `pid`. Under make, make is the pane's session leader. The home."""
     (tmp_path / "h.md").write_text("# Hang up\n\n```sh {name=soak}\necho $$ > pid; sleep 60\n```\n")
     home = tmp_path / "home"
-    tmux.start([COMMAND, "h.md", "--home", str(home)], cwd=tmp_path)
+    argv = [COMMAND, "h.md", "--home", str(home)]
+    if under_make:
+        (tmp_path / "Makefile").write_text(f"run:\n\t{shlex.join(argv)}\n")
+        tmux.start(["make", "-s", "run"], cwd=tmp_path, leader=True)
+    else:
+        tmux.start(argv, cwd=tmp_path)
     tmux.wait_for("soak")
     tmux.keys("Enter")
     deadline = time.monotonic() + 20
     while not (tmp_path / "pid").exists() or not (tmp_path / "pid").read_text().strip():
         assert time.monotonic() < deadline, tmux.screen()
         time.sleep(0.05)
+    return home
+
+
+def test_a_hang_up_cancels_and_records_the_running_step(tmp_path: Path, tmux: Tmux) -> None:
+    home = run_a_long_step(tmux, tmp_path)
     app = app_process(home)
     step_shell = int((tmp_path / "pid").read_text())
     tmux.kill()  # the terminal is gone
@@ -92,16 +105,7 @@ def test_a_hang_up_during_an_interactive_step_ends_the_app(tmp_path: Path, tmux:
 def test_a_hang_up_under_make_ends_the_app_without_a_signal(tmp_path: Path, tmux: Tmux) -> None:
     """`make demo` on a dropped SSH session: make is the session leader, takes the
     SIGHUP and waits for its children, so no SIGHUP ever reaches the UI."""
-    (tmp_path / "h.md").write_text("# Hang up\n\n```sh {name=soak}\necho $$ > pid; sleep 60\n```\n")
-    home = tmp_path / "home"
-    (tmp_path / "Makefile").write_text(f"run:\n\t{COMMAND} h.md --home {home}\n")
-    tmux.start(["make", "-s", "run"], cwd=tmp_path, leader=True)
-    tmux.wait_for("soak")
-    tmux.keys("Enter")
-    deadline = time.monotonic() + 20
-    while not (tmp_path / "pid").exists() or not (tmp_path / "pid").read_text().strip():
-        assert time.monotonic() < deadline, tmux.screen()
-        time.sleep(0.05)
+    home = run_a_long_step(tmux, tmp_path, under_make=True)
     app = app_process(home)
     tmux.kill()
     wait_gone(app)

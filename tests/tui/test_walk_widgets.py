@@ -159,7 +159,7 @@ async def test_the_footer_never_wraps_the_palette_key_off_its_line(make_app):
 
 
 async def test_the_footer_shows_each_action_once(make_app):
-    """Textual's Footer showed one key per action; `x,ctrl+c` now shows twice."""
+    """One key per action, as Textual's Footer had it: `x,ctrl+c` is one Cancel."""
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         walk = await walk_screen(app, pilot)
@@ -200,7 +200,7 @@ async def test_a_click_on_any_cell_of_a_tab_label_shows_that_tab(make_app):
 
 async def test_section_headings_are_masked_like_the_title(make_app, tmp_path):
     """The header masks the runbook's title; the list's headings and the detail's
-    section line showed the same heading, and a token in a section heading, as written."""
+    section line must mask a section heading (and a token in it) the same way."""
     token = "ghp_" + "a1B2" * 10
     path = write(
         tmp_path,
@@ -220,9 +220,8 @@ async def test_section_headings_are_masked_like_the_title(make_app, tmp_path):
 
 
 async def test_a_runbook_of_only_rollback_steps_opens_on_its_first_step(make_app, tmp_path):
-    """OptionList highlighted the first step when focused; the new list highlights
-    only a main step, so here nothing is selected, the detail is empty and Enter
-    does nothing until an arrow key is pressed."""
+    """A runbook of rollback steps only opens on its first step, as OptionList did
+    (else nothing is selected, the detail is empty and Enter does nothing)."""
     path = write(tmp_path, '# R\n\n## Rollback\n\n```sh {"name":"undo"}\necho undo\n```\n')
     app = make_app(path)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -234,8 +233,8 @@ async def test_a_runbook_of_only_rollback_steps_opens_on_its_first_step(make_app
 
 def test_terminal_present_looks_at_the_terminal_textual_draws_on(tmp_path, monkeypatch):
     """Textual reads stdin and draws on stderr. With stdout redirected
-    (`runbook-tui FILE > log`) the UI runs on the terminal, but terminal_present()
-    says no terminal: the watch never starts and a hang-up under make spins again."""
+    (`runbook-tui FILE > log`) the UI still runs on the terminal, so terminal_present()
+    must say so, or the watch never starts and a hang-up under make spins again."""
     master, slave = os.openpty()
     try:
         tty = io.FileIO(slave, "r+", closefd=False)
