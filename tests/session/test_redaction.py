@@ -141,6 +141,30 @@ def test_plain_text_passes_through_unchanged() -> None:
     assert stream(StreamMasker(Redactor(["zzzzzzzz"])), chunks) == text
 
 
+def test_a_secret_behind_a_short_escape_and_split_by_a_colour_is_masked() -> None:
+    # Found by the property test below: ESC "@" reads as an escape to a terminal, so
+    # the visible text is "00000"; the raw text has a colour code inside the value; a
+    # tool that strips colour codes only would show "@00000".
+    text = "\x1b@\x1b[31m00000 and \x1bM\x1b[1mtok\x1b[0men12"
+    masked = Redactor(["@00000", "Mtoken12"]).mask(text)
+    colourless = ANSI.sub("", masked)
+    assert "@00000" not in colourless and "Mtoken12" not in colourless
+    assert MASK in masked
+
+
+def test_a_secret_inside_an_escape_sequence_is_masked_and_the_sequence_goes_whole() -> None:
+    r = Redactor(["hunter2hunter2", "000000"])
+    # A window title and a hyperlink's URL: invisible on screen, stored in the journal.
+    title = r.mask("\x1b]0;deploy hunter2hunter2\x07done")
+    assert "hunter2" not in title and title.endswith("done")
+    token = "ghp_" + "a1B2" * 10
+    link = r.mask(f"\x1b]8;;https://ci/?t={token}\x1b\\build\x1b]8;;\x1b\\")
+    assert token not in link and "build" in link
+    # A value in a CSI's parameters: masking inside would re-parse the rest ("7@").
+    csi = r.mask("\x1b[0000007@x")
+    assert "000000" not in csi and "7@" not in csi
+
+
 def test_hold_back_is_bounded() -> None:
     m = StreamMasker(Redactor(["abcdefgh"]))
     out = m.feed("x" * 100_000)
@@ -180,6 +204,29 @@ def test_property_secret_never_leaks(
     for secret in secrets:
         assert secret not in out
         assert secret not in visible
+
+
+escape_heavy = st.sampled_from(list("\x1b[]()@M0a;m7\\\x07 "))
+escape_secret = st.text(st.sampled_from(list("[]()@M0a;m7\\ ")), min_size=6, max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    secrets=st.lists(
+        st.text(st.sampled_from(list("[]()@M0a;m7\\ ")), min_size=6, max_size=12),
+        min_size=1,
+        max_size=2,
+    ),
+    pieces=st.lists(st.text(escape_heavy, max_size=12), min_size=1, max_size=8),
+    cuts=st.lists(st.integers(min_value=0, max_value=120), max_size=20),
+    colour_at=st.lists(st.integers(min_value=1, max_value=11), max_size=3),
+)
+def test_property_secret_never_leaks_among_escape_characters(
+    secrets: list[str], pieces: list[str], cuts: list[int], colour_at: list[int]
+) -> None:
+    """The same property over text made mostly of the characters escape sequences are
+    made of, where values start inside escapes, end inside them, or sit in one."""
+    test_property_secret_never_leaks.hypothesis.inner_test(secrets, pieces, cuts, colour_at)
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Iterable
 
-from runbook_tui.session.escapes import ESCAPE_RE
+from runbook_tui.session.escapes import CSI_RE, ESCAPE_RE, NON_CSI_ESCAPE_RE
 
 MASK = "********"
 # Shorter values are listed in `too_short`; see the class docstring for what happens.
@@ -119,12 +119,16 @@ SHAPE_WINDOW = 8192
 MAX_HOLD = 256 * 1024
 
 
+# An OSC sequence (window title, hyperlink): introducer, payload, terminator.
+_OSC_RE = re.compile(r"(\x1b\])([^\x07\x1b]{1,4096})(\x07|\x1b\\)")
+
+
 class _View:
     """The text with escape sequences removed, and the way back to raw positions."""
 
     __slots__ = ("plain", "raw", "raw_starts", "text", "vis_starts")
 
-    def __init__(self, raw: str) -> None:
+    def __init__(self, raw: str, escapes: re.Pattern[str] = ESCAPE_RE) -> None:
         self.raw = raw
         self.vis_starts: list[int] = []
         self.raw_starts: list[int] = []
@@ -134,7 +138,7 @@ class _View:
             return
         pieces: list[str] = []
         pos = vis = 0
-        for m in ESCAPE_RE.finditer(raw):
+        for m in escapes.finditer(raw):
             if m.start() > pos:
                 self.vis_starts.append(vis)
                 self.raw_starts.append(pos)
@@ -203,9 +207,37 @@ class Redactor:
             return text
         view = _View(text)
         spans, _ = self._scan(view)
-        if not spans:
-            return text
-        return _rebuild(view, spans, len(text))
+        return self.mask_inside_escapes(_rebuild(view, spans, len(text)) if spans else text)
+
+    def mask_inside_escapes(self, out: str) -> str:
+        """`out` (already masked as a terminal shows it) with any secret value still in
+        its raw text masked too: one inside an escape sequence's payload (a window
+        title, a hyperlink's URL) is invisible on screen, yet it would be stored. Token
+        shapes are looked for in window titles and hyperlinks (OSC) too."""
+        if "\x1b" not in out:
+            return out
+        if "\x1b]" in out:
+            out = _OSC_RE.sub(lambda m: m[1] + self.mask(m[2]) + m[3], out)
+        found = self._secret_spans(out)
+        if not found:
+            return out
+        # An escape sequence holding (part of) a value goes whole: masked inside, it
+        # would parse differently and could join what is around it into the value.
+        escapes = [m.span() for m in ESCAPE_RE.finditer(out)]
+        spans = []
+        for start, end in found:
+            for esc_start, esc_end in escapes:
+                if esc_start < end and start < esc_end:
+                    start, end = min(start, esc_start), max(end, esc_end)
+            spans.append((start, end))
+        spans = self._merge(spans)
+        pieces: list[str] = []
+        pos = 0
+        for start, end in spans:
+            pieces += (out[pos:start], MASK)
+            pos = end
+        pieces.append(out[pos:])
+        return "".join(pieces)
 
     def _scan(self, view: _View, window: int | None = None) -> tuple[list[tuple[int, int]], int]:
         """Sorted, merged [start, end) spans of the visible text to mask, and where the
@@ -214,12 +246,21 @@ class Redactor:
         Secret values are looked for in the visible text (a value broken up by colour
         codes) and in the raw text too: a value may begin with characters that, after
         an ESC, read as an escape sequence (ESC then "@abc..."), and the raw text is
-        what gets stored."""
+        what gets stored. When the text has escapes other than CSI, also in the text
+        with only the CSI sequences taken out (ESC, then "@ab", a colour, "c..."): what
+        a tool that strips colour codes shows."""
         text = view.text
         first_trigger = len(text)
         spans = self._secret_spans(text)
-        if not view.plain:
-            for raw_start, raw_end in self._secret_spans(view.raw):
+        if not view.plain and self._secrets_re is not None:
+            raw_spans = self._secret_spans(view.raw)
+            if NON_CSI_ESCAPE_RE.search(view.raw):
+                colourless = _View(view.raw, CSI_RE)
+                raw_spans += (
+                    colourless.raw_span(start, end)
+                    for start, end in self._secret_spans(colourless.text)
+                )
+            for raw_start, raw_end in raw_spans:
                 start, end = view.vis_index(raw_start), view.vis_index(raw_end)
                 if start < end:
                     spans.append((start, end))
@@ -348,7 +389,8 @@ class StreamMasker:
         if len(buf) - raw_cut > MAX_HOLD:
             return self._emit_all(buf)
         self._held = buf[raw_cut:]
-        return _rebuild(view, spans, raw_cut) if spans else buf[:raw_cut]
+        out = _rebuild(view, spans, raw_cut) if spans else buf[:raw_cut]
+        return self._redactor.mask_inside_escapes(out)
 
     def flush(self) -> str:
         rest, self._held = self._held, ""
