@@ -95,7 +95,7 @@ class StepList(ScrollView, can_focus=True):
         given = statuses or {}
         self._statuses = {step.id: given.get(step.id, "pending") for step in runbook.steps}
         self._rows = _rows(runbook)
-        self._row_of = {row.step.id: i for i, row in enumerate(self._rows) if row.step}
+        self._row_of = {row.step.id: i for i, row in enumerate(self._rows) if row.step is not None}
         self._step_rows = sorted(self._row_of.values())
         self._hover: int | None = None
         self._frame: tuple[int, int | None, bool, int] = (0, None, False, 0)
@@ -192,6 +192,7 @@ class StepList(ScrollView, can_focus=True):
         self.post_message(self.Highlighted(self, self.selected_step_id))
 
     def on_resize(self) -> None:
+        self._cache.clear()  # rows of the old width are never drawn again
         self._scroll_to_highlight()
 
     def _scroll_to_highlight(self) -> None:
