@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,13 +25,7 @@ def test_the_demo_sandbox_holds_a_clean_runbook_and_an_app(tmp_path: Path) -> No
     assert "{{PORT}}" not in runbook.read_text()
 
 
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    t = Tmux(width=110, height=34)
-    try:
-        yield t
-    finally:
-        t.kill()
+TMUX_SIZE = (110, 34)
 
 
 def test_make_demo_opens_the_walk_and_records_it(tmp_path: Path, tmux: Tmux) -> None:

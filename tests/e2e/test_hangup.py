@@ -5,28 +5,15 @@ from __future__ import annotations
 
 import json
 import shlex
-import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import psutil
 import pytest
 
-from .tmux import Tmux
+from .tmux import COMMAND, Tmux
 
 pytestmark = pytest.mark.e2e
-
-COMMAND = str(Path(sys.executable).parent / "runbook-tui")
-
-
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    t = Tmux(width=100, height=30)
-    try:
-        yield t
-    finally:
-        t.kill()
 
 
 def app_process(home: Path) -> psutil.Process:

@@ -4,19 +4,16 @@ the screen read back, and the journal checked to agree with what was seen."""
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from .tmux import Tmux
+from .tmux import COMMAND, Tmux
 
 # tmux is part of every machine this project runs on: without it these fail, never skip.
 pytestmark = [pytest.mark.e2e]
 
-COMMAND = str(Path(sys.executable).parent / "runbook-tui")
 
 RUNBOOK = """\
 ---
@@ -52,15 +49,6 @@ printf 'who is on call? '; read who; echo "on call: $who" > oncall.txt
 echo soaking for a while to see errors; sleep 60
 ```
 """
-
-
-@pytest.fixture
-def tmux() -> Iterator[Tmux]:
-    term = Tmux(width=100, height=30)
-    try:
-        yield term
-    finally:
-        term.kill()
 
 
 @pytest.fixture

@@ -6,10 +6,14 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+
+# The installed command, as a user runs it.
+COMMAND = str(Path(sys.executable).parent / "runbook-tui")
 
 
 class Tmux:

@@ -136,3 +136,10 @@ async def select(pilot: Any, screen: Any, step_id: str) -> None:
 
 async def wait_status(screen: Any, step_id: str, *statuses: str) -> None:
     await screen.wait_until(lambda: screen.status_of(step_id) in statuses)
+
+
+async def perform(pilot: Any, screen: Any, step_id: str, *statuses: str) -> None:
+    """Select `step_id`, press Enter, and wait until its status is one of `statuses`."""
+    await select(pilot, screen, step_id)
+    await pilot.press("enter")
+    await wait_status(screen, step_id, *statuses)

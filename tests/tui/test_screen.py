@@ -11,7 +11,7 @@ from runbook_tui.tui.step_list import StepList
 from runbook_tui.tui.tab_bar import TabBar
 from runbook_tui.tui.walk_header import WalkHeader, rto_level
 
-from .conftest import select, wait_status, walk_screen
+from .conftest import perform, wait_status, walk_screen
 
 
 def test_rto_level_warns_near_and_after_the_rto():
@@ -117,9 +117,7 @@ async def test_command_palette_offers_the_actions_that_apply_now(make_app):
         titles = [title for title, _help, _action in provider._commands()]
         assert "Skip (s)" in titles and "Note (n)" in titles
         assert not any(t.startswith("Cancel step") for t in titles)  # nothing runs
-        await select(pilot, walk, "wait-replica")
-        await pilot.press("enter")
-        await wait_status(walk, "wait-replica", "running")
+        await perform(pilot, walk, "wait-replica", "running")
         titles = [title for title, _help, _action in provider._commands()]
         assert "Cancel step (x)" in titles
         # Choosing it from the palette cancels the step.
@@ -136,9 +134,7 @@ async def test_output_never_takes_focus_from_the_step_list(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         walk = await walk_screen(app, pilot)
-        await select(pilot, walk, "wait-replica")
-        await pilot.press("enter")
-        await wait_status(walk, "wait-replica", "running")
+        await perform(pilot, walk, "wait-replica", "running")
         await walk.wait_until(lambda: walk.query_one("#output").line_count > 0)
         assert app.focused is walk.query_one("#steps")
         await pilot.press("x")

@@ -22,7 +22,7 @@ from runbook_tui.tui.step_list import StepList
 from runbook_tui.tui.walk import WalkScreen
 from runbook_tui.tui.walk_header import WalkHeader
 
-from .conftest import journal_events, of_type, parse_file, select, wait_status, walk_screen
+from .conftest import journal_events, of_type, parse_file, perform, select, wait_status, walk_screen
 
 MANUAL = "prepare-cfbe02"
 
@@ -51,9 +51,7 @@ async def test_output_keeps_ansi_colours(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         walk = await walk_screen(app, pilot)
-        await select(pilot, walk, "check-disk")
-        await pilot.press("enter")
-        await wait_status(walk, "check-disk", "succeeded")
+        await perform(pilot, walk, "check-disk", "succeeded")
         await pilot.pause()
         await select(pilot, walk, "check-disk")  # the selection had moved on
         output = walk.query_one("#output")
@@ -192,9 +190,7 @@ async def test_cancel_kills_the_running_step(make_app, home):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         walk = await walk_screen(app, pilot)
-        await select(pilot, walk, "wait-replica")
-        await pilot.press("enter")
-        await wait_status(walk, "wait-replica", "running")
+        await perform(pilot, walk, "wait-replica", "running")
         await walk.wait_until(lambda: "waiting" in walk.query_one("#output").plain_lines)
         await pilot.press("x")
         await wait_status(walk, "wait-replica", "failed")
@@ -227,9 +223,7 @@ async def test_note_can_be_added_while_a_step_runs(make_app, home):
     async with app.run_test(size=(80, 24)) as pilot:
         walk = await walk_screen(app, pilot)
         await pilot.press("n", *"before anything", "enter")
-        await select(pilot, walk, "wait-replica")
-        await pilot.press("enter")
-        await wait_status(walk, "wait-replica", "running")
+        await perform(pilot, walk, "wait-replica", "running")
         await pilot.press("n")
         assert isinstance(app.screen, TextDialog)
         await pilot.press(*"replica lag 40s", "enter")
@@ -248,9 +242,7 @@ async def test_failure_offers_rollback_and_retry_runs_again(make_app, home):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         walk = await walk_screen(app, pilot)
-        await select(pilot, walk, "verify")
-        await pilot.press("enter")
-        await wait_status(walk, "verify", "failed")
+        await perform(pilot, walk, "verify", "failed")
         await pilot.pause()
         assert isinstance(app.screen, RollbackOfferDialog)
         await pilot.press("escape")
@@ -266,9 +258,7 @@ async def test_rollback_offer_switches_the_walk_to_rollback_steps(make_app, home
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         walk = await walk_screen(app, pilot)
-        await select(pilot, walk, "verify")
-        await pilot.press("enter")
-        await wait_status(walk, "verify", "failed")
+        await perform(pilot, walk, "verify", "failed")
         await pilot.pause()
         assert isinstance(app.screen, RollbackOfferDialog)
         await pilot.press("b")
@@ -285,9 +275,7 @@ async def test_quit_while_running_asks_and_no_keeps_running(make_app, home):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         walk = await walk_screen(app, pilot)
-        await select(pilot, walk, "wait-replica")
-        await pilot.press("enter")
-        await wait_status(walk, "wait-replica", "running")
+        await perform(pilot, walk, "wait-replica", "running")
         await pilot.press("q")
         assert isinstance(app.screen, QuitWhileRunningDialog)
         await pilot.press("n")

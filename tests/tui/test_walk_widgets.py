@@ -24,7 +24,7 @@ from runbook_tui.tui.step_detail import StepDetail
 from runbook_tui.tui.step_list import StepList
 from runbook_tui.tui.tab_bar import TabBar
 
-from .conftest import select, wait_status, walk_screen
+from .conftest import perform, select, wait_status, walk_screen
 
 # ---- helpers ----------------------------------------------------------------------
 
@@ -163,9 +163,7 @@ async def test_the_footer_shows_each_action_once(make_app):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         walk = await walk_screen(app, pilot)
-        await select(pilot, walk, "wait-replica")
-        await pilot.press("enter")
-        await wait_status(walk, "wait-replica", "running")
+        await perform(pilot, walk, "wait-replica", "running")
         footer = walk.query_one(KeysFooter)
         await walk.wait_until(lambda: footer._shown == footer.keys_shown())
         await pilot.pause()
