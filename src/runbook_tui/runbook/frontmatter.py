@@ -215,6 +215,11 @@ def _record_lines(
             _record_lines(item, (*path, index), lines, plain, block, sink, seen)
 
 
+def _path_key(path: Path) -> Path:
+    """`path` as the YAML walk recorded it: keys as text, list indexes as numbers."""
+    return tuple(p if isinstance(p, int) else str(p) for p in path)
+
+
 def _type_name(value: object) -> str:
     if value is None:
         return "nothing"
@@ -251,7 +256,7 @@ class _Checker:
         boolean that prints differently (1.10 is 1.1, yes is true, 0755 is 493):
         that is a `retyped-value` warning, and the value is the typed one."""
         text = _scalar_text(value)
-        written = self.plain.get(tuple(p if isinstance(p, int) else str(p) for p in path))
+        written = self.plain.get(_path_key(path))
         if written is not None and not isinstance(value, str) and written != text:
             self.sink.add(
                 "retyped-value",
@@ -264,7 +269,7 @@ class _Checker:
     def line(self, path: Path) -> int:
         """The file line of `path`, else of its nearest ancestor present in the YAML."""
         while path:
-            key = tuple(p if isinstance(p, int) else str(p) for p in path)
+            key = _path_key(path)
             if key in self.lines:
                 return self.lines[key]
             path = path[:-1]
