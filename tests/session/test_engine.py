@@ -214,7 +214,8 @@ def test_resume_marks_a_dead_running_step_interrupted_and_runs_it_again(tmp_path
     resumed = Engine.resume(tmp_path / "home", engine.session_id, book)
     assert resumed.state.steps["a"].status == "succeeded"
     assert resumed.state.steps["b"].status == "interrupted"
-    assert resumed.next_step() is not None and resumed.next_step().id == "b"  # type: ignore[union-attr]
+    following = resumed.plan.next_step()
+    assert following is not None and following.id == "b"
     outcome = resumed.run_step("b")
     assert outcome.succeeded and outcome.attempt == 2
     resumed.end("completed")

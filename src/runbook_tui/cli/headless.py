@@ -11,14 +11,17 @@ import threading
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from runbook_tui.invocation import resume_hint
 from runbook_tui.runbook.model import Runbook, Step, Variable
 from runbook_tui.session.engine import Engine, EngineError, StepOutcome
 from runbook_tui.session.journal import JournalError
+from runbook_tui.session.state import DONE_STATUSES
 from runbook_tui.session.variables import (
     VariableError,
     check_declared,
     parse_assignments,
     read_vars_file,
+    recorded_values,
     resolve,
 )
 
@@ -34,18 +37,22 @@ def gather_variables(
     args: argparse.Namespace,
     *,
     interactive: bool,
-    recorded: Mapping[str, str] | None = None,
+    recorded: Mapping[str, object] | None = None,
+    needed: set[str] | None = None,
 ) -> dict[str, str] | None:
-    """Resolved variable values, or None after printing why not (exit 2)."""
+    """Resolved variable values, or None after printing why not (exit 2). `recorded`:
+    the values a resumed session recorded; `needed`: only these are asked for."""
     try:
         cli = parse_assignments(args.var)
         from_file = read_vars_file(args.vars_file) if args.vars_file else {}
         check_declared(runbook, from_file, source=args.vars_file or "")
-        declared = {v.name for v in runbook.variables}
-        kept = {k: v for k, v in (recorded or {}).items() if k in declared}
-        merged = {**kept, **from_file}
+        merged = {**recorded_values(runbook, recorded or {}), **from_file}
         resolved = resolve(
-            runbook, cli=cli, file_values=merged, prompt=_prompt_variable if interactive else None
+            runbook,
+            cli=cli,
+            file_values=merged,
+            prompt=_prompt_variable if interactive else None,
+            needed=needed,
         )
     except VariableError as exc:
         print(f"runbook-tui: {exc}", file=sys.stderr)
@@ -116,13 +123,13 @@ def walk(engine: Engine, *, yes: bool, resumed: bool = False) -> int:
     which = " (rollback walk)" if rollback else ""
     out.line(f"session {engine.session_id} {verb}{which}: {engine.runbook.title}")
     out.line(f"journal: {engine.journal_path}")
-    steps = engine.runbook.rollback_steps if rollback else engine.runbook.main_steps
-    hint = f"runbook-tui resume {engine.session_id}" + (" --rollback" if rollback else "")
+    steps = engine.plan.steps
+    hint = resume_hint(engine.session_id, engine.home, rollback=rollback)
     try:
         for index, step in enumerate(steps, 1):
-            status = _status(engine, step, rollback)
+            status = engine.plan.status(step.id)
             title = engine.redactor.mask(step.title)
-            if status in ("succeeded", "skipped"):
+            if status in DONE_STATUSES:
                 out.line(f"✓ [{index}/{len(steps)}] {title} (already {status})")
                 continue
             _header(out, engine, step, index, len(steps), status)
@@ -144,14 +151,16 @@ def walk(engine: Engine, *, yes: bool, resumed: bool = False) -> int:
                 _offer_rollback(engine, rollback, out)
                 engine.end("failed", f"step {step.id} failed: {outcome.reason}")
                 return EXIT_FAILED
-        engine.end("completed", "rollback walk completed" if rollback else "")
-        out.line(f"session {engine.session_id} completed")
-        return EXIT_OK
+        status = engine.finish("rollback walk completed" if rollback else "")
+        out.line(f"session {engine.session_id} {status}")
+        return EXIT_OK if status in ("completed", "rolled_back") else EXIT_FAILED
     except (KeyboardInterrupt, _Quit) as exc:
         out.line_break()
-        why = "stopped by the operator" if isinstance(exc, _Quit) else "interrupted"
+        # A deliberate quit leaves the session paused; a signal aborts it.
+        paused = isinstance(exc, _Quit)
+        why = "stopped by the operator" if paused else "interrupted"
         out.line(f"\n{why}; resume with: {hint}")
-        _end_quietly(engine, "aborted", why)
+        _end_quietly(engine, "paused" if paused else "aborted", why)
         return EXIT_INTERRUPTED
     except JournalError as exc:
         err.line(f"\nrunbook-tui: the journal cannot be written: {exc}")
@@ -159,23 +168,6 @@ def walk(engine: Engine, *, yes: bool, resumed: bool = False) -> int:
         engine.cancel()
         _close_quietly(engine)
         return EXIT_FAILED
-
-
-def _status(engine: Engine, step: Step, rollback: bool) -> str:
-    """The step's status for this walk. A rollback step done before the main walk was
-    tried again does not count: the rollback must undo the latest attempt."""
-    state = engine.state
-    st = state.steps.get(step.id)
-    if st is None:
-        return ""
-    if rollback and st.status in ("succeeded", "skipped"):
-        done_at = st.finished_at or st.confirmed_at or ""
-        latest_main = max(
-            (m.started_at or "" for m in state.steps.values() if not m.rollback), default=""
-        )
-        if done_at and latest_main and done_at < latest_main:
-            return "pending"
-    return st.status
 
 
 def _run_step(engine: Engine, step: Step, confirmed_by: str) -> StepOutcome:
@@ -276,7 +268,7 @@ def _offer_rollback(engine: Engine, in_rollback: bool, out: Console) -> None:
     if not in_rollback and engine.runbook.rollback_steps:
         out.line(
             f"this runbook has {len(engine.runbook.rollback_steps)} rollback step(s): "
-            f"runbook-tui resume {engine.session_id} --rollback"
+            f"{resume_hint(engine.session_id, engine.home, rollback=True)}"
         )
 
 

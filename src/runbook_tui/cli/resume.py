@@ -35,9 +35,10 @@ def handle(args: argparse.Namespace) -> int:
     from runbook_tui.cli.headless import gather_variables, install_signal_handlers, walk
     from runbook_tui.session.engine import Engine, EngineError
     from runbook_tui.session.journal import JournalError, read_journal
-    from runbook_tui.session.redaction import MASK
+    from runbook_tui.session.plan import Plan
     from runbook_tui.session.state import fold
     from runbook_tui.session.store import SessionError, find_session, state_home
+    from runbook_tui.session.variables import variables_used
 
     install_signal_handlers()
     if not args.yes and not sys.stdin.isatty():
@@ -64,8 +65,12 @@ def handle(args: argparse.Namespace) -> int:
     if args.rollback and not runbook.rollback_steps:
         print(f"runbook-tui resume: {path} has no rollback steps", file=sys.stderr)
         return 2
-    recorded = {k: str(v) for k, v in state.variables.items() if v != MASK}
-    values = gather_variables(runbook, args, interactive=not args.yes, recorded=recorded)
+    plan = Plan(runbook, state, walk="rollback" if args.rollback else None)
+    # The rollback walk asks only for what its steps still to run need.
+    needed = variables_used(runbook, plan.left()) if plan.walk == "rollback" else None
+    values = gather_variables(
+        runbook, args, interactive=not args.yes, recorded=state.variables, needed=needed
+    )
     if values is None:
         return 2
     try:

@@ -6,6 +6,7 @@ journal does not have. `run_step` blocks, so a UI calls it from a worker thread.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -13,7 +14,6 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +21,34 @@ from runbook_tui import __version__
 from runbook_tui.runbook.model import Runbook, Step
 from runbook_tui.session import orphans, provenance
 from runbook_tui.session.escapes import strip_escapes
-from runbook_tui.session.journal import Journal, JournalError, read_journal
-from runbook_tui.session.redaction import MASK, Redactor, StreamMasker
+from runbook_tui.session.journal import Journal, JournalError, read_journal, utc_timestamp
+from runbook_tui.session.plan import Plan
+from runbook_tui.session.redaction import Redactor, StreamMasker
 from runbook_tui.session.runner import RunResult, ShellRunner
-from runbook_tui.session.state import SessionState, StateFolder, fold
-from runbook_tui.session.store import SessionLock, create_session, find_session, state_home
-from runbook_tui.session.variables import masked_values, secret_names
+from runbook_tui.session.state import (
+    END_STATUSES,
+    WALKS,
+    SessionSnapshot,
+    StateFolder,
+    fold,
+    freeze,
+)
+from runbook_tui.session.store import (
+    SessionDir,
+    SessionLock,
+    create_session,
+    find_session,
+    state_home,
+)
+from runbook_tui.session.variables import masked_values, recorded_values, secret_names
 
 log = logging.getLogger(__name__)
 
 Event = dict[str, Any]
 Subscriber = Callable[[Event], None]
+Unsubscribe = Callable[[], None]
+# Sessions that ended this way have nothing left to resume.
+_FINAL_STATUSES = ("completed", "rolled_back")
 
 # The live state keeps only this much output per step; the journal keeps all of it.
 LIVE_OUTPUT_CHARS = 256 * 1024
@@ -107,10 +124,6 @@ def judge(step: Step, result: RunResult, matched: bool) -> tuple[str, str]:
     return "succeeded", f"exit {result.exit_code}"
 
 
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
 class Engine:
     """One live session: its journal, its lock, its shell and its folded state."""
 
@@ -118,8 +131,7 @@ class Engine:
         self,
         *,
         runbook: Runbook,
-        session_dir: Path,
-        session_id: str,
+        session: SessionDir,
         journal: Journal,
         lock: SessionLock,
         variables: Mapping[str, str],
@@ -127,8 +139,9 @@ class Engine:
         use_pty: bool = True,
     ) -> None:
         self.runbook = runbook
-        self.session_id = session_id
-        self.session_dir = session_dir
+        self.session_id = session.id
+        self.session_dir = session.path
+        self.journal_path = session.journal_path
         self.journal = journal
         self._lock = lock
         secret = secret_names(runbook)
@@ -141,7 +154,7 @@ class Engine:
         ]
         env = dict(os.environ)
         env.update(variables)
-        env["RUNBOOK_TUI_SESSION"] = session_id
+        env["RUNBOOK_TUI_SESSION"] = session.id
         workdir = str(Path(runbook.path).resolve().parent) if runbook.path else os.getcwd()
         self.runner = ShellRunner(env=env, cwd=workdir, use_pty=use_pty)
         self._folder = StateFolder(runbook=runbook, live=True, max_output_chars=LIVE_OUTPUT_CHARS)
@@ -149,10 +162,11 @@ class Engine:
             self._folder.apply(event)
         self._subscribers: list[Subscriber] = []
         self._state_lock = threading.RLock()
+        # The frozen snapshot handed out by `state`, rebuilt after the fold changes.
+        self._snapshot: SessionSnapshot | None = None
         self._run_lock = threading.Lock()
         self._cancel: threading.Event | None = None
         self._cancel_pending = False
-        self.walk = self._folder.state.walk
         self._closed = False
 
     # -- opening ---------------------------------------------------------------------
@@ -194,7 +208,7 @@ class Engine:
             "variables": masked_values(runbook, variables),
             "drill": drill,
             "walk": walk,
-            "started_at": _now(),
+            "started_at": utc_timestamp(),
         }
         try:
             journal = Journal.create(sdir.journal_path, first)
@@ -206,8 +220,7 @@ class Engine:
         log.info("session %s started for %s", sdir.id, runbook.path)
         return cls(
             runbook=runbook,
-            session_dir=sdir.path,
-            session_id=sdir.id,
+            session=sdir,
             journal=journal,
             lock=lock,
             variables=variables,
@@ -242,8 +255,8 @@ class Engine:
             # As recorded, output left out: its status, and its variables including
             # those given again on earlier resumes.
             recorded = fold([e for e in read.events if e.get("type") != "output"])
-            if recorded.status == "completed":
-                raise EngineError(f"session {sdir.id} already completed")
+            if recorded.status in _FINAL_STATUSES:
+                raise EngineError(f"session {sdir.id} already {recorded.status}")
             left = orphans.session_processes(sdir.id)
             if left:
                 raise EngineError(
@@ -264,23 +277,18 @@ class Engine:
         except BaseException:
             lock.release()
             raise
-        secret = secret_names(runbook)
         # Secret values were recorded masked: they must be supplied again.
-        merged = {k: str(v) for k, v in recorded.variables.items() if k not in secret and v != MASK}
-        merged.update(variables or {})
+        merged = {**recorded_values(runbook, recorded.variables), **(variables or {})}
         engine = cls(
             runbook=runbook,
-            session_dir=sdir.path,
-            session_id=sdir.id,
+            session=sdir,
             journal=journal,
             lock=lock,
             variables=merged,
             events=read.events,
             use_pty=use_pty,
         )
-        with engine._state_lock:
-            running = [s for s in engine._folder.state.steps.values() if s.status == "running"]
-            engine.walk = walk or engine._folder.state.walk
+        running = [s for s in engine.state.steps.values() if s.status == "running"]
         engine._write(
             "session_resumed",
             pid=os.getpid(),
@@ -288,11 +296,12 @@ class Engine:
             host=provenance.host(),
             runbook_sha256=current,
             runbook_changed=changed,
-            walk=engine.walk,
             variables=masked_values(runbook, variables or {}),
         )
         for st in running:
             engine._write("step_interrupted", step_id=st.id, attempt=st.attempts)
+        if walk is not None and walk != engine.walk:
+            engine.switch_walk(walk, "asked for on resume")
         last_cwd = engine._last_cwd(read.events)
         if last_cwd and Path(last_cwd).is_dir():
             engine.runner.cwd = last_cwd
@@ -309,9 +318,28 @@ class Engine:
     # -- reading -----------------------------------------------------------------------
 
     @property
-    def state(self) -> SessionState:
+    def state(self) -> SessionSnapshot:
+        """The fold as it is now, frozen: a reader cannot change it, and it does not
+        change under a reader. Output is the kept tail of each step's latest attempt."""
         with self._state_lock:
-            return self._folder.state
+            if self._snapshot is None:
+                self._snapshot = freeze(self._folder.state)
+            return self._snapshot
+
+    @property
+    def home(self) -> Path:
+        """The state home the session lives in."""
+        return self.session_dir.parent.parent
+
+    @property
+    def plan(self) -> Plan:
+        """The walk's rules applied to the state as it is now."""
+        return Plan(self.runbook, self.state)
+
+    @property
+    def walk(self) -> str:
+        """Which walk the session is doing: "main" or "rollback" (from the journal)."""
+        return self.state.walk
 
     def output_snapshot(self, step_id: str) -> tuple[str, int]:
         """The kept output of `step_id`'s latest attempt and how many characters that
@@ -325,28 +353,21 @@ class Engine:
             return step.output, step.output_chars
 
     @property
-    def journal_path(self) -> Path:
-        return self.session_dir / "journal.jsonl"
-
-    @property
     def running(self) -> bool:
         return self._run_lock.locked()
 
-    def subscribe(self, callback: Subscriber) -> None:
-        """`callback(event)` after each event is written, on the writing thread.
-        Output events reach subscribers as soon as they are masked, at most a quarter
-        second before they reach the disk."""
+    def subscribe(self, callback: Subscriber) -> Unsubscribe:
+        """`callback(event)` after each event is written, on the writing thread, until
+        the returned function is called. Output events reach subscribers as soon as
+        they are masked, at most a quarter second before they reach the disk; they
+        carry `upto`, the characters the attempt had produced once that event was in."""
         self._subscribers.append(callback)
 
-    def next_step(self, *, rollback: bool = False) -> Step | None:
-        """The first step of the walk that is not yet done (succeeded or skipped)."""
-        steps = self.runbook.rollback_steps if rollback else self.runbook.main_steps
-        state = self.state
-        for step in steps:
-            st = state.steps.get(step.id)
-            if st is None or st.status not in ("succeeded", "skipped"):
-                return step
-        return None
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._subscribers.remove(callback)
+
+        return unsubscribe
 
     # -- intents -----------------------------------------------------------------------
 
@@ -535,11 +556,27 @@ class Engine:
         """A timestamped note, possible at any moment, also while a step runs."""
         self._write("note", text=self.redactor.mask(text), step_id=step_id)
 
+    def switch_walk(self, walk: str, reason: str) -> None:
+        """Make `walk` ("main" or "rollback") the session's walk, on the record."""
+        if walk not in WALKS:
+            raise ValueError(f"unknown walk {walk!r}")
+        if walk == "rollback" and not self.runbook.rollback_steps:
+            raise EngineError("this runbook has no rollback steps")
+        self._write("walk_changed", walk=walk, reason=self.redactor.mask(reason))
+
     def end(self, status: str, reason: str = "") -> None:
-        if status not in ("completed", "failed", "aborted"):
+        """End the session with `status` (one of END_STATUSES) and close it."""
+        if status not in END_STATUSES:
             raise ValueError(f"unknown session status {status!r}")
-        self._write("session_ended", status=status, reason=reason)
+        self._write("session_ended", status=status, reason=self.redactor.mask(reason))
         self.close()
+
+    def finish(self, reason: str = "") -> str:
+        """End the session with the status the walk has earned (see session/plan.py);
+        returns it."""
+        status = self.plan.earned_status()
+        self.end(status, reason)
+        return status
 
     def close(self) -> None:
         """Flush and release the lock without ending: the session stays resumable."""
@@ -564,10 +601,7 @@ class Engine:
         return st.attempts if st else 0
 
     def _running_step(self) -> str | None:
-        for st in self.state.steps.values():
-            if st.status == "running":
-                return st.id
-        return None
+        return self.plan.running_step
 
     def _write(self, event_type: str, **fields: Any) -> Event:
         if self._closed:
@@ -575,6 +609,7 @@ class Engine:
         event = self.journal.append(event_type, **fields)
         with self._state_lock:
             self._folder.apply(event)
+            self._snapshot = None
         self._notify(event)
         return event
 
@@ -582,7 +617,7 @@ class Engine:
         self.journal.append_output(step_id, attempt, text)
         event: Event = {
             "seq": None,
-            "ts": _now(),
+            "ts": utc_timestamp(),
             "type": "output",
             "step_id": step_id,
             "attempt": attempt,
@@ -590,6 +625,9 @@ class Engine:
         }
         with self._state_lock:
             self._folder.apply(event)
+            self._snapshot = None
+            step = self._folder.state.steps.get(step_id)
+            event["upto"] = step.output_chars if step is not None else len(text)
         self._notify(event)
 
     def _notify(self, event: Event) -> None:

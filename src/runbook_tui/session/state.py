@@ -10,14 +10,21 @@ Statuses (see docs/journal-format.md, "Deriving status"):
   `skipped`, `succeeded` on `manual_confirmed`, or `interrupted` on `step_interrupted`.
   A step still `running` when the journal ends is `interrupted` unless the writer is
   live; a step running when the session is resumed or ended was interrupted too.
-- the session is `running` until `session_ended` gives its status; without one, it is
-  `interrupted` unless the writer is live. `session_resumed` makes it `running` again.
+- the session's status is decided by its last session-level event alone
+  (`session_status`, shared with the store's fast listing): `session_ended` gives it;
+  after `session_started` or `session_resumed` it is `running` while the writer is live,
+  else `interrupted`.
+- the walk (main or rollback) is the latest `walk_changed.walk`, else what
+  `session_started`/`session_resumed` recorded (older journals), else "main".
+- `segments` are the spans during which a process had the session open, from the
+  journal's own timestamps: a drill's clock counts these, not the pauses between them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
 from typing import Any
 
 from runbook_tui.runbook.model import Runbook
@@ -25,8 +32,30 @@ from runbook_tui.runbook.model import Runbook
 Event = Mapping[str, Any]
 
 STEP_STATUSES = ("pending", "running", "succeeded", "failed", "skipped", "interrupted")
-SESSION_STATUSES = ("running", "completed", "failed", "interrupted", "aborted")
+# `paused`: the operator quit with steps left; `rolled_back`: the rollback walk ran to
+# its end; `interrupted`: the process died without ending the session.
+SESSION_STATUSES = (
+    "running",
+    "completed",
+    "failed",
+    "rolled_back",
+    "paused",
+    "interrupted",
+    "aborted",
+)
+# What `Engine.end` may write (the others are derived, never written).
+END_STATUSES = ("completed", "failed", "rolled_back", "paused", "aborted")
 DONE_STATUSES = ("succeeded", "skipped")
+WALKS = ("main", "rollback")
+SESSION_LEVEL_EVENTS = ("session_started", "session_resumed", "session_ended")
+
+
+def session_status(last_session_event: Event | None, live: bool) -> str:
+    """A session's status from its last session-level event (see the module doc)."""
+    if last_session_event is not None and last_session_event.get("type") == "session_ended":
+        # An unknown status (a newer writer) is kept as written rather than guessed.
+        return _opt_str(last_session_event.get("status")) or "completed"
+    return "running" if live else "interrupted"
 
 
 @dataclass
@@ -46,7 +75,7 @@ class Attempt:
     cancelled: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class Note:
     ts: str
     text: str
@@ -186,8 +215,10 @@ class SessionState:
     last_ts: str | None = None
     # One entry per session_resumed: {"ts", "pid", "operator", "host"}.
     resumes: list[dict[str, Any]] = field(default_factory=list)
-    # Which walk the last process was doing: "main" or "rollback".
+    # Which walk the session is doing: "main" or "rollback" (see the module doc).
     walk: str = "main"
+    # [start ts, end ts or None while open] per process that had the session open.
+    segments: list[list[str | None]] = field(default_factory=list)
 
     @property
     def step_list(self) -> list[StepState]:
@@ -216,6 +247,7 @@ class SessionState:
             "status": self.status,
             "end_reason": self.end_reason,
             "walk": self.walk,
+            "segments": [list(seg) for seg in self.segments],
             "variables": dict(self.variables),
             "current_step_id": self.current_step_id,
             "events": self.events,
@@ -225,12 +257,134 @@ class SessionState:
         }
 
 
+# -- snapshots: what the engine hands out. Frozen, so no reader can change the fold. ---
+
+
+@dataclass(frozen=True)
+class AttemptSnapshot:
+    attempt: int
+    started_at: str | None
+    status: str
+    finished_at: str | None
+    exit_code: int | None
+    signal: int | None
+    verdict: str | None
+    reason: str | None
+    duration_seconds: float | None
+    timed_out: bool
+    cancelled: bool
+
+
+@dataclass(frozen=True)
+class StepSnapshot:
+    """A step as the journal told it when the snapshot was taken (see StepState)."""
+
+    id: str
+    name: str
+    kind: str
+    status: str
+    rollback: bool
+    in_runbook: bool
+    command: str | None
+    cwd: str | None
+    attempts: int
+    exit_code: int | None
+    signal: int | None
+    verdict: str | None
+    reason: str | None
+    timed_out: bool
+    cancelled: bool
+    started_at: str | None
+    finished_at: str | None
+    duration_seconds: float | None
+    skip_reason: str | None
+    confirmed_at: str | None
+    confirmed_text: str | None
+    history: tuple[AttemptSnapshot, ...]
+    output_chars: int
+    output: str
+    output_truncated: bool
+
+    @property
+    def done(self) -> bool:
+        return self.status in DONE_STATUSES
+
+
+@dataclass(frozen=True)
+class SessionSnapshot:
+    """The session as the journal told it when the snapshot was taken."""
+
+    id: str | None
+    runbook_path: str | None
+    runbook_sha256: str | None
+    runbook_git_commit: str | None
+    title: str | None
+    kind: str | None
+    drill: bool
+    operator: str | None
+    host: str | None
+    pid: int | None
+    tool_version: str | None
+    format_version: int | None
+    started_at: str | None
+    ended_at: str | None
+    status: str
+    end_reason: str | None
+    variables: Mapping[str, Any]
+    steps: Mapping[str, StepSnapshot]
+    notes: tuple[Note, ...]
+    events: int
+    current_step_id: str | None
+    last_seq: int | None
+    last_ts: str | None
+    resumes: tuple[Mapping[str, Any], ...]
+    walk: str
+    segments: tuple[tuple[str, str | None], ...]
+
+    @property
+    def step_list(self) -> list[StepSnapshot]:
+        return list(self.steps.values())
+
+    @property
+    def ended(self) -> bool:
+        return self.ended_at is not None
+
+
+def _copy_fields(cls: type, obj: object, **extra: Any) -> dict[str, Any]:
+    names = [f.name for f in fields(cls) if f.name not in extra]
+    return {**{name: getattr(obj, name) for name in names}, **extra}
+
+
+def freeze_step(step: StepState) -> StepSnapshot:
+    history = tuple(AttemptSnapshot(**vars(a)) for a in step.history)
+    return StepSnapshot(**_copy_fields(StepSnapshot, step, history=history))
+
+
+def freeze(state: SessionState) -> SessionSnapshot:
+    """An immutable copy of `state` (output strings are shared, never copied)."""
+    return SessionSnapshot(
+        **_copy_fields(
+            SessionSnapshot,
+            state,
+            variables=MappingProxyType(dict(state.variables)),
+            steps=MappingProxyType({k: freeze_step(v) for k, v in state.steps.items()}),
+            notes=tuple(Note(n.ts, n.text, n.step_id) for n in state.notes),
+            resumes=tuple(MappingProxyType(dict(r)) for r in state.resumes),
+            segments=tuple((seg[0] or "", seg[1]) for seg in state.segments),
+        )
+    )
+
+
 def _opt_int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _opt_str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
+
+
+def _walk(value: Any) -> str | None:
+    return value if value in WALKS else None
 
 
 class StateFolder:
@@ -252,6 +406,8 @@ class StateFolder:
         self.live = live
         self.max_output_chars = max_output_chars
         self.state = SessionState()
+        self._last_session_event: Event | None = None
+        self._before: str | None = None
         if runbook is not None:
             self.state.title = runbook.title or None
             self.state.kind = runbook.kind
@@ -273,9 +429,14 @@ class StateFolder:
         seq = event.get("seq")
         if isinstance(seq, int):
             st.last_seq = seq
+        # The previous event's time: where a process that died before a resume stopped.
+        self._before = st.last_ts
         if isinstance(event.get("ts"), str):
             st.last_ts = event["ts"]
-        handler = _HANDLERS.get(str(event.get("type")))
+        kind = str(event.get("type"))
+        if kind in SESSION_LEVEL_EVENTS:
+            self._last_session_event = event
+        handler = _HANDLERS.get(kind)
         if handler is not None:
             handler(self, event)
 
@@ -290,10 +451,19 @@ class StateFolder:
             for step in st.steps.values():
                 if step.status == "running":
                     self._interrupt(step)
-            if st.ended_at is None:
-                st.status = "interrupted"
+            st.status = session_status(self._last_session_event, live=False)
             st.current_step_id = None
+            self._close_segment(st.last_ts)
         return st
+
+    def _open_segment(self, ts: str | None) -> None:
+        if ts is not None:
+            self.state.segments.append([ts, None])
+
+    def _close_segment(self, ts: str | None) -> None:
+        segments = self.state.segments
+        if segments and segments[-1][1] is None:
+            segments[-1][1] = ts or segments[-1][0]
 
     # -- handlers --------------------------------------------------------------------
 
@@ -340,8 +510,9 @@ class StateFolder:
         st.started_at = _opt_str(event.get("started_at")) or _opt_str(event.get("ts"))
         variables = event.get("variables")
         st.variables = dict(variables) if isinstance(variables, Mapping) else {}
-        st.walk = _opt_str(event.get("walk")) or "main"
-        st.status = "running"
+        st.walk = _walk(event.get("walk")) or "main"
+        st.status = session_status(event, live=True)
+        self._open_segment(_opt_str(event.get("ts")) or st.started_at)
 
     def _session_resumed(self, event: Event) -> None:
         st = self.state
@@ -349,14 +520,16 @@ class StateFolder:
         for step in st.steps.values():
             if step.status == "running":
                 self._interrupt(step, _opt_str(event.get("ts")))
-        st.status = "running"
+        st.status = session_status(event, live=True)
         st.ended_at = None
         st.end_reason = None
+        self._close_segment(self._before)
+        self._open_segment(_opt_str(event.get("ts")))
         # Values given again on resume (secrets stay masked) replace the recorded ones.
         variables = event.get("variables")
         if isinstance(variables, Mapping):
             st.variables.update(variables)
-        st.walk = _opt_str(event.get("walk")) or st.walk
+        st.walk = _walk(event.get("walk")) or st.walk
         st.resumes.append(
             {
                 "ts": event.get("ts"),
@@ -494,11 +667,16 @@ class StateFolder:
                 )
             )
 
+    def _walk_changed(self, event: Event) -> None:
+        walk = _walk(event.get("walk"))
+        if walk is not None:
+            self.state.walk = walk
+
     def _session_ended(self, event: Event) -> None:
         st = self.state
-        # An unknown status (a newer writer) is kept as written rather than guessed.
-        st.status = _opt_str(event.get("status")) or "completed"
+        st.status = session_status(event, live=self.live)
         st.ended_at = _opt_str(event.get("ts"))
+        self._close_segment(st.ended_at)
         st.end_reason = _opt_str(event.get("reason")) or None
         for step in st.steps.values():
             if step.status == "running":
@@ -516,6 +694,7 @@ _HANDLERS = {
     "manual_confirmed": StateFolder._manual_confirmed,
     "step_interrupted": StateFolder._step_interrupted,
     "note": StateFolder._note,
+    "walk_changed": StateFolder._walk_changed,
     "session_ended": StateFolder._session_ended,
 }
 

@@ -22,11 +22,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from runbook_tui.session.journal import fsync_dir, read_first_event, read_last_event_of
+from runbook_tui.session.state import SESSION_LEVEL_EVENTS, SESSION_STATUSES, session_status
 
 SESSIONS_DIR = "sessions"
 JOURNAL_NAME = "journal.jsonl"
 LOCK_NAME = "lock"
-SESSION_STATUSES = ("running", "completed", "failed", "interrupted", "aborted")
 
 _ID_RE = re.compile(r"^\d{8}T\d{6}Z-[0-9a-f]{4,}$")
 # How long `acquire` keeps trying before it reports the lock as held: `is_live` takes
@@ -55,17 +55,22 @@ def state_home(override: str | os.PathLike[str] | None = None) -> Path:
     $XDG_STATE_HOME/runbook-tui, else ~/.local/state/runbook-tui. Created 0700 if
     missing (an existing directory keeps its mode: it may be the operator's own)."""
     if override is not None and str(override) != "":
-        home = Path(override).expanduser()
+        home = Path(override).expanduser().absolute()
     elif os.environ.get("RUNBOOK_TUI_HOME"):
-        home = Path(os.environ["RUNBOOK_TUI_HOME"]).expanduser()
-    elif os.environ.get("XDG_STATE_HOME") and os.path.isabs(os.environ["XDG_STATE_HOME"]):
-        # The XDG spec says a relative value is invalid and must be ignored.
-        home = Path(os.environ["XDG_STATE_HOME"]) / "runbook-tui"
+        home = Path(os.environ["RUNBOOK_TUI_HOME"]).expanduser().absolute()
     else:
-        home = Path.home() / ".local" / "state" / "runbook-tui"
-    home = home.absolute()
+        home = default_home()
     _mkdir_private(home, parents=True)
     return home
+
+
+def default_home() -> Path:
+    """The state home when neither --home nor $RUNBOOK_TUI_HOME says otherwise (not
+    created here)."""
+    if os.environ.get("XDG_STATE_HOME") and os.path.isabs(os.environ["XDG_STATE_HOME"]):
+        # The XDG spec says a relative value is invalid and must be ignored.
+        return Path(os.environ["XDG_STATE_HOME"]) / "runbook-tui"
+    return (Path.home() / ".local" / "state" / "runbook-tui").absolute()
 
 
 def _mkdir_private(path: Path, parents: bool = False) -> bool:
@@ -323,21 +328,18 @@ class SessionSummary:
         }
 
 
-_SESSION_LEVEL = ("session_started", "session_resumed", "session_ended")
-
-
 def summarize_session(sdir: SessionDir) -> SessionSummary:
     """Status and header of one session from its first line and its last session-level
     event (found scanning backwards, skipping output unparsed): no full fold.
 
-    Status: the last of session_started/session_resumed/session_ended decides. An
-    ended session has the status it was ended with; otherwise it is `running` if a
-    process holds its lock, else `interrupted` (its process died without ending it)."""
+    Status: the last session-level event decides, by the fold's own rule
+    (`session_status`): an ended session has the status it was ended with; otherwise it
+    is `running` if a process holds its lock, else `interrupted`."""
     problems: list[str] = []
     live = is_live(sdir)
     try:
         first = read_first_event(sdir.journal_path)
-        last = read_last_event_of(sdir.journal_path, _SESSION_LEVEL)
+        last = read_last_event_of(sdir.journal_path, SESSION_LEVEL_EVENTS)
     except OSError as exc:
         first, last = None, None
         problems.append(f"cannot read journal: {exc.strerror or exc}")
@@ -346,12 +348,9 @@ def summarize_session(sdir: SessionDir) -> SessionSummary:
         first = {}
     runbook = first.get("runbook") if isinstance(first.get("runbook"), dict) else {}
     ended = last if last is not None and last.get("type") == "session_ended" else None
-    if ended is not None:
-        status = str(ended.get("status") or "completed")
-        if status not in SESSION_STATUSES:
-            problems.append(f"unknown session status {status!r}")
-    else:
-        status = "running" if live else "interrupted"
+    status = session_status(last, live)
+    if status not in SESSION_STATUSES:
+        problems.append(f"unknown session status {status!r}")
     return SessionSummary(
         id=sdir.id,
         path=sdir.path,

@@ -1,23 +1,27 @@
 """Where each variable's value comes from, and whether it is acceptable.
 
 Precedence, highest first: `--var NAME=VALUE`, `--vars-file`, the variable's
-`from_env`, its `default`. Values reach commands only as environment variables.
+`from_env` (an empty environment variable counts as unset), its `default`. Values
+reach commands only as environment variables. The headless prompts and the UI's
+variables form both start from `initial_value`, so they cannot disagree.
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from runbook_tui.runbook.model import Runbook, Variable
+from runbook_tui.runbook.model import Runbook, Step, Variable
 from runbook_tui.session.redaction import MASK
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# `$NAME` or `${NAME...}` as a shell would expand it (not `$$`, `\$NAME` is close enough).
+_MENTION = re.compile(r"\$(?:\{([A-Za-z_][A-Za-z0-9_]*)|([A-Za-z_][A-Za-z0-9_]*))")
 
 
 class VariableError(ValueError):
@@ -39,6 +43,58 @@ def masked_values(runbook: Runbook, values: Mapping[str, str]) -> dict[str, str]
     """`values` as they may be written down: secret ones replaced by the mask."""
     secret = secret_names(runbook)
     return {k: (MASK if k in secret else v) for k, v in values.items()}
+
+
+def recorded_values(runbook: Runbook, recorded: Mapping[str, object]) -> dict[str, str]:
+    """The values a session recorded that can be used again on resume: declared, not
+    secret (secret values were recorded masked and must be given again)."""
+    declared = {v.name for v in runbook.variables}
+    secret = secret_names(runbook)
+    return {
+        k: str(v)
+        for k, v in recorded.items()
+        if k in declared and k not in secret and v != MASK and v is not None
+    }
+
+
+def env_value(var: Variable, environ: Mapping[str, str] | None = None) -> str | None:
+    """The value of the variable's `from_env`, or None when unset or empty."""
+    env = os.environ if environ is None else environ
+    if var.from_env and env.get(var.from_env):
+        return env[var.from_env]
+    return None
+
+
+def initial_value(
+    var: Variable, given: Mapping[str, str], environ: Mapping[str, str] | None = None
+) -> str:
+    """What a form or prompt starts from: the given value, else `from_env`, else the
+    default, else empty."""
+    if var.name in given:
+        return given[var.name]
+    from_env = env_value(var, environ)
+    if from_env is not None:
+        return from_env
+    return var.default or ""
+
+
+def mentioned(text: str) -> set[str]:
+    """Names a shell text mentions as `$NAME` or `${NAME}`."""
+    return {a or b for a, b in _MENTION.findall(text)}
+
+
+def variables_used(runbook: Runbook, steps: Iterable[Step]) -> set[str]:
+    """The declared variables that `steps` need: those their commands (or a manual
+    step's text) mention, and the required ones their sections' prose mentions. A
+    variable a script reads from the environment without naming it is not seen."""
+    declared = {v.name: v for v in runbook.variables}
+    names: set[str] = set()
+    for step in steps:
+        names |= mentioned(step.command) & declared.keys()
+        section = runbook.section_for(step)
+        if section is not None:
+            names |= {n for n in mentioned(section.prose) & declared.keys() if declared[n].required}
+    return names
 
 
 def parse_assignments(items: Iterable[str]) -> dict[str, str]:
@@ -124,12 +180,14 @@ def resolve(
     file_values: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
     prompt: Prompt | None = None,
+    needed: Collection[str] | None = None,
 ) -> Resolved:
     """Every declared variable's value, validated. Without `prompt` a missing required
-    value is an error; with it, the operator is asked (and re-asked on invalid input)."""
+    value is an error; with it, the operator is asked (and re-asked on invalid input).
+    With `needed`, only those variables are asked for or required; the others still
+    take a value given, from the environment or by default."""
     cli = dict(cli or {})
     file_values = dict(file_values or {})
-    env = os.environ if environ is None else environ
     check_declared(runbook, cli)
     values: dict[str, str] = {}
     sources: dict[str, str] = {}
@@ -140,8 +198,8 @@ def resolve(
             value, source = cli[var.name], "--var"
         elif var.name in file_values:
             value, source = file_values[var.name], "--vars-file"
-        elif var.from_env and var.from_env in env:
-            value, source = env[var.from_env], f"env:{var.from_env}"
+        elif env_value(var, environ) is not None:
+            value, source = env_value(var, environ), f"env:{var.from_env}"
         elif var.default is not None:
             value, source = str(var.default), "default"
         if value is not None:
@@ -151,11 +209,17 @@ def resolve(
                 continue
             if why:
                 value = None
-        if value is None and prompt is not None and (var.required or var.default is None):
+        wanted = needed is None or var.name in needed
+        if (
+            value is None
+            and wanted
+            and prompt is not None
+            and (var.required or var.default is None)
+        ):
             value = _ask(var, prompt)
             source = "prompt"
         if value is None:
-            if var.required:
+            if var.required and wanted:
                 hint = f" or set ${var.from_env}" if var.from_env else ""
                 problems.append(f"{var.name} is required: pass --var {var.name}=VALUE{hint}")
             continue
