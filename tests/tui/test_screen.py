@@ -9,16 +9,9 @@ from runbook_tui.tui.dialogs import HelpDialog, TextDialog
 from runbook_tui.tui.keys_footer import KeysFooter
 from runbook_tui.tui.step_list import StepList
 from runbook_tui.tui.tab_bar import TabBar
-from runbook_tui.tui.walk_header import WalkHeader, rto_level
+from runbook_tui.tui.walk_header import WalkHeader
 
 from .conftest import perform, wait_status, walk_screen
-
-
-def test_rto_level_warns_near_and_after_the_rto():
-    assert rto_level(100, None) == "ok"
-    assert rto_level(100, 1800) == "ok"
-    assert rto_level(1500, 1800) == "near"
-    assert rto_level(1800, 1800) == "over"
 
 
 async def test_header_shows_title_kind_session_and_drill_clock_against_rto(make_app):
@@ -26,7 +19,7 @@ async def test_header_shows_title_kind_session_and_drill_clock_against_rto(make_
     app = make_app(drill=True, clock=lambda: now[0])
     async with app.run_test(size=(120, 24)) as pilot:
         walk = await walk_screen(app, pilot)
-        start = walk._started_epoch
+        start = walk.session_opened_at
         now[0] = start + 65
         walk.update_header()
         header = walk.query_one(WalkHeader)

@@ -15,6 +15,7 @@ import pytest
 from textual.widgets import Input
 
 import runbook_tui.session.engine as engine_module
+import runbook_tui.session.journal as journal_module
 import runbook_tui.session.store as store_module
 from runbook_tui.tui.app import RunbookApp
 from runbook_tui.tui.dialogs import QuitWhileRunningDialog, RollbackOfferDialog
@@ -34,7 +35,9 @@ SIZES = {"small": (80, 24), "wide": (200, 50)}
 @pytest.fixture(autouse=True)
 def fixed_session(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store_module, "new_session_id", lambda now=None: SESSION_ID)
-    monkeypatch.setattr(engine_module, "_now", lambda: STARTED)
+    # The walk's clock counts from the journal's own stamps: every event at STARTED.
+    monkeypatch.setattr(engine_module, "utc_timestamp", lambda t=None: STARTED)
+    monkeypatch.setattr(journal_module, "utc_timestamp", lambda t=None: STARTED)
 
 
 @pytest.fixture

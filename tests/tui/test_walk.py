@@ -38,9 +38,12 @@ async def test_enter_marks_manual_step_done_then_runs_shell_step_and_moves_on(ma
         await pilot.press("enter")
         await wait_status(walk, "check-disk", "succeeded")
         await pilot.pause()
-        assert walk.selected_step.id == "stop-writes"
-        await select(pilot, walk, "check-disk")
+        # The output of the step that just ended stays in view; Enter moves on.
+        assert walk.selected_step.id == "check-disk"
         assert walk.query_one("#output").plain_lines[:2] == ["ok disk has room", "second line"]
+        await pilot.press("enter")
+        await pilot.pause()
+        assert walk.selected_step.id == "stop-writes"
     events = journal_events(home)
     assert [e["step_id"] for e in of_type(events, "manual_confirmed")] == [MANUAL]
     finished = of_type(events, "step_finished")
@@ -267,8 +270,9 @@ async def test_rollback_offer_switches_the_walk_to_rollback_steps(make_app, home
         assert walk.selected_step.id == "resume-writes"
         await pilot.press("enter")
         await wait_status(walk, "resume-writes", "succeeded")
-    notes = of_type(journal_events(home), "note")
-    assert "rollback" in notes[0]["text"]
+    # The switch is an event of its own (it was a note before).
+    [changed] = of_type(journal_events(home), "walk_changed")
+    assert changed["walk"] == "rollback" and "verify" in changed["reason"]
 
 
 async def test_quit_while_running_asks_and_no_keeps_running(make_app, home):
@@ -289,7 +293,8 @@ async def test_quit_while_running_asks_and_no_keeps_running(make_app, home):
     assert not app.is_running
     events = journal_events(home)
     assert of_type(events, "step_finished")[0]["cancelled"] is True
-    assert of_type(events, "session_ended") == []
+    # A deliberate quit pauses the session (it was left without an end before).
+    assert [e["status"] for e in of_type(events, "session_ended")] == ["paused"]
 
 
 async def test_quit_leaves_the_session_resumable(make_app, home):
@@ -302,7 +307,7 @@ async def test_quit_leaves_the_session_resumable(make_app, home):
         await pilot.pause()
     assert not app.is_running
     [summary] = list_sessions(home)
-    assert summary.status == "interrupted"
+    assert summary.status == "paused"
 
 
 async def test_end_session_records_the_outcome(make_app, home):

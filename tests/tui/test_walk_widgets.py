@@ -18,7 +18,7 @@ from typing import Any
 from rich.cells import cell_len
 from textual.geometry import Region
 
-from runbook_tui.tui import app as app_module
+from runbook_tui.tui import terminal
 from runbook_tui.tui.keys_footer import KeysFooter
 from runbook_tui.tui.step_detail import StepDetail
 from runbook_tui.tui.step_list import StepList
@@ -239,7 +239,7 @@ def test_terminal_present_looks_at_the_terminal_textual_draws_on(tmp_path, monke
         monkeypatch.setattr(sys, "__stdin__", tty)
         monkeypatch.setattr(sys, "__stderr__", tty)
         monkeypatch.setattr(sys, "__stdout__", (tmp_path / "out.log").open("w"))
-        assert app_module.terminal_present()
+        assert terminal.terminal_present()
     finally:
         sys.__stdout__.close()
         os.close(master)
@@ -392,24 +392,21 @@ def test_terminal_present_is_false_once_the_terminal_hangs_up(monkeypatch):
     for name in ("__stdin__", "__stdout__", "__stderr__"):
         monkeypatch.setattr(sys, name, tty)
     try:
-        assert app_module.terminal_present()
+        assert terminal.terminal_present()
         os.close(master)  # the terminal emulator (tmux, sshd) is gone
-        assert not app_module.terminal_present()
+        assert not terminal.terminal_present()
     finally:
         os.close(slave)
 
 
-def test_the_terminal_watch_hangs_up_only_while_the_app_runs(make_app, monkeypatch):
-    app = make_app()
+def test_the_terminal_watch_hangs_up_only_while_the_app_runs(monkeypatch):
     looks = iter([True, True, False])
-    monkeypatch.setattr(app_module, "terminal_present", lambda: next(looks))
-    monkeypatch.setattr(app_module, "TERMINAL_POLL_SECONDS", 0.001)
+    monkeypatch.setattr(terminal, "terminal_present", lambda: next(looks))
+    monkeypatch.setattr(terminal, "POLL_SECONDS", 0.001)
     hung_up: list[bool] = []
-    monkeypatch.setattr(app, "hang_up", lambda: hung_up.append(True))
-    app._running = True
-    app._watch_terminal()
+    terminal.watch_terminal(lambda: True, lambda: hung_up.append(True))
     assert hung_up == [True]
-    app._running = False  # the app ended on its own: the watch just stops
+    # The app ended on its own: the watch just stops.
     looks = iter([False])
-    app._watch_terminal()
+    terminal.watch_terminal(lambda: False, lambda: hung_up.append(True))
     assert hung_up == [True]

@@ -38,7 +38,6 @@ def handle(args: argparse.Namespace) -> int:
     from runbook_tui.session.plan import Plan
     from runbook_tui.session.state import fold
     from runbook_tui.session.store import SessionError, find_session, state_home
-    from runbook_tui.session.variables import variables_used
 
     install_signal_handlers()
     if not args.yes and not sys.stdin.isatty():
@@ -66,10 +65,12 @@ def handle(args: argparse.Namespace) -> int:
         print(f"runbook-tui resume: {path} has no rollback steps", file=sys.stderr)
         return 2
     plan = Plan(runbook, state, walk="rollback" if args.rollback else None)
-    # The rollback walk asks only for what its steps still to run need.
-    needed = variables_used(runbook, plan.left()) if plan.walk == "rollback" else None
     values = gather_variables(
-        runbook, args, interactive=not args.yes, recorded=state.variables, needed=needed
+        runbook,
+        args,
+        interactive=not args.yes,
+        recorded=state.variables,
+        needed=plan.needed_variables(),
     )
     if values is None:
         return 2

@@ -26,6 +26,7 @@ from typing import Protocol
 
 from runbook_tui.runbook.model import Runbook, Step
 from runbook_tui.session.state import DONE_STATUSES
+from runbook_tui.session.variables import variables_used
 
 
 class _StepFacts(Protocol):
@@ -67,6 +68,16 @@ class Progress:
     @property
     def done(self) -> int:
         return self.succeeded + self.skipped
+
+    def describe(self) -> str:
+        """`4 of 5 steps done (3 succeeded, 1 skipped), 1 failed`."""
+        text = f"{self.done} of {self.total} steps done"
+        text += f" ({self.succeeded} succeeded, {self.skipped} skipped)"
+        if self.failed:
+            text += f", {self.failed} failed"
+        if self.left:
+            text += f", {self.left} left"
+        return text
 
 
 class Plan:
@@ -127,6 +138,11 @@ class Plan:
     def left(self) -> tuple[Step, ...]:
         """The walk's steps still to do, in order."""
         return tuple(s for s in self.steps if not self.is_done(s.id))
+
+    def needed_variables(self) -> set[str] | None:
+        """What a resume of this walk must ask for: in the rollback walk, only the
+        variables its steps still to run use; None (all of them) in the main walk."""
+        return variables_used(self.runbook, self.left()) if self.walk == "rollback" else None
 
     @property
     def running_step(self) -> str | None:

@@ -2,13 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import os
-import signal
-import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from runbook_tui.runbook.model import Runbook, Variable
+from runbook_tui.tui import terminal
 from runbook_tui.tui.commands import WalkCommands
 from runbook_tui.tui.engine_api import (
     Backend,
@@ -34,32 +28,22 @@ from runbook_tui.tui.engine_api import (
 # frame does not wait for modules it does not show.
 from runbook_tui.tui.walk import Clock, WalkScreen
 
-log = logging.getLogger(__name__)
-
-# How often the terminal watch looks whether the terminal is still there (seconds).
-TERMINAL_POLL_SECONDS = 0.5
-
-
-def terminal_present() -> bool:
-    """False once the terminal has hung up (its tty calls then fail). Textual reads
-    stdin and draws on stderr; stdout may be redirected."""
-    try:
-        return os.isatty(sys.__stdin__.fileno()) and os.isatty(sys.__stderr__.fileno())
-    except (AttributeError, OSError, ValueError):
-        return False
+# The statuses the UI offers to resume when the runbook is opened again.
+RESUMABLE = ("interrupted", "failed", "paused")
 
 
 def unfinished_session(
     sessions: list[SessionSummaryLike], runbook: Runbook
 ) -> SessionSummaryLike | None:
-    """The newest interrupted session of this runbook file, if any."""
+    """The newest session of this runbook file that stopped with steps left (see
+    RESUMABLE), if any."""
     if not runbook.path:
         return None
     target = Path(runbook.path).resolve()
     mine = [
         s
         for s in sessions
-        if s.status == "interrupted" and s.runbook_path and Path(s.runbook_path).resolve() == target
+        if s.status in RESUMABLE and s.runbook_path and Path(s.runbook_path).resolve() == target
     ]
     mine.sort(key=lambda s: to_epoch(s.started_at) or 0.0)
     return mine[-1] if mine else None
@@ -89,7 +73,6 @@ class RunbookApp(App[None]):
         line uses it to end its start-up settings)."""
         super().__init__()
         self._after_first_frame = after_first_frame
-        self._hanging_up = threading.Lock()
         self.home = home
         self.runbook = runbook
         self.runbook_dir = runbook_dir or Path("runbooks")
@@ -133,7 +116,8 @@ class RunbookApp(App[None]):
         return needs_form(runbook.variables, self.given_variables)
 
     def on_mount(self) -> None:
-        self._watch_hangup()
+        if not self.is_headless:
+            terminal.watch(lambda: self.is_running, lambda: self.engine)
         if self._after_first_frame is not None:
             self.call_after_refresh(self._after_first_frame)
         if self._walk_first:
@@ -142,50 +126,6 @@ class RunbookApp(App[None]):
             self.open_runbook(self.runbook)
         else:
             self.pick()
-
-    def _watch_hangup(self) -> None:
-        """A dropped SSH session sends SIGHUP. The default would kill this process and
-        leave the running step going on unrecorded, in its own process group."""
-        # Outside the main thread (tests) there is no terminal to hang up.
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.hang_up)
-        if not self.is_headless and terminal_present():
-            threading.Thread(
-                target=self._watch_terminal, name="runbook-tui-terminal", daemon=True
-            ).start()
-
-    def _watch_terminal(self) -> None:
-        """A hang-up does not always bring SIGHUP. The kernel signals the session
-        leader; the UI hears of it only when that leader exits, and `make` (as in
-        `make demo`) first waits for its children. Meanwhile Textual's writer thread
-        dies on the first write to the dead terminal, and once its queue is full a
-        frame blocks the event loop for good, signal handler included. So this thread
-        looks at the terminal itself, off the event loop."""
-        while self.is_running and terminal_present():
-            time.sleep(TERMINAL_POLL_SECONDS)
-        if self.is_running:
-            self.hang_up()
-
-    def hang_up(self) -> None:
-        """The terminal is gone: cancel the running step (its process group is killed),
-        let the engine record that, close the journal, and leave without drawing: the
-        session stays resumable. Blocking here is fine; nobody is watching. Called on
-        SIGHUP (event loop) or by the terminal watch (its thread); the first one ends
-        the process."""
-        if not self._hanging_up.acquire(blocking=False):
-            return
-        log.warning("the terminal hung up; closing the session so it can be resumed")
-        engine = self.engine
-        if engine is not None:
-            engine.cancel()
-            deadline = time.monotonic() + 10
-            while engine.running and time.monotonic() < deadline:
-                time.sleep(0.05)
-            try:
-                engine.close()
-            except Exception:
-                log.exception("closing the journal after a hang-up failed")
-        os._exit(129)  # 128 + SIGHUP; Textual's own exit would write to a dead terminal
 
     @property
     def walk(self) -> WalkScreen | None:
@@ -228,7 +168,7 @@ class RunbookApp(App[None]):
         if unfinished is not None:
             choice = await self.push_screen_wait(
                 ResumeOfferDialog(
-                    f"An unfinished session of this runbook exists:\n\n"
+                    f"An unfinished session of this runbook exists ({unfinished.status}):\n\n"
                     f"  {unfinished.id}  started {unfinished.started_at}"
                     f"{'  (drill)' if unfinished.drill else ''}\n\n"
                     "Resume it, or start a new one?"
@@ -275,7 +215,16 @@ class RunbookApp(App[None]):
     async def _resume(self, session_id: str, runbook: Runbook) -> EngineLike | None:
         from runbook_tui.tui.dialogs import ConfirmDialog
 
-        secrets = tuple(v for v in runbook.variables if v.secret)
+        try:
+            needed = self.backend.needed_on_resume(self.home, session_id, runbook)
+        except Exception as error:
+            self.exit(return_code=1, message=f"Cannot resume {session_id}: {error}")
+            return None
+        # Only secrets are asked again (the others were recorded); in the rollback walk,
+        # only those its steps still to run use.
+        secrets = tuple(
+            v for v in runbook.variables if v.secret and (needed is None or v.name in needed)
+        )
         variables = await self._ask_variables(
             runbook, secrets, note="Secret values are never recorded: type them again."
         )

@@ -1,5 +1,6 @@
-"""Command palette: every walk action by name, built from the screen's own bindings
-and help text, so a new key is discoverable without touching this file."""
+"""Command palette: every action of the current screen by name, built from the screen's
+own bindings and its `ACTION_HELP` texts, so a new key is discoverable without touching
+this file (and this file needs no screen of its own to import)."""
 
 from __future__ import annotations
 
@@ -11,10 +12,9 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 class WalkCommands(Provider):
     def _commands(self) -> list[tuple[str, str, str]]:
-        from runbook_tui.tui.walk import WalkScreen
-
         screen = self.screen
-        if not isinstance(screen, WalkScreen):
+        helps = getattr(screen, "ACTION_HELP", None)
+        if not isinstance(helps, dict):
             return []
         out = []
         for binding in screen.BINDINGS:
@@ -22,7 +22,7 @@ class WalkCommands(Provider):
             name = binding.action.split("(")[0]
             if screen.check_action(name, ()) is not True:
                 continue
-            help_text = screen.ACTION_HELP.get(name, binding.description)
+            help_text = helps.get(name, binding.description)
             title = f"{binding.description} ({binding.key.split(',')[0]})"
             out.append((title, help_text, binding.action))
         return out

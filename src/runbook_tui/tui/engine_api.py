@@ -11,27 +11,44 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from runbook_tui.runbook.model import Runbook
+
+if TYPE_CHECKING:
+    from runbook_tui.session.plan import Plan
 
 EventCallback = Callable[[dict[str, Any]], None]
 
 
 class StepStateLike(Protocol):
-    status: str
-    exit_code: int | None
-    attempts: int
-    output: str
-    skip_reason: str | None
+    @property
+    def status(self) -> str: ...
+    @property
+    def exit_code(self) -> int | None: ...
+    @property
+    def attempts(self) -> int: ...
+    @property
+    def output(self) -> str: ...
+    @property
+    def skip_reason(self) -> str | None: ...
 
 
 class SessionStateLike(Protocol):
-    status: str
-    steps: Mapping[str, StepStateLike]
-    notes: Any
-    started_at: Any
-    drill: bool
+    @property
+    def status(self) -> str: ...
+    @property
+    def steps(self) -> Mapping[str, StepStateLike]: ...
+    @property
+    def notes(self) -> Any: ...
+    @property
+    def started_at(self) -> Any: ...
+    @property
+    def drill(self) -> bool: ...
+    @property
+    def walk(self) -> str: ...
+    @property
+    def segments(self) -> tuple[tuple[str, str | None], ...]: ...
 
 
 class StepOutcomeLike(Protocol):
@@ -64,7 +81,16 @@ class EngineLike(Protocol):
     @property
     def running(self) -> bool: ...
 
-    def subscribe(self, callback: EventCallback) -> Any: ...
+    @property
+    def home(self) -> Path: ...
+
+    @property
+    def walk(self) -> str: ...
+
+    @property
+    def plan(self) -> Plan: ...
+
+    def subscribe(self, callback: EventCallback) -> Callable[[], None]: ...
 
     def output_snapshot(self, step_id: str) -> tuple[str, int]: ...
 
@@ -82,7 +108,11 @@ class EngineLike(Protocol):
 
     def note(self, text: str, step_id: str | None = None) -> Any: ...
 
-    def end(self, status: str) -> Any: ...
+    def switch_walk(self, walk: str, reason: str) -> Any: ...
+
+    def end(self, status: str, reason: str = "") -> Any: ...
+
+    def finish(self, reason: str = "") -> str: ...
 
     def close(self) -> Any: ...
 
@@ -109,6 +139,10 @@ class Backend(Protocol):
         ...
 
     def list_sessions(self, home: Path) -> list[SessionSummaryLike]: ...
+
+    def needed_on_resume(self, home: Path, session_id: str, runbook: Runbook) -> set[str] | None:
+        """The variables a resume must ask for (None: every one)."""
+        ...
 
 
 @dataclass(frozen=True)
@@ -146,6 +180,16 @@ class RealBackend:
         from runbook_tui.session.store import list_sessions
 
         return list(list_sessions(home))
+
+    def needed_on_resume(self, home: Path, session_id: str, runbook: Runbook) -> set[str] | None:
+        from runbook_tui.session.journal import read_journal
+        from runbook_tui.session.plan import Plan
+        from runbook_tui.session.state import fold
+        from runbook_tui.session.store import find_session
+
+        sdir = find_session(home, session_id)
+        state = fold(read_journal(sdir.journal_path, skip_output=True).events)
+        return Plan(runbook, state).needed_variables()
 
 
 def to_epoch(value: Any) -> float | None:

@@ -1,55 +1,48 @@
 """The walk screen: the step list, the selected step, the evidence, and every action
 the operator takes on a session.
 
-The screen holds no record of its own. Every intent goes to the engine (which writes
-the journal first); statuses on screen come from `engine.state`, re-read when the
-engine reports a lifecycle event. Output events arrive on the runner's thread and are
-batched: appended to a buffer under a lock and written to the view on a short timer,
-because the screen refreshes at most 60 times a second anyway.
+The screen composes widgets and dialogs; it holds no record of its own and no rule of
+the walk. Every intent goes to the engine (which writes the journal first). What is
+next, what is done and which walk the session is doing come from the engine's plan
+(session/plan.py), re-read when the engine reports a lifecycle event. Live output
+reaches the view through an OutputFeed (tui/output_feed.py); the engine and its
+subscription through a SessionLink (tui/walk_session.py); the evidence through the
+panes (tui/walk_panes.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable
 from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import ContentSwitcher, Static
+from textual.widgets import Static
 from textual.worker import Worker, WorkerState
 
 from runbook_tui.runbook.model import Runbook, Step
-from runbook_tui.tui.engine_api import EngineLike, StepOutcomeLike, StepStateLike, to_epoch
+from runbook_tui.session.clock import epoch, open_seconds
+from runbook_tui.session.plan import Plan
+from runbook_tui.tui import terminal
+from runbook_tui.tui.engine_api import EngineLike, StepOutcomeLike, StepStateLike
 from runbook_tui.tui.keys_footer import KeysFooter
 from runbook_tui.tui.masked import masked_copy
+from runbook_tui.tui.output_feed import Chunk, OutputFeed
 from runbook_tui.tui.step_detail import StepDetail
 from runbook_tui.tui.step_list import StepList
-from runbook_tui.tui.tab_bar import TabBar
 from runbook_tui.tui.walk_header import WalkHeader
+from runbook_tui.tui.walk_panes import TABS, WIDE_COLUMNS, EvidenceColumn, StepPanes
+from runbook_tui.tui.walk_session import SessionLink
 
 # Output is written to the screen at most this often (seconds).
 OUTPUT_FLUSH_INTERVAL = 0.07
-# Unflushed output beyond this many characters is cut from the front: the view keeps
-# only its last lines anyway, and the journal has all of it.
-OUTPUT_BUFFER_LIMIT = 2_000_000
-# At this width and more, the evidence panels stand beside the walk instead of in tabs.
-WIDE_COLUMNS = 160
-
-# The narrow layout's tabs: pane id -> label (the keys 1-4 follow this order).
-TABS = {
-    "tab-step": "Step",
-    "tab-logs": "Logs",
-    "tab-services": "Services",
-    "tab-backups": "Backups",
-}
 
 Clock = Callable[[], float]
 # What the header shows for the session id until the session has started.
@@ -93,7 +86,7 @@ class WalkScreen(Screen[None]):
         "rollback": "Switch to the rollback steps",
         "end_session": "End the session (completed, failed or aborted)",
         "help": "Show every key",
-        "quit_walk": "Quit (the session stays resumable)",
+        "quit_walk": "Quit (the session is paused and stays resumable)",
     }
 
     def __init__(
@@ -108,44 +101,42 @@ class WalkScreen(Screen[None]):
         """The walk of `runbook` in `engine`'s session; or, with `engine` None, in the
         session `start()` creates (in a thread, once the first frame is on screen)."""
         super().__init__()
-        if engine is None and start is None:
-            raise ValueError("a walk needs an engine or a way to start one")
         # What the screen shows; the engine runs its own, unmasked copy.
         self.runbook = masked_copy(runbook)
-        self._engine = engine
-        self._start = start
+        self._link = SessionLink(engine, start, self._on_engine_event)
         self._drill = drill
-        # Actions that act wait here until the session exists (the journal first).
-        self._waiting: list[Callable[[], object]] = []
         self._painted = asyncio.Event()
         self.clock = clock
-        self.mode = "main"
         self.message_text = ""
-        self._output_lock = threading.Lock()
-        # (step id, attempt, text, characters the attempt had produced after it)
-        self._pending_output: list[tuple[str, int, str, int]] = []
-        self._pending_chars = 0
-        self._shown_attempt = 0
-        # Characters of the shown attempt's output already on screen (from the stored
-        # output or from events): an event that ends at or before it is not written.
-        self._shown_upto = 0
+        self._feed = OutputFeed()
         self._flush_timer: Timer | None = None
         self._step_worker: Worker[StepOutcomeLike] | None = None
         self._changed = asyncio.Event()
         self._possible: tuple[bool | None, ...] = ()
-        self._started_epoch = to_epoch(engine.state.started_at) if engine is not None else None
+        # The step whose end the operator is reading: Enter on it moves on (view state).
+        self._just_ended: str | None = None
 
     @property
     def engine(self) -> EngineLike:
         """The session's engine; only for code that runs once it exists."""
-        if self._engine is None:
-            raise RuntimeError("the session has not started yet")
-        return self._engine
+        return self._link.engine
 
     @property
     def started(self) -> bool:
         """Whether the session exists (until then, keys that act are held back)."""
-        return self._engine is not None
+        return self._link.started
+
+    @property
+    def plan(self) -> Plan | None:
+        """The walk's rules on the journal as it is now (None before the session)."""
+        engine = self._link.maybe_engine
+        return engine.plan if engine is not None else None
+
+    @property
+    def mode(self) -> str:
+        """Which walk the session is doing, from the journal: "main" or "rollback"."""
+        plan = self.plan
+        return plan.walk if plan is not None else "main"
 
     # ---- layout -------------------------------------------------------------
 
@@ -159,18 +150,10 @@ class WalkScreen(Screen[None]):
                 selected=first.id if first else None,
                 id="steps",
             )
-            with Vertical(id="main-tabs"):
-                # The tab bar shows only in the narrow layout (see app.tcss).
-                yield TabBar(list(TABS.items()), active="tab-step", id="tab-bar")
-                with ContentSwitcher(id="tab-panes", initial="tab-step"):
-                    with Vertical(id="tab-step", classes="tab-pane"):
-                        yield StepDetail(self.runbook, id="detail")
-                    # Evidence panes are filled when first shown (see show_tab).
-                    for tab in list(TABS)[1:]:
-                        yield Vertical(id=tab, classes="tab-pane")
+            yield StepPanes(self.runbook, id="main-tabs")
             # Filled the first time the terminal is wide enough (a narrow start-up
             # does not pay for widgets it does not show).
-            yield Vertical(id="evidence-column")
+            yield EvidenceColumn(self.runbook, id="evidence-column")
         yield Static("", id="message")
         yield KeysFooter()
 
@@ -180,8 +163,8 @@ class WalkScreen(Screen[None]):
         self.query_one(StepList).focus()
         self._apply_width(self.app.size.width)
         self.call_after_refresh(self._painted.set)
-        if self._engine is not None:
-            self._engine.subscribe(self._on_engine_event)
+        if self._link.started:
+            self._link.attach()
             await self._select_first()
             self._say_if_ended()
         else:
@@ -189,10 +172,16 @@ class WalkScreen(Screen[None]):
             self.run_worker(self._start_session(), name="start-session", group="session")
         self.update_header()
 
+    def on_unmount(self) -> None:
+        self._link.detach()
+
     def _first_step(self) -> Step | None:
         """The step selected when the walk opens."""
-        steps = self.runbook.main_steps or self.runbook.steps  # a rollback-only runbook
-        return self._next_actionable(None) or next(iter(steps), None)
+        plan = self.plan
+        if plan is None:
+            steps = self.runbook.main_steps or self.runbook.steps
+            return next(iter(steps), None)
+        return plan.first_step()
 
     async def _select_first(self) -> None:
         self.query_one(StepList).show_statuses(self._statuses())
@@ -209,10 +198,8 @@ class WalkScreen(Screen[None]):
     async def _start_session(self) -> None:
         """Start the session once the first frame is drawn, in a thread: creating the
         journal (fsyncs) and reading provenance (git) must not hold back the screen."""
-        assert self._start is not None
-        await self._painted.wait()
         try:
-            engine = await asyncio.to_thread(self._start)
+            engine = await self._link.start(self._painted)
         except Exception as error:  # the engine says why; show it rather than crash
             self.app.exit(return_code=1, message=f"Could not start a session: {error}")
             return
@@ -220,12 +207,9 @@ class WalkScreen(Screen[None]):
 
     def _on_session(self, engine: EngineLike) -> None:
         """The session exists: show it, then do what the operator asked meanwhile."""
-        self._engine = engine
-        self._started_epoch = to_epoch(engine.state.started_at)
-        engine.subscribe(self._on_engine_event)
+        waiting = self._link.attach(engine)
         self.refresh_view()
         self._say_if_ended()
-        waiting, self._waiting = self._waiting, []
         if waiting:
             self.say("")
         for action in waiting:
@@ -235,32 +219,18 @@ class WalkScreen(Screen[None]):
     def _held_back(self, action: Callable[[], object]) -> bool:
         """Before the session exists, keep `action` for when it does (and say so).
         True when it was held back: the caller does nothing now."""
-        if self._engine is not None:
+        if not self._link.hold(action):
             return False
-        self._waiting.append(action)
         self.say("Starting the session…")
         return True
-
-    def on_tab_bar_clicked(self, event: TabBar.Clicked) -> None:
-        self.show_tab(event.tab)
 
     @property
     def active_tab(self) -> str:
         """The pane shown beside the step list in the narrow layout."""
-        return self.query_one(TabBar).active
+        return self.query_one(StepPanes).active
 
     def show_tab(self, tab: str) -> None:
-        """Show pane `tab`; an evidence pane is filled the first time it is shown."""
-        if tab not in TABS:
-            return
-        self.query_one(TabBar).active = tab
-        self.query_one("#tab-panes", ContentSwitcher).current = tab
-        pane = self.query_one(f"#{tab}")
-        kind = tab.removeprefix("tab-")
-        if kind in ("logs", "services", "backups") and not pane.children:
-            from runbook_tui.tui.evidence import EvidencePanel
-
-            pane.mount(EvidencePanel(self.runbook, kind, titled=False))
+        self.query_one(StepPanes).show(tab)
 
     def on_resize(self) -> None:
         self._apply_width(self.size.width)
@@ -270,13 +240,7 @@ class WalkScreen(Screen[None]):
         self.set_class(wide, "-wide")
         if wide:
             self.show_tab("tab-step")
-            column = self.query_one("#evidence-column")
-            if not column.children:
-                from runbook_tui.tui.evidence import EvidencePanel
-
-                column.mount_all(
-                    EvidencePanel(self.runbook, kind) for kind in ("logs", "services", "backups")
-                )
+            self.query_one(EvidenceColumn).fill()
 
     # ---- the view of the journal ---------------------------------------------
 
@@ -284,75 +248,37 @@ class WalkScreen(Screen[None]):
         """Engine subscriber: runs on whichever thread wrote the event."""
         if event.get("type") == "output":
             data = str(event.get("data", ""))
-            step_id = str(event.get("step_id"))
-            # The engine folds an output event into its state before telling us, and
-            # tells us from the one thread that writes that step's output: the count
-            # read here is where this event ends.
-            step_state = self._step_state(step_id)
-            end = step_state.output_chars if step_state is not None else len(data)
-            with self._output_lock:
-                self._pending_output.append((step_id, int(event.get("attempt") or 0), data, end))
-                self._pending_chars += len(data)
-                if self._pending_chars > OUTPUT_BUFFER_LIMIT:
-                    self._trim_pending()
+            upto = event.get("upto")
+            self._feed.push(
+                Chunk(
+                    str(event.get("step_id")),
+                    int(event.get("attempt") or 0),
+                    data,
+                    upto if isinstance(upto, int) else len(data),
+                )
+            )
             return
         self.post_message(JournalEvent(event))
 
-    def _trim_pending(self) -> None:
-        # Keep the newest OUTPUT_BUFFER_LIMIT/2 characters; called with the lock held.
-        keep, kept = [], 0
-        for entry in reversed(self._pending_output):
-            keep.append(entry)
-            kept += len(entry[2])
-            if kept > OUTPUT_BUFFER_LIMIT // 2:
-                break
-        self._pending_output = keep[::-1]
-        self._pending_chars = kept
-
     def flush_output(self) -> None:
         """Write buffered output for the shown step (timer)."""
-        with self._output_lock:
-            pending, self._pending_output = self._pending_output, []
-            self._pending_chars = 0
-        if not pending:
+        if not self._feed.has_pending:
             return
-        detail = self.query_one(StepDetail)
-        chunks: list[str] = []
-        for step_id, attempt, data, end in pending:
-            if step_id != detail.step_id:
-                continue
-            if attempt > self._shown_attempt:
-                # A new attempt of the shown step: its output replaces the old.
-                self._write(chunks)
-                chunks = []
-                detail.output.clear()
-                self._shown_attempt = attempt
-                self._shown_upto = 0
-            if attempt == self._shown_attempt and end > self._shown_upto:
-                # Only what the screen does not have yet (the stored output shown when
-                # the step was selected may already hold this event, or part of it).
-                start = end - len(data)
-                chunks.append(data[max(0, self._shown_upto - start) :])
-                self._shown_upto = end
-        self._write(chunks)
+        output = self.query_one(StepDetail).output
+        for writes in self._feed.take():
+            if writes.clear:
+                output.clear()
+            if writes.text:
+                output.write(writes.text)
         self._notify_changed()
-
-    def _write(self, chunks: list[str]) -> None:
-        if chunks:
-            self.query_one(StepDetail).output.write("".join(chunks))
 
     async def on_journal_event(self, message: JournalEvent) -> None:
         event = message.event
         kind = event.get("type")
-        detail = self.query_one(StepDetail)
-        if (
-            kind == "step_started"
-            and event.get("step_id") == detail.step_id
-            and int(event.get("attempt") or 0) > self._shown_attempt
+        if kind == "step_started" and self._feed.started(
+            str(event.get("step_id")), int(event.get("attempt") or 0)
         ):
-            detail.output.clear()
-            self._shown_attempt = int(event.get("attempt") or 0)
-            self._shown_upto = 0
+            self.query_one(StepDetail).output.clear()
         self.refresh_view()
         if kind == "session_ended":
             self.say(f"Session ended: {event.get('status')}.")
@@ -360,6 +286,7 @@ class WalkScreen(Screen[None]):
 
     def refresh_view(self) -> None:
         """Re-read the fold and redraw what depends on it."""
+        self.set_class(self.mode == "rollback", "-rollback")
         self.query_one(StepList).show_statuses(self._statuses())
         step = self.selected_step
         if step is not None:
@@ -367,10 +294,17 @@ class WalkScreen(Screen[None]):
         self.update_header()
         self._update_footer()
 
+    @property
+    def session_opened_at(self) -> float | None:
+        """When the process that has the session open opened it (epoch seconds)."""
+        engine = self._link.maybe_engine
+        segments = engine.state.segments if engine is not None else ()
+        return epoch(segments[-1][0]) if segments else None
+
     def update_header(self) -> None:
-        engine = self._engine
-        started = self._started_epoch
-        elapsed = self.clock() - started if started is not None else 0.0
+        engine = self._link.maybe_engine
+        # The clock counts the time the session was open, from the journal's stamps.
+        elapsed = open_seconds(engine.state.segments, self.clock()) if engine else 0.0
         self.query_one(WalkHeader).show(
             title=self.runbook.title,
             kind=self.runbook.kind,
@@ -410,47 +344,34 @@ class WalkScreen(Screen[None]):
         return self.runbook.step(step_id) if step_id else None
 
     def status_of(self, step_id: str) -> str:
-        step_state = self._step_state(step_id)
-        return step_state.status if step_state is not None else "pending"
+        """The step's status in the current walk (from the plan)."""
+        plan = self.plan
+        return plan.status(step_id) if plan is not None else "pending"
 
     def _step_state(self, step_id: str) -> StepStateLike | None:
         """The fold's state of `step_id` (None before the session exists)."""
-        if self._engine is None:
-            return None
-        return self._engine.state.steps.get(step_id)
+        engine = self._link.maybe_engine
+        return engine.state.steps.get(step_id) if engine is not None else None
 
     def _statuses(self) -> dict[str, str]:
-        if self._engine is None:
-            return {}
-        return {k: v.status for k, v in self._engine.state.steps.items()}
-
-    def _walk_steps(self) -> tuple[Step, ...]:
-        return self.runbook.rollback_steps if self.mode == "rollback" else self.runbook.main_steps
-
-    def _next_actionable(self, after: str | None) -> Step | None:
-        """The next step in the current walk that still needs doing, after `after`."""
-        statuses = self._statuses()
-        steps = self._walk_steps()
-        ids = [s.id for s in steps]
-        start = ids.index(after) + 1 if after in ids else 0
-        for step in (*steps[start:], *steps[:start]):
-            needs_doing = statuses.get(step.id, "pending") in ("pending", "interrupted", "failed")
-            if needs_doing and step.id != after:
-                return step
-        return None
+        plan = self.plan
+        return plan.statuses() if plan is not None else {}
 
     def _advance_from(self, step_id: str) -> None:
-        """After `step_id` is done, select the next step, unless the operator has moved."""
+        """After `step_id` is done, select the next step, unless the operator has moved;
+        at the end of the walk, offer to end the session."""
         if self.query_one(StepList).selected_step_id != step_id:
             return
-        following = self._next_actionable(step_id)
+        plan = self.plan
+        following = plan.next_step(step_id) if plan is not None else None
         if following is None:
-            self.say("Every step is done. Press e to end the session.")
+            self._offer_end_of_walk()
             return
         self.query_one(StepList).select_step(following.id)
 
     @on(StepList.Highlighted, "#steps")
     async def _on_step_highlighted(self) -> None:
+        self._just_ended = None
         await self._show_selected()
         self._update_footer()
 
@@ -464,11 +385,11 @@ class WalkScreen(Screen[None]):
             await detail.show_step(step, step_state)
             return
         # A step that is running keeps writing: its stored output and the count of
-        # characters it holds are read together, and flush_output skips the events
+        # characters it holds are read together, and the feed skips the events
         # (pending or still to come) that the stored output already has.
-        text, upto = ("", 0) if self._engine is None else self._engine.output_snapshot(step.id)
-        self._shown_attempt = step_state.attempts if step_state is not None else 0
-        self._shown_upto = upto
+        engine = self._link.maybe_engine
+        text, upto = ("", 0) if engine is None else engine.output_snapshot(step.id)
+        self._feed.show(step.id, step_state.attempts if step_state is not None else 0, upto)
         await detail.show_step(step, step_state, text)
 
     # ---- state questions (for keys and the footer) -------------------------------
@@ -495,18 +416,18 @@ class WalkScreen(Screen[None]):
             step = self.selected_step
         except NoMatches:  # asked before the screen is composed
             return True
-        status = self.status_of(step.id) if step else None
+        plan = self.plan
         running = self.step_running
         if action == "perform":
             return step is not None and not running
         if action == "skip":
-            return step is not None and not running and status not in ("succeeded", "skipped")
+            return step is not None and not running and (plan is None or plan.can_skip(step.id))
         if action == "cancel_step":
             return running
         if action == "retry":
-            return step is not None and not running and status in ("failed", "interrupted")
+            return step is not None and not running and plan is not None and plan.can_retry(step.id)
         if action == "rollback":
-            return bool(self.runbook.rollback_steps) and self.mode == "main"
+            return plan.can_roll_back if plan is not None else bool(self.runbook.rollback_steps)
         if action == "show_tab":
             return not self.has_class("-wide")
         return True
@@ -536,6 +457,10 @@ class WalkScreen(Screen[None]):
             self.say("A step is running: wait for it, or cancel it with x.")
             return
         status = self.status_of(step.id)
+        if step.id == self._just_ended and status in ("succeeded", "skipped"):
+            # The operator has read the step's end: Enter moves on.
+            self._advance_from(step.id)
+            return
         if status in ("succeeded", "skipped"):
             self.app.push_screen(
                 ConfirmDialog(f"“{step.title}” is already {status}. Perform it again?"),
@@ -589,15 +514,13 @@ class WalkScreen(Screen[None]):
     def _run_interactive(self, step: Step) -> None:
         from textual.app import SuspendNotSupported
 
-        from runbook_tui.tui.app import terminal_present
-
-        had_terminal = terminal_present()
+        had_terminal = terminal.terminal_present()
         try:
             with self.app.suspend():
                 outcome = self.engine.run_interactive(step.id, confirmed_by=_allowed_by(step))
                 # The step held the terminal, so a hang-up went to it, not to us.
-                if had_terminal and not terminal_present():
-                    self.app.hang_up()  # type: ignore[attr-defined]
+                if had_terminal and not terminal.terminal_present():
+                    terminal.hang_up(self.engine)
         except SuspendNotSupported:
             self.say("This step needs the real terminal, which this session cannot hand over.")
             return
@@ -630,14 +553,22 @@ class WalkScreen(Screen[None]):
             return
         code = f" (exit {outcome.exit_code})" if outcome.exit_code is not None else ""
         if outcome.verdict == "succeeded":
-            self.say(f"✓ {step.title}{code}")
-            self._advance_from(step.id)
+            # The output stays in view until the operator moves on (Enter or arrows).
+            plan = self.plan
+            following = plan.next_step(step.id) if plan is not None else None
+            if self.query_one(StepList).selected_step_id == step.id:
+                self._just_ended = step.id
+            if following is None:
+                self.say(f"✓ {step.title}{code}")
+                self._offer_end_of_walk()
+            else:
+                self.say(f"✓ {step.title}{code}. Enter moves on to “{following.title}”.")
             return
         reason = f": {outcome.reason}" if outcome.reason else ""
         self.say(f"✗ {step.title}{code}{reason}. r retries, s skips.")
         if "cancel" in (outcome.reason or "").lower():
             return
-        if self.runbook.rollback_steps and self.mode == "main":
+        if self.plan is not None and self.plan.can_roll_back:
             dialog = RollbackOfferDialog(
                 f"“{step.title}” failed{code}{reason}.\n\n"
                 "Switch to the rollback steps, retry, or stay here?"
@@ -647,12 +578,32 @@ class WalkScreen(Screen[None]):
             self.call_after_refresh(
                 self.app.push_screen, dialog, lambda choice: self._on_rollback_choice(step, choice)
             )
+        elif self.plan is not None and self.plan.over:
+            self._offer_end_of_walk()
 
     def _on_rollback_choice(self, step: Step, choice: str | None) -> None:
         if choice == "rollback":
             self._enter_rollback(f"after “{step.title}” failed")
         elif choice == "retry":
             self._guarded(step)
+
+    def _offer_end_of_walk(self) -> None:
+        """No step of the walk is left: say how it went, and let Enter end the session
+        with the status it earned."""
+        from runbook_tui.tui.summary import WalkOverDialog, summary_text
+
+        plan = self.plan
+        if plan is None or not plan.over:
+            return
+        earned = plan.earned_status()
+        text = summary_text(plan, open_seconds(self.engine.state.segments, self.clock()))
+        self.say(f"The walk is over: {text}. Press e to end the session.")
+
+        def done(end: bool | None) -> None:
+            if end:
+                self._end(earned)
+
+        self.call_after_refresh(self.app.push_screen, WalkOverDialog(text, earned), done)
 
     def action_rollback(self) -> None:
         if self._held_back(self.action_rollback):
@@ -663,15 +614,14 @@ class WalkScreen(Screen[None]):
         self._enter_rollback("at the operator's request")
 
     def _enter_rollback(self, why: str) -> None:
-        # The switch is written down, so the record says when the plan changed.
+        # The switch is an event of the journal: the walk on screen is the fold's.
         if not self._intent(
             "switch to the rollback steps",
-            lambda: self.engine.note(f"Switched to the rollback steps {why}."),
+            lambda: self.engine.switch_walk("rollback", why),
         ):
             return
-        self.mode = "rollback"
-        self.add_class("-rollback")
-        first = self._next_actionable(None) or self.runbook.rollback_steps[0]
+        plan = self.plan
+        first = (plan.next_step() if plan else None) or self.runbook.rollback_steps[0]
         self.query_one(StepList).select_step(first.id)
         self.say("Rollback: the rollback steps are now the walk.")
         self.refresh_view()
@@ -691,6 +641,7 @@ class WalkScreen(Screen[None]):
                 return
             if self._intent("skip the step", lambda: self.engine.skip(step.id, reason)):
                 self.say(f"↷ Skipped: {step.title} ({reason})")
+                self.refresh_view()
                 self._advance_from(step.id)
 
         self.app.push_screen(
@@ -736,16 +687,17 @@ class WalkScreen(Screen[None]):
             return
 
         def done(status: str | None) -> None:
-            if status is None:
-                return
-            if not self._intent("end the session", lambda: self.engine.end(status)):
-                return
-            self.app.exit(message=f"Session {self.engine.session_id} ended: {status}.")
+            if status is not None:
+                self._end(status)
 
         self.app.push_screen(
             EndSessionDialog("How did it go? The record will say so."),
             done,
         )
+
+    def _end(self, status: str) -> None:
+        if self._intent("end the session", lambda: self.engine.end(status)):
+            self.app.exit(message=f"Session {self.engine.session_id} ended: {status}.")
 
     def action_quit_walk(self) -> None:
         from runbook_tui.tui.dialogs import QuitWhileRunningDialog
@@ -776,17 +728,24 @@ class WalkScreen(Screen[None]):
         )
 
     def _leave(self) -> None:
+        """Quit on purpose: the session is paused (ended with steps left, resumable)."""
+        from runbook_tui.invocation import open_hint, resume_hint
+
         self.flush_output()
-        # Closing flushes the journal; if even that fails, say so on the way out.
-        if not self._intent("close the journal", self.engine.close):
+        engine = self.engine
+        ended = engine.state.status not in ("running", "interrupted")
+        # Pausing (or, for an ended session, closing) flushes the journal; if even that
+        # fails, say so on the way out.
+        leave = engine.close if ended else lambda: engine.end("paused", "quit by the operator")
+        if not self._intent("close the journal", leave):
             self.app.exit(return_code=1, message=self.message_text)
             return
         path = self.runbook.path or "FILE"
         self.app.exit(
             message=(
-                f"Session {self.engine.session_id} is kept. To resume it, open the runbook "
-                f"again (runbook-tui {path}), or without the UI: "
-                f"runbook-tui resume {self.engine.session_id}"
+                f"Session {engine.session_id} is kept. To resume it, open the runbook "
+                f"again ({open_hint(path, engine.home)}), or without the UI: "
+                f"{resume_hint(engine.session_id, engine.home)}"
             )
         )
 
@@ -807,6 +766,9 @@ class WalkScreen(Screen[None]):
 
     def action_show_tab(self, tab: str) -> None:
         self.show_tab(tab)
+
+
+__all__ = ["TABS", "WIDE_COLUMNS", "Clock", "JournalEvent", "WalkScreen"]
 
 
 def _allowed_by(step: Step) -> str | None:

@@ -1,6 +1,7 @@
 """The walk's header: title, kind and session id on the left, the clock on the right
 (so a narrow terminal cuts the title, never the clock). In a drill the clock shows
-elapsed against the RTO and turns to a warning colour near it, an error colour past it."""
+elapsed against the RTO and turns to a warning colour near it, an error colour past it
+(the rule is session/clock.py's; the elapsed time comes from the journal)."""
 
 from __future__ import annotations
 
@@ -9,21 +10,8 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Static
 
+from runbook_tui.session.clock import rto_level
 from runbook_tui.tui.status import format_duration
-
-# From this share of the RTO on, the clock warns.
-RTO_WARNING_SHARE = 0.8
-
-
-def rto_level(elapsed: float, rto: float | None) -> str:
-    """ "ok", "near" or "over" for a drill clock."""
-    if not rto:
-        return "ok"
-    if elapsed >= rto:
-        return "over"
-    if elapsed >= rto * RTO_WARNING_SHARE:
-        return "near"
-    return "ok"
 
 
 class WalkHeader(Horizontal):
