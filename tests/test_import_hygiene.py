@@ -42,3 +42,75 @@ def test_non_ui_modules_and_check_do_not_import_textual() -> None:
     assert int(count) >= 10
     assert code == "0"
     assert loaded.strip() == "[]"
+
+
+SRC = Path(__file__).parent.parent / "src" / "runbook_tui"
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _imports(path: Path) -> set[str]:
+    """Every runbook_tui module `path` imports, lazily or not (absolute imports only:
+    the project uses no relative ones)."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    out: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            out |= {a.name for a in node.names if a.name.startswith("runbook_tui")}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            assert node.level == 0, f"{path}: relative import"
+            if node.module.startswith("runbook_tui"):
+                out.add(node.module)
+                out |= {f"{node.module}.{a.name}" for a in node.names}
+    return out
+
+
+def _graph() -> dict[str, set[str]]:
+    modules = {_module_name(p): p for p in SRC.rglob("*.py")}
+    return {name: {m for m in _imports(path) if m in modules} for name, path in modules.items()}
+
+
+def test_the_runbook_package_never_imports_the_session_package() -> None:
+    graph = _graph()
+    bad = {
+        name: sorted(m for m in deps if m.startswith("runbook_tui.session"))
+        for name, deps in graph.items()
+        if name.startswith("runbook_tui.runbook")
+    }
+    assert not {k: v for k, v in bad.items() if v}
+
+
+def test_the_core_never_imports_the_ui_or_the_command_line() -> None:
+    graph = _graph()
+    core = ("runbook_tui.runbook", "runbook_tui.session")
+    bad = {
+        name: sorted(m for m in deps if m.startswith(("runbook_tui.tui", "runbook_tui.cli")))
+        for name, deps in graph.items()
+        if name.startswith(core)
+    }
+    assert not {k: v for k, v in bad.items() if v}
+
+
+def test_no_module_imports_itself_back_through_others() -> None:
+    """No import cycles, lazy imports included (a cycle is a layering mistake)."""
+    graph = _graph()
+    cycles: list[list[str]] = []
+
+    def visit(node: str, path: list[str], seen: set[str]) -> None:
+        for dep in sorted(graph[node]):
+            if dep == path[0]:
+                cycles.append([*path, dep])
+            elif dep not in seen and dep > path[0]:
+                seen.add(dep)
+                visit(dep, [*path, dep], seen)
+
+    for start in sorted(graph):
+        visit(start, [start], {start})
+    # A package's __init__ importing its own submodule is not a cycle worth naming.
+    cycles = [c for c in cycles if not all(m.startswith(c[0]) or c[0].startswith(m) for m in c)]
+    assert not cycles, "\n".join(" -> ".join(c) for c in cycles[:10])

@@ -77,10 +77,15 @@ def test_operator_walks_the_runbook_and_the_journal_agrees(tmux: Tmux, book: Pat
     tmux.wait_for("✓ Announce the rotation")
     tmux.keys("Enter")  # fetch
     tmux.wait_for("✓ fetch")
+    # fetch's output stays in view: the first Enter moves on, the second performs.
+    tmux.wait_for("Enter moves on to “install”")
+    tmux.keys("Enter")
     tmux.keys("Enter")  # install asks first
     tmux.wait_for("Yes, run it")
     tmux.keys("y")
     tmux.wait_for("✓ install")
+    tmux.wait_for("Enter moves on to “reload”")
+    tmux.keys("Enter")
     tmux.keys("Enter")  # reload wants the phrase
     tmux.wait_for("type exactly")
     tmux.type("reload edg")
@@ -104,7 +109,8 @@ def test_operator_walks_the_runbook_and_the_journal_agrees(tmux: Tmux, book: Pat
     finished = [(e["step_id"], e["verdict"]) for e in kinds(events, "step_finished")]
     assert finished == [("fetch", "succeeded"), ("install", "succeeded"), ("reload", "succeeded")]
     assert [n["text"] for n in kinds(events, "note")] == ["edge looks healthy"]
-    assert kinds(events, "session_ended") == []  # quitting leaves it resumable
+    # Quitting pauses the session: ended with steps left, resumable.
+    assert [e["status"] for e in kinds(events, "session_ended")] == ["paused"]
     assert (tmp_path / "installed.txt").read_text() == "installed\nreloaded\n"
 
 

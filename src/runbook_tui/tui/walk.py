@@ -586,6 +586,8 @@ class WalkScreen(Screen[None]):
             self._enter_rollback(f"after “{step.title}” failed")
         elif choice == "retry":
             self._guarded(step)
+        else:
+            self._offer_end_of_walk()  # staying after the last step failed
 
     def _offer_end_of_walk(self) -> None:
         """No step of the walk is left: say how it went, and let Enter end the session
