@@ -177,6 +177,14 @@ def test_errexit_and_nounset_do_not_break_the_report(home: Path) -> None:
     assert res.exit_code == 1 and res.state_carried and r.cwd == "/" and r.env["A"] == "1"
 
 
+def test_set_x_traces_the_step_not_the_report(home: Path) -> None:
+    r = make_runner(home)
+    out = Sink()
+    res = r.run("set -x\ncd /\nfalse\necho never", on_output=out)
+    assert res.exit_code == 1 and res.state_carried and r.cwd == "/"
+    assert out.text == "+ cd /\n+ false\n"
+
+
 def test_step_that_replaces_the_exit_trap_keeps_previous_state(home: Path) -> None:
     r = make_runner(home)
     before = r.cwd

@@ -49,10 +49,11 @@ def startup_script(
     The trap keeps the command's exit status (`exit "$rc"`); when bash is killed by a
     signal it still dies by that signal after the trap. `builtin` guards against steps
     that define functions named printf, pwd, export or exit. `set +eu` so a step's
-    `set -eu` cannot cut the report short.
+    `set -eu` cannot cut the report short; `set +x` inside a group whose stderr is
+    /dev/null, so a step's `set -x` traces none of the trap's own commands.
     """
     trap = (
-        "__rbt_rc=$?; builtin set +eu; "
+        "{ __rbt_rc=$?; builtin set +eux; } 2>/dev/null; "
         "{ builtin printf 'RBT-STATE-1\\0'; builtin pwd; builtin printf '\\0'; "
         "builtin export -p; builtin printf 'RBT-STATE-END\\0'; } "
         f'2>/dev/null >&{state_fd}; builtin exit "$__rbt_rc"'
