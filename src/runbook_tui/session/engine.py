@@ -436,6 +436,8 @@ class Engine:
                 cwd=cwd,
                 cancel=cancel,
                 interactive=interactive,
+                errexit=step.errexit,
+                pipefail=step.pipefail,
             )
         except JournalError:
             raise
