@@ -12,6 +12,7 @@ import psutil
 import pytest
 
 from runbook_tui.runbook.model import Runbook, Step, Variable
+from runbook_tui.runbook.parser import load
 from runbook_tui.session.engine import Engine, EngineError, RunbookChanged
 from runbook_tui.session.journal import read_journal
 from runbook_tui.session.store import SessionLocked
@@ -331,3 +332,111 @@ def test_a_value_given_on_an_earlier_resume_is_kept_by_the_next(tmp_path: Path) 
     second.end("completed")
     with pytest.raises(EngineError, match="already completed"):
         Engine.resume(home, engine.session_id, book)
+
+
+# --- failing fast (issue 8 part 3) ------------------------------------------------------
+
+
+def output_of(engine: Engine, step_id: str) -> str:
+    return "".join(
+        e.get("data", "")
+        for e in events_of(engine)
+        if e["type"] == "output" and e.get("step_id") == step_id
+    )
+
+
+def test_an_early_failing_line_fails_the_step_and_later_lines_do_not_run(tmp_path: Path) -> None:
+    book = make_runbook(tmp_path, shell("multi", "echo one\n(exit 4)\ntouch ran-on\necho two"))
+    engine = Engine.start(book, home=tmp_path / "home")
+    outcome = engine.run_step("multi")
+    assert not outcome.succeeded
+    assert (outcome.exit_code, outcome.reason) == (4, "exit 4, expected 0")
+    assert not (tmp_path / "ran-on").exists()
+    assert output_of(engine, "multi") == "one\n"
+    engine.end("failed")
+
+
+def test_a_failed_cd_mid_step_is_the_steps_failure_and_state_carries(tmp_path: Path) -> None:
+    target = tmp_path / "srv"
+    target.mkdir()
+    book = make_runbook(
+        tmp_path,
+        shell(
+            "go", f"cd {target}\nexport STAGE=one\ncd /nonexistent; echo after\nexport STAGE=two"
+        ),
+        shell("where", 'echo "$STAGE $PWD" > where.txt'),
+    )
+    engine = Engine.start(book, home=tmp_path / "home")
+    outcome = engine.run_step("go")
+    assert not outcome.succeeded and outcome.exit_code == 1
+    assert outcome.reason == "exit 1, expected 0"
+    assert "after" not in output_of(engine, "go")
+    finished = next(e for e in events_of(engine) if e["type"] == "step_finished")
+    assert (finished["verdict"], finished["exit_code"]) == ("failed", 1)
+    assert finished["cwd_after"] == str(target)
+    assert engine.run_step("where").succeeded
+    assert (target / "where.txt").read_text() == f"one {target}\n"
+    engine.end("failed")
+
+
+def test_errexit_false_step_passes_as_before(tmp_path: Path) -> None:
+    book = make_runbook(
+        tmp_path,
+        shell("lenient", "false\necho after", errexit=False),
+        shell("last-fails", "true\nfalse", errexit=False),
+    )
+    engine = Engine.start(book, home=tmp_path / "home")
+    assert engine.run_step("lenient").succeeded
+    assert output_of(engine, "lenient") == "after\n"
+    last = engine.run_step("last-fails")
+    assert not last.succeeded and last.exit_code == 1
+    engine.end("failed")
+
+
+def test_pipefail_by_default_and_pipefail_false(tmp_path: Path) -> None:
+    book = make_runbook(
+        tmp_path,
+        shell("strict", "false | true"),
+        shell("lenient", "false | true", pipefail=False),
+    )
+    engine = Engine.start(book, home=tmp_path / "home")
+    strict = engine.run_step("strict")
+    assert not strict.succeeded and strict.exit_code == 1
+    assert engine.run_step("lenient").succeeded
+    engine.end("failed")
+
+
+def test_front_matter_default_false_with_a_step_override_true(tmp_path: Path) -> None:
+    path = tmp_path / "book.md"
+    path.write_text(
+        "---\nerrexit: false\npipefail: false\n---\n# Book\n\n"
+        '```sh {"name":"loose"}\nfalse | true\nfalse\necho loose-after\n```\n\n'
+        "```sh { name=strict errexit=true }\nfalse\necho strict-after\n```\n\n"
+        "```sh { name=piped pipefail=true }\nfalse | true\n```\n"
+    )
+    result = load(path)
+    assert result.diagnostics == []
+    engine = Engine.start(result.runbook, home=tmp_path / "home")
+    assert engine.run_step("loose").succeeded
+    assert output_of(engine, "loose") == "loose-after\n"
+    strict = engine.run_step("strict")
+    assert not strict.succeeded and strict.exit_code == 1
+    assert output_of(engine, "strict") == ""
+    piped = engine.run_step("piped")
+    assert not piped.succeeded and piped.exit_code == 1
+    engine.end("failed")
+
+
+def test_interactive_steps_get_the_same_options(tmp_path: Path) -> None:
+    book = make_runbook(
+        tmp_path,
+        shell("strict", "false\ntouch ran-on", interactive=True),
+        shell("lenient", "false\ntouch ran-on", interactive=True, errexit=False),
+    )
+    engine = Engine.start(book, home=tmp_path / "home")
+    strict = engine.run_interactive("strict")
+    assert not strict.succeeded and strict.exit_code == 1
+    assert not (tmp_path / "ran-on").exists()
+    assert engine.run_interactive("lenient").succeeded
+    assert (tmp_path / "ran-on").exists()
+    engine.end("failed")

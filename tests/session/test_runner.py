@@ -110,6 +110,7 @@ def test_what_does_not_carry(home: Path) -> None:
         "type f >/dev/null 2>&1 && echo has-f; alias ll >/dev/null 2>&1 && echo has-alias;"
         " [[ -o pipefail ]] && echo has-pipefail; trap -p USR1; echo end",
         on_output=out,
+        pipefail=False,
     )
     assert out.text == "end\n"
 
@@ -174,6 +175,14 @@ def test_errexit_and_nounset_do_not_break_the_report(home: Path) -> None:
     r = make_runner(home)
     res = r.run("set -eu; cd /; export A=1; false; echo never", on_output=Sink())
     assert res.exit_code == 1 and res.state_carried and r.cwd == "/" and r.env["A"] == "1"
+
+
+def test_set_x_traces_the_step_not_the_report(home: Path) -> None:
+    r = make_runner(home)
+    out = Sink()
+    res = r.run("set -x\ncd /\nfalse\necho never", on_output=out)
+    assert res.exit_code == 1 and res.state_carried and r.cwd == "/"
+    assert out.text == "+ cd /\n+ false\n"
 
 
 def test_step_that_replaces_the_exit_trap_keeps_previous_state(home: Path) -> None:
@@ -323,7 +332,7 @@ def test_pty_is_a_tty_with_a_window_size_and_stdin_is_empty(home: Path) -> None:
     out = Sink()
     res = r.run(
         "test -t 1 && echo out-tty; test -t 2 && echo err-tty; test -t 0 || echo in-not-tty;"
-        " stty size <&1; read x; echo read=$?; cat; echo cat=$?",
+        " stty size <&1; read x || echo read=$?; cat; echo cat=$?",
         on_output=out,
         timeout=10,
     )
@@ -350,6 +359,120 @@ def test_utf8_split_across_reads_is_decoded_whole(home: Path, use_pty: bool) -> 
         r"printf '\xe2'; sleep 0.2; printf '\x82\xac\n'", on_output=out, timeout=10
     )
     assert out.text == "€\n"
+
+
+# --- failing fast: set -e and set -o pipefail by default ------------------------------
+
+
+@BOTH
+def test_an_early_failing_line_ends_the_step_with_its_status(home: Path, use_pty: bool) -> None:
+    r = make_runner(home, use_pty)
+    out = Sink()
+    res = r.run("echo first\n(exit 3)\necho after", on_output=out)
+    assert res.exit_code == 3 and res.signal is None
+    assert out.text == "first\n"
+
+
+def test_failed_cd_mid_step_fails_the_step_with_exit_1(home: Path) -> None:
+    r = make_runner(home)
+    out = Sink()
+    res = r.run("cd /nonexistent; echo after", on_output=out)
+    assert res.exit_code == 1
+    assert "after" not in out.text
+    assert "No such file or directory" in out.text
+    assert res.state_carried and r.cwd == str(home / "work")
+
+
+def test_state_from_before_the_failure_is_carried(home: Path) -> None:
+    target = home / "srv"
+    target.mkdir()
+    r = make_runner(home)
+    res = r.run(
+        f"cd {target}\nexport DONE=before\nfalse\nexport DONE=after; cd /", on_output=Sink()
+    )
+    assert res.exit_code == 1 and res.state_carried
+    assert r.cwd == str(target) and r.env["DONE"] == "before"
+
+
+def test_errexit_false_lets_the_last_line_decide(home: Path) -> None:
+    r = make_runner(home)
+    out = Sink()
+    res = r.run("false\necho after", on_output=out, errexit=False)
+    assert res.exit_code == 0 and out.text == "after\n"
+    res = r.run("true\nfalse", on_output=Sink(), errexit=False)
+    assert res.exit_code == 1
+
+
+def test_pipefail_by_default_and_opted_out(home: Path) -> None:
+    r = make_runner(home)
+    out = Sink()
+    res = r.run("false | true\necho after", on_output=out)
+    assert res.exit_code == 1 and out.text == ""
+    out = Sink()
+    res = r.run("false | true\necho after", on_output=out, pipefail=False)
+    assert res.exit_code == 0 and out.text == "after\n"
+    # Both off: the shell of before.
+    res = r.run(
+        "false | true; false | false; true", on_output=Sink(), errexit=False, pipefail=False
+    )
+    assert res.exit_code == 0
+
+
+def test_head_pitfall_sigpipe_under_pipefail(home: Path) -> None:
+    """Documented in docs/execution.md: the writer dies of SIGPIPE once head is done."""
+    r = make_runner(home)
+    res = r.run("yes | head -1 >/dev/null", on_output=Sink())
+    assert res.exit_code == 128 + 13
+    assert r.run("yes | head -1 >/dev/null", on_output=Sink(), pipefail=False).exit_code == 0
+
+
+def test_set_plus_e_inside_a_step_and_bash_exemptions(home: Path) -> None:
+    r = make_runner(home)
+    out = Sink()
+    res = r.run(
+        "[[ $- == *e* ]] || exit 9\n"
+        "if false; then :; fi\n"
+        "false || echo or-list\n"
+        "false && echo never\n"
+        "! false\n"
+        "set +e\nfalse\necho after-set-plus-e",
+        on_output=out,
+    )
+    assert res.exit_code == 0
+    assert out.text == "or-list\nafter-set-plus-e\n"
+
+
+def test_options_are_fresh_in_every_step(home: Path) -> None:
+    r = make_runner(home)
+    out = Sink()
+    r.run("set +e +o pipefail", on_output=Sink())
+    r.run('echo "$-" ; shopt -po pipefail', on_output=out)
+    flags, pipefail = out.text.splitlines()
+    assert "e" in flags and pipefail == "set -o pipefail"
+    out = Sink()
+    r.run('echo "$-" ; shopt -po pipefail || :', on_output=out, errexit=False, pipefail=False)
+    flags, pipefail = out.text.splitlines()
+    assert "e" not in flags and pipefail == "set +o pipefail"
+
+
+def test_users_bash_env_does_not_run_under_errexit(home: Path) -> None:
+    rc = home / "home" / "bash_env"
+    rc.write_text("false\nexport FROM_BASH_ENV=yes\n")
+    r = make_runner(home)
+    r.env["BASH_ENV"] = str(rc)
+    out = Sink()
+    res = r.run('echo "$FROM_BASH_ENV"', on_output=out)
+    assert res.exit_code == 0 and out.text == "yes\n"
+
+
+def test_interactive_steps_fail_fast_too(home: Path) -> None:
+    r = make_runner(home)
+    res = r.run("cd /; false; cd /tmp; exit 5", on_output=Sink(), interactive=True)
+    assert res.exit_code == 1 and res.state_carried and r.cwd == "/"
+    res = r.run("false | true; exit 5", on_output=Sink(), interactive=True, pipefail=False)
+    assert res.exit_code == 5
+    res = r.run("false; exit 6", on_output=Sink(), interactive=True, errexit=False)
+    assert res.exit_code == 6
 
 
 # --- ending: exit codes, signals, timeout, cancel ---------------------------------------

@@ -24,6 +24,8 @@ OUR_ATTRIBUTES = (
     "cwd",
     "interactive",
     "rollback",
+    "errexit",
+    "pipefail",
 )
 # Runme's own cell attributes: accepted silently so Runme runbooks lint clean.
 RUNME_ATTRIBUTES = (
@@ -234,6 +236,14 @@ def _rollback(value: Any) -> tuple[str, Any]:
     return "rollback", as_bool(value)
 
 
+def _errexit(value: Any) -> tuple[str, Any]:
+    return "errexit", as_bool(value)
+
+
+def _pipefail(value: Any) -> tuple[str, Any]:
+    return "pipefail", as_bool(value)
+
+
 _CONVERTERS = {
     "name": _name,
     "confirm": _confirm,
@@ -244,4 +254,6 @@ _CONVERTERS = {
     "cwd": _cwd,
     "interactive": _interactive,
     "rollback": _rollback,
+    "errexit": _errexit,
+    "pipefail": _pipefail,
 }

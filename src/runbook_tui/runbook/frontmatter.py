@@ -27,6 +27,8 @@ TOP_LEVEL_KEYS = (
     "owner",
     "rto",
     "restores",
+    "errexit",
+    "pipefail",
     "variables",
     "services",
     "logs",
@@ -68,6 +70,8 @@ class FrontMatter:
     rto_seconds: float | None = None
     restores: tuple[str, ...] = ()
     restores_line: int = 0
+    errexit: bool = True
+    pipefail: bool = True
     variables: tuple[Variable, ...] = ()
     services: tuple[Service, ...] = ()
     logs: tuple[LogSource, ...] = ()
@@ -306,6 +310,8 @@ class _Checker:
         fm.rto_seconds = self.duration(data, "rto", ())
         fm.restores = self.restores(data.get("restores"))
         fm.restores_line = self.line(("restores",))
+        fm.errexit = self.boolean(data, "errexit", (), True)
+        fm.pipefail = self.boolean(data, "pipefail", (), True)
         fm.variables = self.variables(data.get("variables"))
         fm.services = tuple(self.entries(data.get("services"), "services", self.service))
         fm.logs = tuple(self.entries(data.get("logs"), "logs", self.log))

@@ -94,6 +94,10 @@ class Step:
     expect_output: str | None = None
     cwd: str | None = None
     interactive: bool = False
+    # Shell options the step runs under (`set -e`, `set -o pipefail`): the step's own
+    # attribute, else the front-matter default, else on.
+    errexit: bool = True
+    pipefail: bool = True
     # Line of the heading that holds the step (0: none). Tells apart two sections with
     # the same title path, e.g. two "## Diagnosis" under one title.
     section_line: int = 0
@@ -129,6 +133,9 @@ class Runbook:
     owner: str | None = None
     rto_seconds: float | None = None
     restores: tuple[str, ...] = ()
+    # Front-matter defaults of the steps' shell options (each step holds its own value).
+    errexit: bool = True
+    pipefail: bool = True
     variables: tuple[Variable, ...] = ()
     services: tuple[Service, ...] = ()
     logs: tuple[LogSource, ...] = ()

@@ -96,7 +96,11 @@ def parse(text: str, path: str = "") -> ParseResult:
                 )
             else:
                 names[name] = draft.line
-        step = Step(id=step_id, **draft.fields)
+        fields = draft.fields
+        if fields["kind"] == "shell":
+            # The step's own errexit/pipefail attribute wins over the front-matter default.
+            fields = {"errexit": front.errexit, "pipefail": front.pipefail, **fields}
+        step = Step(id=step_id, **fields)
         steps.append(step)
         if draft.command_lines:
             sources.append(StepSource(step, draft.command_lines))
@@ -108,6 +112,8 @@ def parse(text: str, path: str = "") -> ParseResult:
         owner=front.owner,
         rto_seconds=front.rto_seconds,
         restores=front.restores,
+        errexit=front.errexit,
+        pipefail=front.pipefail,
         variables=front.variables,
         services=front.services,
         logs=front.logs,

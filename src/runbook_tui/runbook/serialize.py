@@ -42,6 +42,8 @@ def step_to_dict(step: Step) -> dict[str, Any]:
         "expect_output": step.expect_output,
         "cwd": step.cwd,
         "interactive": step.interactive,
+        "errexit": step.errexit,
+        "pipefail": step.pipefail,
     }
 
 
@@ -57,6 +59,8 @@ def runbook_to_dict(
         "owner": runbook.owner,
         "rto_seconds": runbook.rto_seconds,
         "restores": list(runbook.restores),
+        "errexit": runbook.errexit,
+        "pipefail": runbook.pipefail,
         "variables": [{**asdict(v), "choices": list(v.choices)} for v in runbook.variables],
         "services": [asdict(s) for s in runbook.services],
         "logs": [asdict(log) for log in runbook.logs],

@@ -457,6 +457,8 @@ class Engine:
                 cwd=cwd,
                 cancel=cancel,
                 interactive=interactive,
+                errexit=step.errexit,
+                pipefail=step.pipefail,
             )
         except JournalError:
             raise

@@ -117,17 +117,21 @@ class ShellRunner:
         cwd: str | None = None,
         cancel: threading.Event | None = None,
         interactive: bool = False,
+        errexit: bool = True,
+        pipefail: bool = True,
     ) -> RunResult:
-        """Run `command` to completion (blocking). Raises OSError if bash cannot be
-        started (e.g. the working directory is gone); exceptions from `on_output`
-        propagate after everything the step started has been killed."""
+        """Run `command` to completion (blocking). It runs under `set -e` and
+        `set -o pipefail` unless `errexit` / `pipefail` is False. Raises OSError if bash
+        cannot be started (e.g. the working directory is gone); exceptions from
+        `on_output` propagate after everything the step started has been killed."""
         if not self._run_lock.acquire(blocking=False):
             raise RuntimeError("a step is already running in this shell")
         try:
             self._cancel_requested.clear()
             if cancel is not None and cancel.is_set():
                 return RunResult(None, None, timed_out=False, cancelled=True, duration_seconds=0.0)
-            return self._run(command, on_output, timeout, cwd, cancel, interactive)
+            options = _Options(interactive=interactive, errexit=errexit, pipefail=pipefail)
+            return self._run(command, on_output, timeout, cwd, cancel, options)
         finally:
             self._run_lock.release()
 
@@ -138,9 +142,10 @@ class ShellRunner:
         timeout: float | None,
         cwd: str | None,
         cancel: threading.Event | None,
-        interactive: bool,
+        options: _Options,
     ) -> RunResult:
         started = time.monotonic()
+        interactive = options.interactive
         workdir = self.cwd if cwd is None else os.path.join(self.cwd, cwd)
         capture = "none" if interactive else ("pty" if self.use_pty else "pipe")
         child_env = dict(self.env)
@@ -153,7 +158,7 @@ class ShellRunner:
             child_env.update(injected)
 
         with _Channels(capture, self.window_size) as ch:
-            proc = self._spawn(command, workdir, child_env, ch, interactive)
+            proc = self._spawn(command, workdir, child_env, ch, options)
             with self._wake_lock:
                 self._wake_w = ch.wake_w
             try:
@@ -195,10 +200,17 @@ class ShellRunner:
         workdir: str,
         env: dict[str, str],
         ch: _Channels,
-        interactive: bool,
+        options: _Options,
     ) -> subprocess.Popen[bytes]:
         env = dict(env)
-        ch.startup = startup_script(ch.state_w, ch.startup_r, env.get("BASH_ENV"))
+        interactive = options.interactive
+        ch.startup = startup_script(
+            ch.state_w,
+            ch.startup_r,
+            env.get("BASH_ENV"),
+            errexit=options.errexit,
+            pipefail=options.pipefail,
+        )
         if not interactive:
             ch.release_startup()
         # else bash waits on the startup pipe until the terminal has been handed over,
@@ -234,6 +246,15 @@ class ShellRunner:
             )
         ch.close_child_ends()
         return proc
+
+
+@dataclass(frozen=True)
+class _Options:
+    """How one step runs: with the real terminal or captured, and its shell options."""
+
+    interactive: bool
+    errexit: bool
+    pipefail: bool
 
 
 @dataclass

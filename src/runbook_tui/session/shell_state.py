@@ -30,20 +30,30 @@ _NOT_CARRIED = frozenset({"_", "SHLVL"})
 MAX_STATE_BYTES = 8 * 1024 * 1024
 
 
-def startup_script(state_fd: int, startup_fd: int, user_bash_env: str | None) -> bytes:
+def startup_script(
+    state_fd: int,
+    startup_fd: int,
+    user_bash_env: str | None,
+    *,
+    errexit: bool = True,
+    pipefail: bool = True,
+) -> bytes:
     """The BASH_ENV script (run before the command, so no function of the step can shadow
     anything in it yet): set the trap, close the startup pipe (a plain `exec`: under
     `builtin` the redirection would only last for that command), put BASH_ENV back as the
     step's environment had it (so bash scripts the step runs do not read our pipe), and
-    source the user's own BASH_ENV as bash would have.
+    source the user's own BASH_ENV as bash would have. Last, `set -e` and
+    `set -o pipefail` unless opted out: set after the user's BASH_ENV, so only the step
+    runs under them, and the trap still fires when errexit ends the step.
 
     The trap keeps the command's exit status (`exit "$rc"`); when bash is killed by a
     signal it still dies by that signal after the trap. `builtin` guards against steps
     that define functions named printf, pwd, export or exit. `set +eu` so a step's
-    `set -eu` cannot cut the report short.
+    `set -eu` cannot cut the report short; `set +x` inside a group whose stderr is
+    /dev/null, so a step's `set -x` traces none of the trap's own commands.
     """
     trap = (
-        "__rbt_rc=$?; builtin set +eu; "
+        "{ __rbt_rc=$?; builtin set +eux; } 2>/dev/null; "
         "{ builtin printf 'RBT-STATE-1\\0'; builtin pwd; builtin printf '\\0'; "
         "builtin export -p; builtin printf 'RBT-STATE-END\\0'; } "
         f'2>/dev/null >&{state_fd}; builtin exit "$__rbt_rc"'
@@ -54,6 +64,10 @@ def startup_script(state_fd: int, startup_fd: int, user_bash_env: str | None) ->
     else:
         lines.append(f"builtin export BASH_ENV={shlex.quote(user_bash_env)}")
         lines.append('[ -r "$BASH_ENV" ] && builtin . "$BASH_ENV"')
+    if errexit:
+        lines.append("builtin set -e")
+    if pipefail:
+        lines.append("builtin set -o pipefail")
     return ("\n".join(lines) + "\n").encode()
 
 
