@@ -8,8 +8,9 @@ import os
 import shlex
 import subprocess
 import sys
-import time
 from pathlib import Path
+
+from .pty_session import PtySession
 
 ROLLBACK_BOOK = """\
 ---
@@ -95,44 +96,22 @@ def test_the_main_walk_resume_still_asks_for_every_required_secret(tmp_path: Pat
 
 def test_quitting_at_a_prompt_pauses_the_session_and_the_hint_resumes_it(tmp_path: Path) -> None:
     """A real pseudo-terminal: the operator runs one step, then answers q."""
-    import pty
-
     path = tmp_path / "ask.md"
     path.write_text(
         "# Ask\n\n```sh {name=one}\necho one >> marks\n```\n\n"
         "```sh {name=two}\necho two >> marks\n```\n"
     )
     home = tmp_path / "state"
-    master, slave = pty.openpty()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "runbook_tui", "run", str(path), "--home", str(home)],
-        cwd=tmp_path,
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-    )
-    os.close(slave)
-    seen = b""
-
-    def wait_for(text: bytes) -> None:
-        nonlocal seen
-        deadline = time.monotonic() + 20
-        while text not in seen:
-            assert time.monotonic() < deadline, seen.decode(errors="replace")
-            try:
-                seen += os.read(master, 4096)
-            except OSError:
-                break
-
-    wait_for(b"run it?")
-    os.write(master, b"y\n")
-    wait_for(b"[2/2]")
-    wait_for(b"run it?")
-    os.write(master, b"q\n")
-    assert proc.wait(timeout=20) == 130
-    wait_for(b"resume with: ")
-    os.close(master)
-    hint = seen.decode().split("resume with: ", 1)[1].splitlines()[0].strip()
+    term = PtySession(["run", str(path), "--home", str(home)], cwd=tmp_path)
+    term.wait_for(b"run it?")
+    term.answer(b"y")
+    term.wait_for(b"[2/2]")
+    term.wait_for(b"run it?")
+    term.answer(b"q")
+    assert term.wait() == 130
+    term.wait_for(b"resume with: ")
+    term.close()
+    hint = term.seen.decode().split("resume with: ", 1)[1].splitlines()[0].strip()
     [paused] = sessions(tmp_path, home)
     assert paused["status"] == "paused"
     assert paused["end_reason"] == "stopped by the operator"

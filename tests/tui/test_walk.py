@@ -301,6 +301,9 @@ async def test_quit_leaves_the_session_resumable(make_app, home):
     from runbook_tui.session.store import list_sessions
 
     app = make_app()
+    messages: list[str] = []
+    exit_app = app.exit
+    app.exit = lambda *a, **kw: (messages.append(str(kw.get("message"))), exit_app(*a, **kw))
     async with app.run_test(size=(80, 24)) as pilot:
         await walk_screen(app, pilot)
         await pilot.press("q")
@@ -308,6 +311,8 @@ async def test_quit_leaves_the_session_resumable(make_app, home):
     assert not app.is_running
     [summary] = list_sessions(home)
     assert summary.status == "paused"
+    # The hint works as printed: it names the state home, which is not the default.
+    assert f"resume {summary.id} --home {home}" in messages[0]
 
 
 async def test_end_session_records_the_outcome(make_app, home):

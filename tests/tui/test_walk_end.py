@@ -40,6 +40,17 @@ def two(tmp_path: Path, code: int) -> Path:
     return path
 
 
+async def fail_the_last_step(app, pilot):
+    """Run `one`, move on, run `two` (which fails), and wait for the rollback offer."""
+    walk = await walk_screen(app, pilot)
+    await pilot.press("enter")
+    await wait_status(walk, "one", "succeeded")
+    await pilot.press("enter", "enter")
+    await wait_status(walk, "two", "failed")
+    await walk.wait_until(lambda: isinstance(app.screen, RollbackOfferDialog))
+    return walk
+
+
 async def test_the_last_step_ending_shows_a_summary_and_enter_ends_completed(tmp_path, home):
     app = RunbookApp(home=home, runbook=parse_file(two(tmp_path, 0)))
     async with app.run_test(size=(80, 24)) as pilot:
@@ -65,12 +76,7 @@ async def test_the_last_step_ending_shows_a_summary_and_enter_ends_completed(tmp
 async def test_a_failed_last_step_then_staying_still_ends_failed(tmp_path, home):
     app = RunbookApp(home=home, runbook=parse_file(two(tmp_path, 5)))
     async with app.run_test(size=(80, 24)) as pilot:
-        walk = await walk_screen(app, pilot)
-        await pilot.press("enter")
-        await wait_status(walk, "one", "succeeded")
-        await pilot.press("enter", "enter")
-        await wait_status(walk, "two", "failed")
-        await walk.wait_until(lambda: isinstance(app.screen, RollbackOfferDialog))
+        walk = await fail_the_last_step(app, pilot)
         await pilot.press("escape")  # stay: the walk is over, one step failed
         await walk.wait_until(lambda: isinstance(app.screen, WalkOverDialog))
         assert walk.plan.over and app.screen.earned == "failed"
@@ -83,12 +89,7 @@ async def test_a_failed_last_step_then_staying_still_ends_failed(tmp_path, home)
 async def test_the_rollback_walk_to_its_end_ends_rolled_back(tmp_path, home):
     app = RunbookApp(home=home, runbook=parse_file(two(tmp_path, 5)))
     async with app.run_test(size=(80, 24)) as pilot:
-        walk = await walk_screen(app, pilot)
-        await pilot.press("enter")
-        await wait_status(walk, "one", "succeeded")
-        await pilot.press("enter", "enter")
-        await wait_status(walk, "two", "failed")
-        await walk.wait_until(lambda: isinstance(app.screen, RollbackOfferDialog))
+        walk = await fail_the_last_step(app, pilot)
         await pilot.press("b")
         await walk.wait_until(lambda: walk.mode == "rollback")
         assert walk.selected_step.id == "undo"
@@ -118,18 +119,3 @@ async def test_a_failed_or_paused_session_is_offered_for_resume(tmp_path, home, 
         assert walk.engine.session_id == engine.session_id
         assert walk.selected_step.id == "two"
     assert len(list_sessions(home)) == 1
-
-
-async def test_quitting_pauses_and_the_hint_names_the_state_home(make_app, home):
-    app = make_app()
-    messages: list[str] = []
-    exit_app = app.exit
-    app.exit = lambda *a, **kw: (messages.append(str(kw.get("message"))), exit_app(*a, **kw))
-    async with app.run_test(size=(80, 24)) as pilot:
-        await walk_screen(app, pilot)
-        await pilot.press("q")
-        await pilot.pause()
-    assert not app.is_running
-    [summary] = list_sessions(home)
-    assert summary.status == "paused"
-    assert f"resume {summary.id} --home {home}" in messages[0]

@@ -26,7 +26,6 @@ from typing import Protocol
 
 from runbook_tui.runbook.model import Runbook, Step
 from runbook_tui.session.state import DONE_STATUSES
-from runbook_tui.session.variables import variables_used
 
 
 class _StepFacts(Protocol):
@@ -142,6 +141,9 @@ class Plan:
     def needed_variables(self) -> set[str] | None:
         """What a resume of this walk must ask for: in the rollback walk, only the
         variables its steps still to run use; None (all of them) in the main walk."""
+        # Imported here: variables needs PyYAML, which the walk's first frame does not.
+        from runbook_tui.session.variables import variables_used
+
         return variables_used(self.runbook, self.left()) if self.walk == "rollback" else None
 
     @property
