@@ -67,12 +67,24 @@ class VariablesScreen(Screen[dict[str, str] | None]):
         # On resume only the secrets are asked again (they were never written down).
         self.variables = runbook.variables if only is None else only
         self.note = note
+        # Keys typed as the form opens go to the first field to fill: with nothing
+        # focused they were lost, and a Tab then landed in the field after it.
+        first = self.first_to_fill()
+        self.AUTO_FOCUS = f"#{_field_id(first.name)}" if first is not None else None
+
+    def first_to_fill(self) -> Variable | None:
+        """The first variable without an acceptable value; else the first."""
+        for var in self.variables:
+            if problem(var, initial_value(var, self.given)) is not None:
+                return var
+        return next(iter(self.variables), None)
 
     def compose(self) -> ComposeResult:
         yield Label(f"{self.runbook.title}: variables", classes="screen-title")
         if self.note:
             yield Static(Content.styled(self.note, "$text-muted"), classes="screen-note")
-        with VerticalScroll(id="variables"):
+        # Not a focus stop of its own: Tab goes from field to field.
+        with VerticalScroll(id="variables", can_focus=False):
             for var in self.variables:
                 with Vertical(classes="variable"):
                     label = var.prompt or var.name
@@ -95,8 +107,14 @@ class VariablesScreen(Screen[dict[str, str] | None]):
                         yield Input(
                             value=value,
                             password=var.secret,
-                            placeholder=var.pattern or "",
                             id=_field_id(var.name),
+                        )
+                    if var.pattern:
+                        # A hint, not a placeholder: a placeholder reads as a value.
+                        yield Static(
+                            Content.styled(f"pattern: {var.pattern}", "$text-muted"),
+                            classes="variable-hint",
+                            id=_field_id(var.name) + "-hint",
                         )
                     yield Static("", classes="variable-error", id=_field_id(var.name) + "-error")
             yield Button("Start", id="start", variant="primary")
