@@ -21,7 +21,7 @@ from textual.geometry import Region
 from runbook_tui.tui import app as app_module
 from runbook_tui.tui.keys_footer import KeysFooter
 from runbook_tui.tui.step_detail import StepDetail
-from runbook_tui.tui.step_list import StepList
+from runbook_tui.tui.step_list import StepList, step_prompt
 from runbook_tui.tui.tab_bar import TabBar
 
 from .conftest import perform, select, wait_status, walk_screen
@@ -122,6 +122,22 @@ async def test_a_long_manual_title_keeps_its_manual_mark(make_app):
         row = drawn_text(steps)[on_screen(steps, manual.id)]
         assert "…" in row  # "Tell #incident that writes are paused" is cut
         assert "☐" in row, row
+
+
+async def test_a_done_manual_row_shows_its_status_mark_without_the_empty_box(make_app):
+    """`✓ … ☐` reads as done and not done at once: the box is for what is still to do."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        walk = await walk_screen(app, pilot)
+        steps = walk.query_one(StepList)
+        manual = next(s for s in walk.runbook.steps if s.kind == "manual")
+        await perform(pilot, walk, manual.id, "succeeded")
+        await pilot.pause()
+        row = drawn_text(steps)[on_screen(steps, manual.id)]
+        assert row.startswith("✓ Tell #incident") and "☐" not in row, row
+    for status in ("succeeded", "skipped"):
+        assert "☐" not in step_prompt(manual, status, 28).plain, status
+    assert step_prompt(manual, "pending", 28).plain.endswith(" ☐")
 
 
 async def test_tabs_and_newlines_in_a_title_never_reach_the_terminal(make_app, tmp_path):

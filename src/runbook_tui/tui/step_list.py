@@ -28,12 +28,18 @@ from runbook_tui.tui.status import colour, symbol
 ROLLBACK_HEADING = "Rollback"
 
 
+# A manual step done (or skipped) shows its status mark alone: `✓ … ☐` read as done
+# and not done at once.
+_DONE = ("succeeded", "skipped")
+
+
 def step_prompt(step: Step, status: str, width: int | None = None) -> Content:
-    """One row: status mark, title, and ☐ for a manual step. Within `width`, only
-    the title is cut. Tabs and line breaks in a title become spaces: raw, they would
-    move the terminal's cursor."""
+    """One row: status mark, title, and ☐ for a manual step still to do. Within
+    `width`, only the title is cut. Tabs and line breaks in a title become spaces: raw,
+    they would move the terminal's cursor."""
     mark = Content.styled(symbol(status), colour(status))
-    kind = Content.styled(" ☐" if step.kind == "manual" else "", "$text-muted")
+    box = step.kind == "manual" and status not in _DONE
+    kind = Content.styled(" ☐" if box else "", "$text-muted")
     label = Content(" ".join(step.title.split()))
     if width is not None:
         label = label.truncate(max(1, width - 2 - kind.cell_length), ellipsis=True)
