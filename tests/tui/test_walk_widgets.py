@@ -25,6 +25,7 @@ from runbook_tui.tui.step_list import StepList, step_prompt
 from runbook_tui.tui.tab_bar import TabBar
 
 from .conftest import perform, select, wait_status, walk_screen
+from .test_step_detail import output_on_screen
 
 # ---- helpers ----------------------------------------------------------------------
 
@@ -73,6 +74,25 @@ def highlight_visible(steps: StepList) -> bool:
     y = steps.highlighted - steps.scroll_offset.y
     return 0 <= y < steps.scrollable_content_region.height
 
+
+# A failing step with more output than the view holds, under prose that wraps.
+REVISIT_BOOK = """# B
+
+## One
+
+Some prose that is long enough to wrap at eighty columns, more text here and more text
+here and still more so the prose takes three lines at least in the detail view here.
+
+```sh {"name":"long"}
+seq 1 499; echo FATAL; exit 1
+```
+
+## Two
+
+```sh {"name":"other"}
+echo other
+```
+"""
 
 # ---- found broken in review, fixed -----------------------------------------------------
 
@@ -260,6 +280,24 @@ def test_terminal_present_looks_at_the_terminal_textual_draws_on(tmp_path, monke
         sys.__stdout__.close()
         os.close(master)
         os.close(slave)
+
+
+async def test_a_failed_step_selected_again_shows_the_end_of_its_output(make_app, tmp_path):
+    """Revisiting a step shows its stored output from the end, as `tail` would: the
+    prose laid out after the output was written made the view smaller and cut the
+    FATAL line off."""
+    path = write(tmp_path, REVISIT_BOOK)
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        walk = await walk_screen(app, pilot)
+        await perform(pilot, walk, "long", "failed")
+        await walk.wait_until(lambda: not walk.step_running)
+        await select(pilot, walk, "other")
+        await select(pilot, walk, "long")
+        for _ in range(3):
+            await pilot.pause()
+        shown = output_on_screen(app)
+        assert "FATAL" in shown, shown
 
 
 # ---- held up in review ------------------------------------------------------------------

@@ -133,9 +133,7 @@ class StepDetail(Vertical):
             self._prose = heading + prose
             self._command = (step.kind, step.command.rstrip("\n"))
             self._show_command()
-            output = self.output
-            output.clear()
-            output.write(output_text)
+            self.output.show(output_text)
             await self._show_prose()
         self.show_state(step, state)
 

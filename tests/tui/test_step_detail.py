@@ -1,0 +1,127 @@
+"""The step detail on its own: a tiny app composes it (as the walk screen does) and a
+test calls what the screen calls. What is "on screen" is read with
+`widget.render_lines(region)`, the call the compositor draws a widget with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.geometry import Region
+
+from runbook_tui.runbook.model import Runbook
+from runbook_tui.tui import app as app_module
+from runbook_tui.tui.output_view import OutputView
+from runbook_tui.tui.step_detail import StepDetail
+
+from .conftest import parse_file
+
+BOOK = """\
+# Book
+
+## First
+
+```sh {"name":"first"}
+echo first
+```
+
+## Second
+
+Prose for the second step. It wraps over more than one line at eighty columns, so the
+output view below it is smaller once the prose is on screen. Read the migration log
+before you retry: a half-applied migration must be rolled back first.
+
+```sh {"name":"second","danger":"migrate everything now"}
+./migrate --all \\
+  --verbose
+```
+"""
+
+LONG_OUTPUT = "".join(f"line {n}\n" for n in range(1, 500)) + "FATAL: migration 0042 failed\n"
+
+
+def book(tmp_path: Path, text: str = BOOK) -> Runbook:
+    path = tmp_path / "book.md"
+    path.write_text(text)
+    return parse_file(path)
+
+
+class DetailApp(App[None]):
+    """The step detail alone, filling the screen, styled as the walk styles it."""
+
+    CSS_PATH = str(Path(app_module.__file__).with_name("app.tcss"))
+
+    def __init__(self, runbook: Runbook, **detail: Any) -> None:
+        super().__init__()
+        self.runbook = runbook
+        self.detail_kwargs = detail
+
+    def compose(self) -> ComposeResult:
+        yield StepDetail(self.runbook, id="detail", **self.detail_kwargs)
+
+
+def drawn_text(widget: Any) -> list[str]:
+    """The widget's lines as drawn, border and padding included."""
+    width, height = widget.outer_size
+    return [strip.text for strip in widget.render_lines(Region(0, 0, width, height))]
+
+
+def output_on_screen(app: App[Any]) -> list[str]:
+    """The output view's lines as drawn, cut to the part inside the screen."""
+    view = app.query_one(OutputView)
+    visible = view.region.intersection(app.screen.region)
+    top = visible.y - view.region.y
+    return [line.strip() for line in drawn_text(view)[top : top + visible.height]]
+
+
+async def settle(pilot: Any) -> None:
+    # The prose (Markdown) is mounted after the first frame and laid out after that.
+    for _ in range(3):
+        await pilot.pause()
+
+
+async def test_revisited_step_shows_the_end_of_its_stored_output(tmp_path):
+    """Like `tail`: the FATAL line at the end is what the operator must see."""
+    runbook = book(tmp_path)
+    app = DetailApp(runbook)
+    async with app.run_test(size=(80, 24)) as pilot:
+        detail = app.query_one(StepDetail)
+        await settle(pilot)
+        await detail.show_step(runbook.step("first"), None, "first\n")
+        await settle(pilot)
+        await detail.show_step(runbook.step("second"), None, LONG_OUTPUT)
+        await settle(pilot)
+        shown = output_on_screen(app)
+        assert "FATAL: migration 0042 failed" in shown, shown
+
+
+async def test_stored_output_shown_before_the_first_layout_shows_its_end(tmp_path):
+    """On resume the walk shows the selected step's output as it opens, before the
+    view (or the prose above it) has its size."""
+    runbook = book(tmp_path)
+
+    class ResumedApp(DetailApp):
+        async def on_mount(self) -> None:
+            await self.query_one(StepDetail).show_step(runbook.step("second"), None, LONG_OUTPUT)
+
+    app = ResumedApp(runbook)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        shown = output_on_screen(app)
+        assert "FATAL: migration 0042 failed" in shown, shown
+
+
+async def test_the_end_stays_in_view_when_the_terminal_is_resized(tmp_path):
+    runbook = book(tmp_path)
+    app = DetailApp(runbook)
+    async with app.run_test(size=(80, 40)) as pilot:
+        detail = app.query_one(StepDetail)
+        await settle(pilot)
+        await detail.show_step(runbook.step("second"), None, LONG_OUTPUT)
+        await settle(pilot)
+        for size in ((80, 16), (60, 24), (120, 36)):
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            shown = output_on_screen(app)
+            assert "FATAL: migration 0042 failed" in shown, (size, shown)
