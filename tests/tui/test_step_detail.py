@@ -8,14 +8,17 @@ from pathlib import Path
 from typing import Any
 
 from textual.app import App, ComposeResult
+from textual.containers import Horizontal
 from textual.geometry import Region
 
 from runbook_tui.runbook.model import Runbook
 from runbook_tui.tui import app as app_module
+from runbook_tui.tui.keys_footer import KeysFooter
 from runbook_tui.tui.output_view import OutputView
 from runbook_tui.tui.step_detail import StepDetail
+from runbook_tui.tui.step_list import StepList
 
-from .conftest import parse_file
+from .conftest import parse_file, screen_text
 
 BOOK = """\
 # Book
@@ -59,6 +62,19 @@ class DetailApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield StepDetail(self.runbook, id="detail", **self.detail_kwargs)
+
+
+class WalkLikeApp(DetailApp):
+    """The step list beside the step detail, and the footer, as on the walk."""
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="walk-body"):
+            yield StepList(self.runbook, id="steps")
+            yield StepDetail(self.runbook, id="detail", **self.detail_kwargs)
+        yield KeysFooter()
+
+    def on_mount(self) -> None:
+        self.query_one(StepList).focus()
 
 
 def drawn_text(widget: Any) -> list[str]:
@@ -125,3 +141,53 @@ async def test_the_end_stays_in_view_when_the_terminal_is_resized(tmp_path):
             await settle(pilot)
             shown = output_on_screen(app)
             assert "FATAL: migration 0042 failed" in shown, (size, shown)
+
+
+LONG_COMMAND = "\n".join(
+    [f"kubectl -n shop annotate deploy/api step{n}=done \\" for n in range(1, 20)]
+    + ["  && kubectl -n shop rollout restart deploy/api   # LAST LINE"]
+)
+
+
+def command_book(tmp_path: Path) -> Runbook:
+    return book(tmp_path, f'# C\n\n```sh {{"name":"long"}}\n{LONG_COMMAND}\n```\n')
+
+
+async def test_a_long_command_is_cut_with_a_mark_and_c_shows_all_of_it(tmp_path):
+    """The box showed 6 lines and no sign of the other 14: the end of the command
+    (what it really does) could not be read before running it."""
+    runbook = command_book(tmp_path)
+    app = WalkLikeApp(runbook)
+    async with app.run_test(size=(100, 30)) as pilot:
+        detail = app.query_one(StepDetail)
+        await detail.show_step(runbook.step("long"), None)
+        await settle(pilot)
+        text = "\n".join(screen_text(app))
+        assert "+15 lines (c to expand)" in text, text
+        assert "LAST LINE" not in text
+        await pilot.press("c")  # from the step list, where the focus is
+        await settle(pilot)
+        text = "\n".join(screen_text(app))
+        assert "c to collapse" in text and "step6=done" in text, text
+        scroll = app.query_one("#command-scroll")
+        scroll.scroll_end(animate=False, immediate=True)
+        await settle(pilot)
+        text = "\n".join(screen_text(app))
+        assert "LAST LINE" in text, text
+        await pilot.click("#command-more")  # a click on the mark collapses it again
+        await settle(pilot)
+        text = "\n".join(screen_text(app))
+        assert "+15 lines (c to expand)" in text and "LAST LINE" not in text, text
+
+
+async def test_a_short_command_has_no_mark(tmp_path):
+    runbook = book(tmp_path)
+    app = WalkLikeApp(runbook)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.query_one(StepDetail).show_step(runbook.step("first"), None)
+        await settle(pilot)
+        text = "\n".join(screen_text(app))
+        assert "echo first" in text and "to expand" not in text, text
+        await pilot.press("c")
+        await settle(pilot)
+        assert "to collapse" not in "\n".join(screen_text(app))

@@ -4,14 +4,16 @@ and its output."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
 from runbook_tui.runbook.model import SHELL_LANGUAGES, Runbook, Step
+from runbook_tui.tui.command_box import EXPAND_KEY, CommandBox
 from runbook_tui.tui.engine_api import StepStateLike
 from runbook_tui.tui.output_view import OutputView
 from runbook_tui.tui.status import colour, symbol
@@ -83,7 +85,14 @@ class StepDetail(Vertical):
 
     The first frame shows the command as plain text and leaves the prose out: the
     Markdown widget and the syntax highlighter (with their imports) come right after
-    that frame is on screen, so the walk appears without waiting for them."""
+    that frame is on screen, so the walk appears without waiting for them.
+
+    Its keys apply while the focus is in it (the output, the prose, an expanded
+    command): `c` expands or collapses the command."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(EXPAND_KEY, "toggle_command", "Expand command", show=False, id="detail.command"),
+    ]
 
     def __init__(self, runbook: Runbook, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -96,7 +105,7 @@ class StepDetail(Vertical):
 
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id="prose-scroll")
-        yield Static("", id="command")
+        yield CommandBox(id="command-box")
         yield Static("", id="step-status")
         yield OutputView(id="output")
 
@@ -119,6 +128,9 @@ class StepDetail(Vertical):
     def output(self) -> OutputView:
         return self.query_one(OutputView)
 
+    def action_toggle_command(self) -> None:
+        self.query_one(CommandBox).action_toggle()
+
     async def show_step(
         self, step: Step, state: StepStateLike | None, output_text: str = ""
     ) -> None:
@@ -139,7 +151,7 @@ class StepDetail(Vertical):
 
     def _show_command(self) -> None:
         kind, body = self._command
-        command = self.query_one("#command", Static)
+        command = self.query_one(CommandBox)
         if kind != "shell":
             command.update(Content.styled(f"☐ {body}", "bold"))
         elif self._dressed:

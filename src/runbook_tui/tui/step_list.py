@@ -23,6 +23,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from runbook_tui.runbook.model import Runbook, Step
+from runbook_tui.tui.command_box import EXPAND_KEY, CommandBox
 from runbook_tui.tui.status import colour, symbol
 
 ROLLBACK_HEADING = "Rollback"
@@ -69,6 +70,8 @@ class StepList(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "edge(-1)", "First step", show=False),
         Binding("end", "edge(1)", "Last step", show=False),
+        # The command box says so when a command is cut; the key works from the list.
+        Binding(EXPAND_KEY, "toggle_command", "Expand command", show=False, id="walk.command"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"step-list--highlighted", "step-list--hover"}
 
@@ -135,6 +138,11 @@ class StepList(ScrollView, can_focus=True):
                 self._redraw_row(self._row_of[step.id])
 
     # ---- keys and mouse --------------------------------------------------------
+
+    def action_toggle_command(self) -> None:
+        """Expand or collapse the selected step's command, shown beside the list."""
+        for box in self.screen.query(CommandBox):
+            box.action_toggle()
 
     def action_move(self, direction: int) -> None:
         self._highlight_from(self.highlighted, direction, 1)
