@@ -191,3 +191,42 @@ async def test_a_short_command_has_no_mark(tmp_path):
         await pilot.press("c")
         await settle(pilot)
         assert "to collapse" not in "\n".join(screen_text(app))
+
+
+async def test_escape_in_the_output_goes_back_to_the_step_list_and_the_footer_says_so(
+    tmp_path,
+):
+    """After Tab into the output the arrows scroll it; nothing said how to get back."""
+    runbook = book(tmp_path)
+    app = WalkLikeApp(runbook)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.query_one(StepDetail).show_step(runbook.step("second"), None, LONG_OUTPUT)
+        await settle(pilot)
+        steps, output = app.query_one(StepList), app.query_one(OutputView)
+        footer = app.query_one(KeysFooter)
+        assert "Back to steps" not in footer.render().plain
+        output.focus()
+        await settle(pilot)
+        assert "esc Back to steps" in footer.render().plain
+        assert "esc Back to steps" in screen_text(app)[-1]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.focused is steps
+        assert "Back to steps" not in footer.render().plain
+
+
+async def test_escape_from_any_focus_in_the_detail_goes_back_to_the_step_list(tmp_path):
+    runbook = book(tmp_path)
+    app = WalkLikeApp(runbook)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await app.query_one(StepDetail).show_step(runbook.step("second"), None)
+        await settle(pilot)
+        detail = app.query_one(StepDetail)
+        focusable = [w for w in detail.query("*") if w.focusable]
+        assert focusable, "nothing in the detail takes the focus"
+        for widget in focusable:
+            widget.focus()
+            await pilot.pause()
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.focused, StepList), widget

@@ -17,6 +17,7 @@ from runbook_tui.tui.command_box import EXPAND_KEY, CommandBox
 from runbook_tui.tui.engine_api import StepStateLike
 from runbook_tui.tui.output_view import OutputView
 from runbook_tui.tui.status import colour, symbol
+from runbook_tui.tui.step_list import StepList
 
 if TYPE_CHECKING:
     from textual.widgets import Markdown
@@ -88,9 +89,10 @@ class StepDetail(Vertical):
     that frame is on screen, so the walk appears without waiting for them.
 
     Its keys apply while the focus is in it (the output, the prose, an expanded
-    command): `c` expands or collapses the command."""
+    command): Escape goes back to the step list, `c` expands or collapses the command."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back_to_steps", "Back to steps", id="detail.back"),
         Binding(EXPAND_KEY, "toggle_command", "Expand command", show=False, id="detail.command"),
     ]
 
@@ -127,6 +129,12 @@ class StepDetail(Vertical):
     @property
     def output(self) -> OutputView:
         return self.query_one(OutputView)
+
+    def action_back_to_steps(self) -> None:
+        """Focus the step list (after Tab into the output, arrows scroll it)."""
+        steps = self.screen.query(StepList)
+        if steps:
+            steps.first().focus()
 
     def action_toggle_command(self) -> None:
         self.query_one(CommandBox).action_toggle()
