@@ -154,7 +154,13 @@ def screen_text(app: Any) -> list[str]:
 
     width, height = app.size
     console = Console(
-        width=width, height=height, file=io.StringIO(), record=True, legacy_windows=False
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
     )
     console.print(
         app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
