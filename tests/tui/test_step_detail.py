@@ -230,3 +230,57 @@ async def test_escape_from_any_focus_in_the_detail_goes_back_to_the_step_list(tm
             await pilot.press("escape")
             await pilot.pause()
             assert isinstance(app.focused, StepList), widget
+
+
+VALUES_BOOK = """\
+---
+title: Release
+variables:
+  RELEASE:
+    default: "1"
+  TOKEN:
+    secret: true
+---
+
+# Release
+
+- [ ] Tell #release that $RELEASE (${RELEASE}) ships; token $TOKEN, not $RELEASES or $HOME
+"""
+
+
+def command_text(app: App[Any]) -> str:
+    return str(app.query_one("#command").render())
+
+
+async def test_a_manual_step_shows_the_values_of_declared_non_secret_variables(tmp_path):
+    """`$RELEASE` was shown literally; the operator needs the value to say it."""
+    runbook = book(tmp_path, VALUES_BOOK)
+    [step] = runbook.steps
+    values = {"RELEASE": "4.2", "TOKEN": "s3cret-token", "HOME": "/root"}
+    app = DetailApp(runbook, values=values)
+    async with app.run_test(size=(100, 24)) as pilot:
+        await app.query_one(StepDetail).show_step(step, None)
+        await settle(pilot)
+        shown = command_text(app)
+        assert shown == (
+            "☐ Tell #release that 4.2 (4.2) ships; token $TOKEN, not $RELEASES or $HOME"
+        ), shown
+        assert "Tell #release that 4.2 (4.2)" in "\n".join(screen_text(app))
+    # On screen only: the step (what the engine records) keeps the text as written.
+    assert "$RELEASE (${RELEASE})" in step.command
+
+
+async def test_values_arrive_later_and_control_characters_in_them_are_escaped(tmp_path):
+    runbook = book(tmp_path, VALUES_BOOK)
+    [step] = runbook.steps
+    app = DetailApp(runbook)
+    async with app.run_test(size=(100, 24)) as pilot:
+        detail = app.query_one(StepDetail)
+        await detail.show_step(step, None)
+        await settle(pilot)
+        assert "that $RELEASE (${RELEASE})" in command_text(app)
+        detail.set_values({"RELEASE": "4.2\x1b[2J\x1b]0;pwned\x07\r", "TOKEN": "s3cret"})
+        await settle(pilot)
+        shown = command_text(app)
+        assert "that 4.2\\x1b[2J\\x1b]0;pwned\\x07\\x0d (" in shown, repr(shown)
+        assert "\x1b" not in shown and "s3cret" not in shown
