@@ -39,3 +39,19 @@ def test_subcommands_and_top_level_flags_are_not_rerouted() -> None:
     assert route(["check", "x.md"]) == ["check", "x.md"]
     assert route(["--version"]) == ["--version"]
     assert route([]) == ["open"]
+
+
+def test_sessions_help_reads_show_as_optional(capsys: pytest.CaptureFixture[str]) -> None:
+    """`sessions` alone lists; the usage must not read as if `show` were required."""
+    with pytest.raises(SystemExit):
+        main(["sessions", "--help"])
+    usage = capsys.readouterr().out.split("\n\n")[0]
+    lines = [line.strip() for line in usage.splitlines()]
+    assert lines[0] == "usage: runbook-tui sessions [-h] [--json] [--home DIR]", usage
+    assert "runbook-tui sessions show [-h] [--json] [--no-output] [--home DIR] ID" in lines
+    args = build_parser().parse_args(["sessions"])
+    assert args.sessions_command is None
+    with pytest.raises(SystemExit):
+        main(["sessions", "show", "--help"])
+    usage = capsys.readouterr().out.split("\n\n")[0]
+    assert usage == "usage: runbook-tui sessions show [-h] [--json] [--no-output] [--home DIR] ID"

@@ -143,3 +143,26 @@ async def perform(pilot: Any, screen: Any, step_id: str, *statuses: str) -> None
     await select(pilot, screen, step_id)
     await pilot.press("enter")
     await wait_status(screen, step_id, *statuses)
+
+
+def screen_text(app: Any) -> list[str]:
+    """What the terminal shows, one string a line: the screen as a screenshot renders
+    it, with a dialog drawn over the screens under it."""
+    import io
+
+    from rich.console import Console
+
+    width, height = app.size
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system="truecolor",
+        record=True,
+        legacy_windows=False,
+    )
+    console.print(
+        app.screen._compositor.render_update(full=True, screen_stack=app._background_screens)
+    )
+    return console.export_text(styles=False).splitlines()

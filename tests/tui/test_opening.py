@@ -127,6 +127,59 @@ async def test_variables_form_checks_patterns_inline_and_masks_secrets(tmp_path,
     assert "43 to production" in output
 
 
+async def test_variables_form_focuses_the_first_field_to_fill(tmp_path, home):
+    """RELEASE and ENVIRONMENT have acceptable defaults: typing goes into TOKEN, the
+    first without a value, and stays masked; it is never lost or put in a plain field."""
+    path = tmp_path / "deploy.md"
+    path.write_text(VARIABLES_RUNBOOK)
+    app = RunbookApp(home=home, runbook=parse_file(path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, VariablesScreen)
+        token = form.query_one("#var-TOKEN", Input)
+        assert form.focused is token
+        await pilot.press(*"s3cret")
+        assert token.value == "s3cret" and token.password
+        assert form.query_one("#var-RELEASE", Input).value == "42"
+
+
+async def test_variables_form_focuses_the_first_field_when_all_are_acceptable(tmp_path, home):
+    path = tmp_path / "deploy.md"
+    path.write_text(VARIABLES_RUNBOOK)
+    given = {"RELEASE": "x", "TOKEN": "t"}  # RELEASE does not match: the form opens
+    app = RunbookApp(home=home, runbook=parse_file(path), variables=given)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, VariablesScreen)
+        assert form.focused is form.query_one("#var-RELEASE", Input)
+    path.write_text(VARIABLES_RUNBOOK.replace("    secret: true", "    default: t"))
+    app = RunbookApp(home=home, runbook=parse_file(path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, VariablesScreen)  # every default is fine: the first
+        assert form.focused is form.query_one("#var-RELEASE", Input)
+
+
+async def test_a_pattern_is_a_hint_under_the_field_never_a_placeholder(tmp_path, home):
+    """A placeholder looks like a value already filled in."""
+    path = tmp_path / "deploy.md"
+    path.write_text(VARIABLES_RUNBOOK)
+    app = RunbookApp(home=home, runbook=parse_file(path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, VariablesScreen)
+        release = form.query_one("#var-RELEASE", Input)
+        assert release.placeholder == ""
+        hint = form.query_one("#var-RELEASE-hint")
+        assert str(hint.render()) == "pattern: [0-9]+"
+        assert hint.region.y > release.region.y  # under the field, on screen
+        assert not form.query("#var-TOKEN-hint")  # no pattern, no hint
+
+
 async def test_variables_given_on_the_command_line_skip_the_form(tmp_path, home):
     path = tmp_path / "deploy.md"
     path.write_text(VARIABLES_RUNBOOK)

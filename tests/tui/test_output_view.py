@@ -70,3 +70,22 @@ async def test_scrolled_up_view_stays_put_while_output_arrives():
 
 def test_visible_text_drops_escape_sequences():
     assert visible_text("\x1b[1;32mok\x1b[0m \x1b]0;title\x07x") == "ok x"
+
+
+async def test_a_view_scrolled_up_stays_put_on_resize_and_follows_again_at_the_end():
+    app = OutputApp()
+    async with app.run_test(size=(40, 10)) as pilot:
+        view = app.query_one(OutputView)
+        view.show("".join(f"{i}\n" for i in range(50)))
+        await pilot.pause()
+        view.scroll_to(y=5, animate=False, immediate=True)
+        await pilot.resize_terminal(40, 6)
+        await pilot.pause()
+        assert view.scroll_offset.y == 5  # the operator is reading: left where it was
+        view.scroll_end(animate=False, immediate=True)
+        await pilot.resize_terminal(40, 8)
+        await pilot.pause()
+        view.write("more\n")
+        await pilot.resize_terminal(40, 5)
+        await pilot.pause()
+        assert view.is_vertical_scroll_end and view.plain_lines[-1] == "more"

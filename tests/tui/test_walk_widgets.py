@@ -21,10 +21,11 @@ from textual.geometry import Region
 from runbook_tui.tui import terminal
 from runbook_tui.tui.keys_footer import KeysFooter
 from runbook_tui.tui.step_detail import StepDetail
-from runbook_tui.tui.step_list import StepList
+from runbook_tui.tui.step_list import StepList, step_prompt
 from runbook_tui.tui.tab_bar import TabBar
 
 from .conftest import perform, select, wait_status, walk_screen
+from .test_step_detail import output_on_screen
 
 # ---- helpers ----------------------------------------------------------------------
 
@@ -74,6 +75,25 @@ def highlight_visible(steps: StepList) -> bool:
     return 0 <= y < steps.scrollable_content_region.height
 
 
+# A failing step with more output than the view holds, under prose that wraps.
+REVISIT_BOOK = """# B
+
+## One
+
+Some prose that is long enough to wrap at eighty columns, more text here and more text
+here and still more so the prose takes three lines at least in the detail view here.
+
+```sh {"name":"long"}
+seq 1 499; echo FATAL; exit 1
+```
+
+## Two
+
+```sh {"name":"other"}
+echo other
+```
+"""
+
 # ---- found broken in review, fixed -----------------------------------------------------
 
 
@@ -122,6 +142,22 @@ async def test_a_long_manual_title_keeps_its_manual_mark(make_app):
         row = drawn_text(steps)[on_screen(steps, manual.id)]
         assert "…" in row  # "Tell #incident that writes are paused" is cut
         assert "☐" in row, row
+
+
+async def test_a_done_manual_row_shows_its_status_mark_without_the_empty_box(make_app):
+    """`✓ … ☐` reads as done and not done at once: the box is for what is still to do."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        walk = await walk_screen(app, pilot)
+        steps = walk.query_one(StepList)
+        manual = next(s for s in walk.runbook.steps if s.kind == "manual")
+        await perform(pilot, walk, manual.id, "succeeded")
+        await pilot.pause()
+        row = drawn_text(steps)[on_screen(steps, manual.id)]
+        assert row.startswith("✓ Tell #incident") and "☐" not in row, row
+    for status in ("succeeded", "skipped"):
+        assert "☐" not in step_prompt(manual, status, 28).plain, status
+    assert step_prompt(manual, "pending", 28).plain.endswith(" ☐")
 
 
 async def test_tabs_and_newlines_in_a_title_never_reach_the_terminal(make_app, tmp_path):
@@ -244,6 +280,24 @@ def test_terminal_present_looks_at_the_terminal_textual_draws_on(tmp_path, monke
         sys.__stdout__.close()
         os.close(master)
         os.close(slave)
+
+
+async def test_a_failed_step_selected_again_shows_the_end_of_its_output(make_app, tmp_path):
+    """Revisiting a step shows its stored output from the end, as `tail` would: the
+    prose laid out after the output was written made the view smaller and cut the
+    FATAL line off."""
+    path = write(tmp_path, REVISIT_BOOK)
+    app = make_app(path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        walk = await walk_screen(app, pilot)
+        await perform(pilot, walk, "long", "failed")
+        await walk.wait_until(lambda: not walk.step_running)
+        await select(pilot, walk, "other")
+        await select(pilot, walk, "long")
+        for _ in range(3):
+            await pilot.pause()
+        shown = output_on_screen(app)
+        assert "FATAL" in shown, shown
 
 
 # ---- held up in review ------------------------------------------------------------------

@@ -9,19 +9,28 @@ from typing import Any
 
 from runbook_tui.cli.common import add_home
 
+# Two forms, written out: argparse's own usage ("[--home DIR] show ...") reads as if
+# `show` were required, when `sessions` alone is the list.
+USAGE = """%(prog)s [-h] [--json] [--home DIR]
+       %(prog)s show [-h] [--json] [--no-output] [--home DIR] ID"""
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sessions",
         help="list recorded sessions, or show one",
+        usage=USAGE,
         description="List sessions, newest first. `sessions show ID` folds one journal.",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     add_home(p)
     p.set_defaults(handler=handle_list)
-    inner = p.add_subparsers(dest="sessions_command", metavar="show")
+    # prog given: argparse would build the subcommand's from USAGE, both lines of it.
+    inner = p.add_subparsers(
+        dest="sessions_command", title="commands (optional)", metavar="show ID", prog=p.prog
+    )
     show = inner.add_parser("show", help="one session, folded from its journal")
-    show.add_argument("id", help="session id (a unique prefix is enough)")
+    show.add_argument("id", metavar="ID", help="session id (a unique prefix is enough)")
     show.add_argument("--json", action="store_true", help="machine-readable output")
     show.add_argument("--no-output", action="store_true", help="leave out the steps' output text")
     add_home(show)

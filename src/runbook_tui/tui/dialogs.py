@@ -1,6 +1,9 @@
 """Modal dialogs. Choice dialogs take single keys (their bindings, which also draw
 their buttons); text dialogs take a line and Enter. Escape always means "no, do
-nothing"."""
+nothing".
+
+A long body or command scrolls inside the dialog, so the buttons and the input stay
+on screen at 80x24."""
 
 from __future__ import annotations
 
@@ -13,22 +16,27 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from runbook_tui.tui.command_box import escape_controls
+
 
 class ChoiceDialog(ModalScreen[Any]):
     """A question answered by one key. Subclasses declare `BINDINGS` whose actions are
     `choose('value')`; each shown binding is also a (non-focusable) button."""
 
     DIALOG_TITLE: ClassVar[str] = ""
+    # Extra classes of the dialog's screen: "-top" places it at the top.
+    PLACEMENT: ClassVar[str] = ""
 
     def __init__(self, body: str | Content, title: str | None = None) -> None:
-        super().__init__(classes="dialog-screen")
+        super().__init__(classes=f"dialog-screen {self.PLACEMENT}".strip())
         self.body = body
         self.dialog_title = title or self.DIALOG_TITLE
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.dialog_title, classes="dialog-title")
-            yield Static(self.body, classes="dialog-body")
+            with VerticalScroll(classes="dialog-body-scroll"):
+                yield Static(self.body, classes="dialog-body")
             with Horizontal(classes="dialog-buttons"):
                 for binding in self._own_bindings():
                     key = binding.key.split(",")[0]
@@ -81,6 +89,9 @@ class ResumeOfferDialog(ChoiceDialog):
 
 class RollbackOfferDialog(ChoiceDialog):
     DIALOG_TITLE = "Step failed"
+    # At the top, compact: the failed step's output (its last lines, the error) stays
+    # in view while the operator chooses.
+    PLACEMENT = "-top"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("b", "choose('rollback')", "Switch to rollback", id="rollback.switch"),
         Binding("r", "choose('retry')", "Retry", id="rollback.retry"),
@@ -101,6 +112,8 @@ class EndSessionDialog(ChoiceDialog):
 class TextDialog(ModalScreen[str | None]):
     """Asks for one line. Enter submits (empty is refused), Escape cancels (None)."""
 
+    # Typing goes to the line, not to a scrolling body above it.
+    AUTO_FOCUS = "#dialog-input"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="text.cancel"),
     ]
@@ -117,10 +130,16 @@ class TextDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.dialog_title, classes="dialog-title")
-            yield Static(self.body, classes="dialog-body")
+            with VerticalScroll(classes="dialog-body-scroll"):
+                yield Static(self.body, classes="dialog-body")
+            yield from self.compose_details()
             yield Input(placeholder=self.placeholder, id="dialog-input")
             yield Static("", classes="dialog-error", id="dialog-error")
             yield Static(Content.styled(self.hint, "$text-muted"), classes="dialog-hint")
+
+    def compose_details(self) -> ComposeResult:
+        """What a subclass shows between the body and the input."""
+        yield from ()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -141,21 +160,35 @@ class TextDialog(ModalScreen[str | None]):
 
 class DangerDialog(TextDialog):
     """Runs nothing unless the operator types the phrase exactly. A wrong phrase clears
-    the box and says so; Escape gives up."""
+    the box and says so; Escape gives up. `command` (as the screen shows it) is what
+    will run: the operator reads it before typing the phrase."""
 
-    def __init__(self, step_title: str, phrase: str) -> None:
+    def __init__(self, step_title: str, phrase: str, *, command: str = "") -> None:
         super().__init__(
             "Dangerous step",
             Content.assemble(
                 Content.styled(step_title, "bold"),
-                "\nThis step is marked dangerous. To run it, type exactly:\n",
-                Content.styled(phrase, "bold $text-error"),
+                "\nThis step is marked dangerous.",
+                " It runs:" if command.strip() else "",
             ),
             placeholder="type the phrase",
             hint="Enter to run · Escape to leave it",
         )
+        self.add_class("danger-dialog")
         self.phrase = phrase
+        self.command = command.strip("\n")
         self.wrong_attempts = 0
+
+    def compose_details(self) -> ComposeResult:
+        if self.command.strip():
+            with VerticalScroll(classes="dialog-command"):
+                yield Static(Content(escape_controls(self.command)), classes="dialog-command-text")
+        yield Static(
+            Content.assemble(
+                "To run it, type exactly:\n", Content.styled(self.phrase, "bold $text-error")
+            ),
+            classes="dialog-phrase",
+        )
 
     def submit(self, value: str) -> None:
         # Compare what was typed, unstripped: the phrase must be exact.

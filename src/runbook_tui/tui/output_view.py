@@ -56,6 +56,11 @@ class OutputView(ScrollView, can_focus=True):
         self._dropped = 0
         self._width = 0
         self._cache: LRUCache[int, Strip] = LRUCache(1024)
+        # Whether the view shows the end, and so keeps showing it across writes and
+        # resizes (as `tail` does); scrolling up lets go, scrolling to the end again
+        # takes hold. Without it a view made smaller after a write (the prose above
+        # laid out, the terminal resized) kept its offset and cut the last lines.
+        self._at_end = True
 
     @property
     def line_count(self) -> int:
@@ -69,6 +74,14 @@ class OutputView(ScrollView, can_focus=True):
     @property
     def plain_lines(self) -> list[str]:
         return [visible_text(line) for line in self.lines]
+
+    def show(self, text: str) -> None:
+        """Replace what is shown with `text` (a step's stored output), scrolled to its
+        end once laid out: the last lines are the ones that say what happened."""
+        self.clear()
+        self.write(text)
+        self._at_end = True
+        self.call_after_refresh(self._keep_end)
 
     def clear(self) -> None:
         self._lines.clear()
@@ -84,7 +97,11 @@ class OutputView(ScrollView, can_focus=True):
         """Append `data` (any chunking; lines end with \\n or \\r\\n)."""
         if not data:
             return
-        follow = self.is_vertical_scroll_end or self.virtual_size.height <= self.size.height
+        follow = (
+            self._at_end
+            or self.is_vertical_scroll_end
+            or self.virtual_size.height <= self.size.height
+        )
         old_partial_index = self._dropped + len(self._lines)
         data = self._partial + data.replace("\r\n", "\n")
         complete = data.split("\n")
@@ -106,6 +123,18 @@ class OutputView(ScrollView, can_focus=True):
             # force: with overflow auto the scrollbar may not exist until the next layout.
             self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
         self.refresh()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._at_end = new_value >= self.max_scroll_y
+
+    def on_resize(self) -> None:
+        self._keep_end()
+
+    def _keep_end(self) -> None:
+        if self._at_end:
+            # force: with overflow auto the scrollbar may not exist until the next layout.
+            self.scroll_end(animate=False, immediate=True, x_axis=False, force=True)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()

@@ -4,22 +4,29 @@ and its output."""
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
 from runbook_tui.runbook.model import SHELL_LANGUAGES, Runbook, Step
+from runbook_tui.session.redaction import Redactor
+from runbook_tui.tui.command_box import EXPAND_KEY, CommandBox, escape_controls
 from runbook_tui.tui.engine_api import StepStateLike
 from runbook_tui.tui.output_view import OutputView
 from runbook_tui.tui.status import colour, symbol
+from runbook_tui.tui.step_list import StepList
 
 if TYPE_CHECKING:
     from textual.widgets import Markdown
 
 _TASK_ITEM = re.compile(r"^\s*[-*+] \[[ xX]\] ")
+# `${NAME}` or `$NAME` (the longest name: `$RELEASES` is not `$RELEASE`).
+_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
 _FENCE = re.compile(r"^\s*(```+|~~~+)\s*([A-Za-z0-9_-]*)")
 
 
@@ -78,16 +85,62 @@ def describe_step(step: Step, state: StepStateLike | None) -> Content:
     return Content.assemble(*parts)
 
 
+def shown_values(runbook: Runbook, values: Mapping[str, str]) -> dict[str, str]:
+    """The values a manual step's text may show: declared, not secret, with control
+    characters escaped and token shapes masked (values are untrusted text)."""
+    mask = Redactor(()).mask
+    declared = {v.name for v in runbook.variables if not v.secret}
+    return {
+        name: escape_controls(mask(str(value)))
+        for name, value in values.items()
+        if name in declared
+    }
+
+
+def manual_text(text: str, values: Mapping[str, str]) -> Content:
+    """A manual step's text with `$NAME` and `${NAME}` replaced by `values` (already
+    made safe to show, see `shown_values`), the values marked; other references are
+    left as written. On screen only: the journal keeps the text as written."""
+    parts: list[Content] = []
+    last = 0
+    for match in _REFERENCE.finditer(text):
+        name = match.group(1) or match.group(2)
+        if name not in values:
+            continue
+        parts.append(Content.styled(escape_controls(text[last : match.start()]), "bold"))
+        parts.append(Content.styled(values[name], "bold $text-accent"))
+        last = match.end()
+    parts.append(Content.styled(escape_controls(text[last:]), "bold"))
+    return Content.assemble(*parts)
+
+
 class StepDetail(Vertical):
     """What the operator reads before and while performing a step.
 
     The first frame shows the command as plain text and leaves the prose out: the
     Markdown widget and the syntax highlighter (with their imports) come right after
-    that frame is on screen, so the walk appears without waiting for them."""
+    that frame is on screen, so the walk appears without waiting for them.
 
-    def __init__(self, runbook: Runbook, *, id: str | None = None) -> None:
+    Its keys apply while the focus is in it (the output, the prose, an expanded
+    command): Escape goes back to the step list, `c` expands or collapses the command."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back_to_steps", "Back to steps", id="detail.back"),
+        Binding(EXPAND_KEY, "toggle_command", "Expand command", show=False, id="detail.command"),
+    ]
+
+    def __init__(
+        self,
+        runbook: Runbook,
+        *,
+        values: Mapping[str, str] | None = None,
+        id: str | None = None,
+    ) -> None:
+        """`values`: the session's variable values, for a manual step's text (only
+        declared, non-secret ones are ever shown; see `set_values`)."""
         super().__init__(id=id)
         self.runbook = runbook
+        self._values = shown_values(runbook, values or {})
         self.step_id: str | None = None
         self._prose = ""
         self._command: tuple[str, str] = ("", "")  # (kind, body) of the shown step
@@ -96,7 +149,7 @@ class StepDetail(Vertical):
 
     def compose(self) -> ComposeResult:
         yield VerticalScroll(id="prose-scroll")
-        yield Static("", id="command")
+        yield CommandBox(id="command-box")
         yield Static("", id="step-status")
         yield OutputView(id="output")
 
@@ -119,6 +172,24 @@ class StepDetail(Vertical):
     def output(self) -> OutputView:
         return self.query_one(OutputView)
 
+    def action_back_to_steps(self) -> None:
+        """Focus the step list (after Tab into the output, arrows scroll it)."""
+        steps = self.screen.query(StepList)
+        if steps:
+            steps.first().focus()
+
+    def set_values(self, values: Mapping[str, str]) -> None:
+        """The session's variable values (secret ones, and names the runbook does not
+        declare, are left out): a manual step's `$NAME` shows the value."""
+        shown = shown_values(self.runbook, values)
+        if shown != self._values:
+            self._values = shown
+            if self.is_mounted:
+                self._show_command()
+
+    def action_toggle_command(self) -> None:
+        self.query_one(CommandBox).action_toggle()
+
     async def show_step(
         self, step: Step, state: StepStateLike | None, output_text: str = ""
     ) -> None:
@@ -133,17 +204,17 @@ class StepDetail(Vertical):
             self._prose = heading + prose
             self._command = (step.kind, step.command.rstrip("\n"))
             self._show_command()
-            output = self.output
-            output.clear()
-            output.write(output_text)
+            self.output.show(output_text)
             await self._show_prose()
         self.show_state(step, state)
 
     def _show_command(self) -> None:
         kind, body = self._command
-        command = self.query_one("#command", Static)
+        command = self.query_one(CommandBox)
         if kind != "shell":
-            command.update(Content.styled(f"☐ {body}", "bold"))
+            command.update(
+                Content.assemble(Content.styled("☐ ", "bold"), manual_text(body, self._values))
+            )
         elif self._dressed:
             from textual.highlight import highlight
 

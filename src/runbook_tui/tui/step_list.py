@@ -23,17 +23,24 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from runbook_tui.runbook.model import Runbook, Step
+from runbook_tui.tui.command_box import EXPAND_KEY, CommandBox
 from runbook_tui.tui.status import colour, symbol
 
 ROLLBACK_HEADING = "Rollback"
 
 
+# A manual step done (or skipped) shows its status mark alone: `✓ … ☐` read as done
+# and not done at once.
+_DONE = ("succeeded", "skipped")
+
+
 def step_prompt(step: Step, status: str, width: int | None = None) -> Content:
-    """One row: status mark, title, and ☐ for a manual step. Within `width`, only
-    the title is cut. Tabs and line breaks in a title become spaces: raw, they would
-    move the terminal's cursor."""
+    """One row: status mark, title, and ☐ for a manual step still to do. Within
+    `width`, only the title is cut. Tabs and line breaks in a title become spaces: raw,
+    they would move the terminal's cursor."""
     mark = Content.styled(symbol(status), colour(status))
-    kind = Content.styled(" ☐" if step.kind == "manual" else "", "$text-muted")
+    box = step.kind == "manual" and status not in _DONE
+    kind = Content.styled(" ☐" if box else "", "$text-muted")
     label = Content(" ".join(step.title.split()))
     if width is not None:
         label = label.truncate(max(1, width - 2 - kind.cell_length), ellipsis=True)
@@ -63,6 +70,8 @@ class StepList(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False),
         Binding("home", "edge(-1)", "First step", show=False),
         Binding("end", "edge(1)", "Last step", show=False),
+        # The command box says so when a command is cut; the key works from the list.
+        Binding(EXPAND_KEY, "toggle_command", "Expand command", show=False, id="walk.command"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"step-list--highlighted", "step-list--hover"}
 
@@ -129,6 +138,11 @@ class StepList(ScrollView, can_focus=True):
                 self._redraw_row(self._row_of[step.id])
 
     # ---- keys and mouse --------------------------------------------------------
+
+    def action_toggle_command(self) -> None:
+        """Expand or collapse the selected step's command, shown beside the list."""
+        for box in self.screen.query(CommandBox):
+            box.action_toggle()
 
     def action_move(self, direction: int) -> None:
         self._highlight_from(self.highlighted, direction, 1)

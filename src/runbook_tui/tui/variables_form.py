@@ -3,7 +3,6 @@ choices as a select, pattern errors inline, secrets masked as typed."""
 
 from __future__ import annotations
 
-import os
 import re
 from typing import ClassVar
 
@@ -15,15 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from runbook_tui.runbook.model import Runbook, Variable
-
-
-def initial_value(var: Variable, given: dict[str, str]) -> str:
-    """Where a value comes from, first match wins: --var, the variable's env, default."""
-    if var.name in given:
-        return given[var.name]
-    if var.from_env and os.environ.get(var.from_env):
-        return os.environ[var.from_env]
-    return var.default or ""
+from runbook_tui.session.variables import initial_value
 
 
 def problem(var: Variable, value: str) -> str | None:
@@ -67,12 +58,24 @@ class VariablesScreen(Screen[dict[str, str] | None]):
         # On resume only the secrets are asked again (they were never written down).
         self.variables = runbook.variables if only is None else only
         self.note = note
+        # Keys typed as the form opens go to the first field to fill: with nothing
+        # focused they were lost, and a Tab then landed in the field after it.
+        first = self.first_to_fill()
+        self.AUTO_FOCUS = f"#{_field_id(first.name)}" if first is not None else None
+
+    def first_to_fill(self) -> Variable | None:
+        """The first variable without an acceptable value; else the first."""
+        for var in self.variables:
+            if problem(var, initial_value(var, self.given)) is not None:
+                return var
+        return next(iter(self.variables), None)
 
     def compose(self) -> ComposeResult:
         yield Label(f"{self.runbook.title}: variables", classes="screen-title")
         if self.note:
             yield Static(Content.styled(self.note, "$text-muted"), classes="screen-note")
-        with VerticalScroll(id="variables"):
+        # Not a focus stop of its own: Tab goes from field to field.
+        with VerticalScroll(id="variables", can_focus=False):
             for var in self.variables:
                 with Vertical(classes="variable"):
                     label = var.prompt or var.name
@@ -95,8 +98,14 @@ class VariablesScreen(Screen[dict[str, str] | None]):
                         yield Input(
                             value=value,
                             password=var.secret,
-                            placeholder=var.pattern or "",
                             id=_field_id(var.name),
+                        )
+                    if var.pattern:
+                        # A hint, not a placeholder: a placeholder reads as a value.
+                        yield Static(
+                            Content.styled(f"pattern: {var.pattern}", "$text-muted"),
+                            classes="variable-hint",
+                            id=_field_id(var.name) + "-hint",
                         )
                     yield Static("", classes="variable-error", id=_field_id(var.name) + "-error")
             yield Button("Start", id="start", variant="primary")

@@ -113,8 +113,10 @@ class WalkScreen(Screen[None]):
         self._step_worker: Worker[StepOutcomeLike] | None = None
         self._changed = asyncio.Event()
         self._possible: tuple[bool | None, ...] = ()
-        # The step whose end the operator is reading: Enter on it moves on (view state).
+        # The step whose end the operator is reading: Enter on it moves on (view state),
+        # and what the message line says of it once they have.
         self._just_ended: str | None = None
+        self._ended_text = ""
 
     @property
     def engine(self) -> EngineLike:
@@ -165,6 +167,7 @@ class WalkScreen(Screen[None]):
         self.call_after_refresh(self._painted.set)
         if self._link.started:
             self._link.attach()
+            self._show_values()
             await self._select_first()
             self._say_if_ended()
         else:
@@ -208,6 +211,7 @@ class WalkScreen(Screen[None]):
     def _on_session(self, engine: EngineLike) -> None:
         """The session exists: show it, then do what the operator asked meanwhile."""
         waiting = self._link.attach(engine)
+        self._show_values()
         self.refresh_view()
         self._say_if_ended()
         if waiting:
@@ -215,6 +219,11 @@ class WalkScreen(Screen[None]):
         for action in waiting:
             action()
         self._notify_changed()
+
+    def _show_values(self) -> None:
+        """A manual step's text shows the recorded values of declared, non-secret
+        variables (on screen only; StepDetail leaves the others out)."""
+        self.query_one(StepDetail).set_values(self.engine.state.variables)
 
     def _held_back(self, action: Callable[[], object]) -> bool:
         """Before the session exists, keep `action` for when it does (and say so).
@@ -339,8 +348,12 @@ class WalkScreen(Screen[None]):
     # ---- selection -------------------------------------------------------------
 
     @property
+    def selected_step_id(self) -> str | None:
+        return self.query_one(StepList).selected_step_id
+
+    @property
     def selected_step(self) -> Step | None:
-        step_id = self.query_one(StepList).selected_step_id
+        step_id = self.selected_step_id
         return self.runbook.step(step_id) if step_id else None
 
     def status_of(self, step_id: str) -> str:
@@ -371,7 +384,9 @@ class WalkScreen(Screen[None]):
 
     @on(StepList.Highlighted, "#steps")
     async def _on_step_highlighted(self) -> None:
-        self._just_ended = None
+        if self._just_ended is not None and self.selected_step_id != self._just_ended:
+            self._just_ended = None
+            self.say(self._ended_text)  # the "Enter moves on" hint is done with
         await self._show_selected()
         self._update_footer()
 
@@ -482,7 +497,7 @@ class WalkScreen(Screen[None]):
 
         if step.danger:
             self.app.push_screen(
-                DangerDialog(step.title, step.danger),
+                DangerDialog(step.title, step.danger, command=step.command),
                 lambda typed: self._perform(step) if typed else self.say("Nothing was run."),
             )
         elif step.confirm:
@@ -556,13 +571,15 @@ class WalkScreen(Screen[None]):
             # The output stays in view until the operator moves on (Enter or arrows).
             plan = self.plan
             following = plan.next_step(step.id) if plan is not None else None
-            if self.query_one(StepList).selected_step_id == step.id:
-                self._just_ended = step.id
+            self._ended_text = f"✓ {step.title}{code}"
             if following is None:
-                self.say(f"✓ {step.title}{code}")
+                self.say(self._ended_text)
                 self._offer_end_of_walk()
+            elif self.selected_step_id == step.id:
+                self._just_ended = step.id
+                self.say(f"{self._ended_text}. Enter moves on to “{following.title}”.")
             else:
-                self.say(f"✓ {step.title}{code}. Enter moves on to “{following.title}”.")
+                self.say(self._ended_text)
             return
         reason = f": {outcome.reason}" if outcome.reason else ""
         self.say(f"✗ {step.title}{code}{reason}. r retries, s skips.")
