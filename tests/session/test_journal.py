@@ -609,7 +609,10 @@ RLIMIT_WRITER = textwrap.dedent(
                 ok += 1
         else:
             j.append_output("s", 1, "o" * 30000)  # the flusher hits the limit
-            time.sleep(0.6)
+            deadline = time.monotonic() + 20
+            while j.error is None and time.monotonic() < deadline:
+                time.sleep(0.01)  # until the flusher has failed, not a guess at how long
+            assert j.error is not None, "the flusher never hit the limit"
             j.append("note", text="never")
     except JournalError as exc:
         errors.append(str(exc))
