@@ -328,9 +328,9 @@ def test_secret_used_for_carry_never_reaches_disk(home: Path) -> None:
     # The runner itself created nothing, anywhere we can see.
     assert listing() == before
     assert shm() == shm_before
-    for path in home.rglob("*"):
-        if path.is_file():
-            assert secret.encode() not in path.read_bytes(), path
+    files = [path for path in home.rglob("*") if path.is_file()]
+    for path in files:
+        assert secret.encode() not in path.read_bytes(), path
 
 
 # --- terminal ------------------------------------------------------------------------
