@@ -16,6 +16,15 @@ from runbook_tui.session.journal import read_journal
 from runbook_tui.session.store import SessionLocked
 
 
+def gone(pid: int) -> bool:
+    """Exited (or a zombie waiting to be reaped): checked in one call, so a process that
+    exits between two looks cannot raise NoSuchProcess."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
 def shell(step_id: str, command: str, **kw: object) -> Step:
     return Step(id=step_id, kind="shell", command=command, line=1, language="sh", **kw)  # type: ignore[arg-type]
 
@@ -135,7 +144,7 @@ def test_timeout_kills_background_children_too(tmp_path: Path) -> None:
     assert outcome.timed_out and not outcome.succeeded
     assert "timed out" in outcome.reason
     child = int(pidfile.read_text())
-    assert not psutil.pid_exists(child) or psutil.Process(child).status() == "zombie"
+    assert gone(child)
     engine.end("failed")
 
 
