@@ -4,8 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_HOME ?= $(CURDIR)/.demo
+# The shared corpus of real-world runbooks that `make corpus` parses.
+CORPUS ?= ../shared/corpus
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test corpus lint bench clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +20,15 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/python -m runbook_tui.demo "$(DEMO_HOME)"
 
+# The project alone: the corpus tests are deselected (`-m "not corpus"` in pyproject.toml).
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+# Never skips: a missing corpus is a failure.
+corpus: $(STAMP)
+	@test -d "$(CORPUS)" || { \
+		echo "make corpus: no runbook corpus at $(CORPUS): pass CORPUS=DIR" >&2; exit 1; }
+	RUNBOOK_TUI_CORPUS="$(abspath $(CORPUS))" $(BIN)/python -m pytest -m corpus tests/test_corpus.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

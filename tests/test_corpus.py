@@ -1,5 +1,8 @@
 """The shared corpus of real runbooks: every file parses without raising, and a few
-files we read ourselves come out as an operator would expect."""
+files we read ourselves come out as an operator would expect.
+
+The corpus lives outside the project, so `make test` deselects these tests (marker
+`corpus`); `make corpus CORPUS=DIR` runs them and fails when DIR is missing."""
 
 from __future__ import annotations
 
@@ -11,6 +14,8 @@ import pytest
 
 from runbook_tui.runbook.parser import ParseResult, load
 
+pytestmark = pytest.mark.corpus
+
 CORPUS = Path(
     os.environ.get("RUNBOOK_TUI_CORPUS") or Path(__file__).parents[1].parent / "shared" / "corpus"
 )
@@ -21,8 +26,8 @@ def corpus() -> dict[str, ParseResult]:
     files = sorted(CORPUS.rglob("*.md")) if CORPUS.is_dir() else []
     if not files:
         pytest.fail(
-            f"runbook corpus not found at {CORPUS}: set RUNBOOK_TUI_CORPUS to the folder "
-            "holding the shared real-world runbooks"
+            f"runbook corpus not found at {CORPUS}: run `make corpus CORPUS=DIR` (or set "
+            "RUNBOOK_TUI_CORPUS) with the folder holding the shared real-world runbooks"
         )
     return {str(path.relative_to(CORPUS)): load(path) for path in files}
 

@@ -55,6 +55,15 @@ echo undo >> marks
 """
 
 
+def gone(pid: int) -> bool:
+    """Exited (or a zombie waiting to be reaped): checked in one call, so a process that
+    exits between two looks cannot raise NoSuchProcess."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
 def cli(
     *args: str,
     cwd: Path,
@@ -234,7 +243,7 @@ def test_interrupt_cancels_the_running_step_and_exits_130(tmp_path: Path) -> Non
     assert proc.returncode == 130, err
     assert "resume with" in out
     child = int((tmp_path / "child.pid").read_text())
-    assert not psutil.pid_exists(child) or psutil.Process(child).status() == "zombie"
+    assert gone(child)
     [session] = sessions_json(tmp_path)
     assert session["status"] == "aborted"
 
@@ -277,36 +286,43 @@ def test_unknown_session_id_is_a_usage_error(tmp_path: Path) -> None:
     assert res.returncode == 2
 
 
+# The kill test's moments come from this seed; set it to replay a failing run.
+SEED = int(os.environ.get("RUNBOOK_TUI_TEST_SEED") or 20261126)
+
+
 @pytest.mark.slow
 def test_kill_9_at_random_moments_never_loses_a_finished_step(tmp_path: Path) -> None:
     """Kill a headless run at random moments; every time the journal opens, every step
     it records as finished really ran exactly once, and resume completes the walk
     without running a finished step again."""
+    rng = random.Random(SEED)
     steps = 6
     body = "".join(
-        f"```sh {{name=s{i}}}\necho s{i} >> marks; sleep 0.{random.randint(0, 2)}\n```\n\n"
+        f"```sh {{name=s{i}}}\necho s{i} >> marks; sleep 0.{rng.randint(0, 2)}\n```\n\n"
         for i in range(steps)
     )
     path = tmp_path / "many.md"
     path.write_text("# Many\n\n" + body)
-    rng = random.Random(20261126)
     for round_ in range(12):
+        where = f"seed {SEED} (RUNBOOK_TUI_TEST_SEED), round {round_}"
         marks = tmp_path / "marks"
         marks.unlink(missing_ok=True)
+        # Taken before the run starts: once it runs, its own session may already be listed.
+        known = {s["id"] for s in sessions_json(tmp_path)}
         proc = start(["run", str(path), "--yes"], tmp_path)
-        known = len(sessions_json(tmp_path))
-        time.sleep(rng.uniform(0.2, 1.6))
+        time.sleep(rng.uniform(0.2, 1.6))  # the random moment of the kill: the scenario
         proc.kill()
         proc.wait()
-        sessions = sessions_json(tmp_path)
-        if len(sessions) == known or not _has_steps_recorded(tmp_path, sessions[0]["id"]):
+        new = [s for s in sessions_json(tmp_path) if s["id"] not in known]
+        assert len(new) <= 1, f"{where}: one run made several sessions: {new}"
+        if not new or not _has_steps_recorded(tmp_path, new[0]["id"]):
             # Killed before the session or its first step was recorded: nothing ran.
-            assert not marks.exists(), f"round {round_}: a step ran unrecorded"
+            assert not marks.exists(), f"{where}: a step ran unrecorded"
             continue
-        session = sessions[0]
+        [session] = new
         if session["status"] == "completed":
             continue
-        assert session["status"] == "interrupted", session
+        assert session["status"] == "interrupted", (where, session)
         doc = json.loads(
             cli(
                 "sessions", "show", session["id"], "--json", cwd=tmp_path, home=tmp_path / "home"
@@ -314,19 +330,19 @@ def test_kill_9_at_random_moments_never_loses_a_finished_step(tmp_path: Path) ->
         )
         ran = marks.read_text().split() if marks.exists() else []
         finished_before = {s["id"] for s in doc["steps"] if s["status"] == "succeeded"}
-        assert finished_before <= set(ran), (round_, finished_before, ran)
+        assert finished_before <= set(ran), (where, finished_before, ran)
         res = cli("resume", session["id"], "--yes", cwd=tmp_path, home=tmp_path / "home")
-        assert res.returncode == 0, res.stdout + res.stderr
+        assert res.returncode == 0, (where, res.stdout + res.stderr)
         counts = {name: marks.read_text().split().count(name) for name in ran}
         for name in finished_before:
-            assert counts[name] == 1, f"round {round_}: {name} ran again after resume"
+            assert counts[name] == 1, f"{where}: {name} ran again after resume"
         final = json.loads(
             cli(
                 "sessions", "show", session["id"], "--json", cwd=tmp_path, home=tmp_path / "home"
             ).stdout
         )
-        assert final["status"] == "completed"
-        assert all(s["status"] == "succeeded" for s in final["steps"])
+        assert final["status"] == "completed", (where, final["status"])
+        assert all(s["status"] == "succeeded" for s in final["steps"]), (where, final["steps"])
 
 
 def test_on_a_terminal_run_asks_before_each_step(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import psutil
-from test_run import cli, sessions_json, start, wait_for_file
+from test_run import cli, gone, sessions_json, start, wait_for_file
 
 
 def journal(tmp_path: Path, session_id: str) -> list[dict]:
@@ -32,8 +32,8 @@ def test_resume_refuses_while_the_killed_runs_step_is_still_running(tmp_path: Pa
     assert "still has processes running" in res.stderr and f"pid {orphan}" in res.stderr
     os.killpg(orphan, signal.SIGKILL)
     deadline = time.monotonic() + 10
-    while psutil.pid_exists(orphan) and psutil.Process(orphan).status() != "zombie":
-        assert time.monotonic() < deadline
+    while not gone(orphan):
+        assert time.monotonic() < deadline, f"pid {orphan} outlived SIGKILL"
         time.sleep(0.05)
     # The step would sleep 30 s again; it is enough that resume now gets past the check.
     proc = start(["resume", session, "--yes"], tmp_path)

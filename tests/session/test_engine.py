@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import threading
-import time
 from pathlib import Path
 
 import psutil
@@ -16,6 +15,15 @@ from runbook_tui.runbook.parser import load
 from runbook_tui.session.engine import Engine, EngineError, RunbookChanged
 from runbook_tui.session.journal import read_journal
 from runbook_tui.session.store import SessionLocked
+
+
+def gone(pid: int) -> bool:
+    """Exited (or a zombie waiting to be reaped): checked in one call, so a process that
+    exits between two looks cannot raise NoSuchProcess."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
 
 
 def shell(step_id: str, command: str, **kw: object) -> Step:
@@ -90,9 +98,10 @@ def test_secret_values_never_reach_the_session_directory(tmp_path: Path) -> None
     assert engine.run_step("again").succeeded
     engine.note(f"pasted the token {secret} by mistake")
     engine.end("completed")
-    for path in home.rglob("*"):
-        if path.is_file():
-            assert secret.encode() not in path.read_bytes(), path
+    files = [path for path in home.rglob("*") if path.is_file()]
+    assert any(path.name == "journal.jsonl" for path in files), files  # something checked
+    for path in files:
+        assert secret.encode() not in path.read_bytes(), path
     output = "".join(e.get("data", "") for e in events_of(engine) if e["type"] == "output")
     assert "********" in output
 
@@ -120,17 +129,23 @@ def test_expected_exit_code_and_output_decide_the_verdict(tmp_path: Path) -> Non
 
 def test_timeout_kills_background_children_too(tmp_path: Path) -> None:
     pidfile = tmp_path / "child.pid"
+    survived = tmp_path / "child-finished"
     book = make_runbook(
-        tmp_path, shell("hang", f"sleep 300 & echo $! > {pidfile}; wait", timeout_seconds=1.0)
+        tmp_path,
+        shell(
+            "hang",
+            f"(sleep 300; touch {survived}) & echo $! > {pidfile}; wait",
+            timeout_seconds=1.0,
+        ),
     )
     engine = Engine.start(book, home=tmp_path / "home")
-    started = time.monotonic()
     outcome = engine.run_step("hang")
-    assert time.monotonic() - started < 10
+    # Stopped by the timeout, not by waiting the child out.
+    assert not survived.exists()
     assert outcome.timed_out and not outcome.succeeded
     assert "timed out" in outcome.reason
     child = int(pidfile.read_text())
-    assert not psutil.pid_exists(child) or psutil.Process(child).status() == "zombie"
+    assert gone(child)
     engine.end("failed")
 
 
@@ -148,29 +163,42 @@ def test_cancel_from_another_thread_stops_the_step_and_records_it(tmp_path: Path
 
 def test_output_before_a_long_pause_is_shown_during_the_pause(tmp_path: Path) -> None:
     secret = "s3cret-value-123"
+    go = tmp_path / "go"
     book = make_runbook(
         tmp_path,
-        shell("pause", 'echo started; printf "%s" "${TOKEN:0:6}"; sleep 30'),
+        # The pause lasts until the test ends it: then a line that is not the secret.
+        shell(
+            "pause",
+            'echo started; printf "%s" "${TOKEN:0:6}"; '
+            f"while [ ! -e {go} ]; do sleep 0.05; done; echo; echo after; sleep 30",
+        ),
         variables=(Variable(name="TOKEN", secret=True),),
     )
     engine = Engine.start(book, home=tmp_path / "home", variables={"TOKEN": secret})
     shown: list[str] = []
     seen = threading.Event()
+    after = threading.Event()
 
     def watch(event: dict) -> None:
         if event["type"] == "output":
             shown.append(event["data"])
             if "started" in "".join(shown):
                 seen.set()
+            if "after" in "".join(shown):
+                after.set()
 
     engine.subscribe(watch)
     worker = threading.Thread(target=engine.run_step, args=("pause",))
     worker.start()
     try:
-        assert seen.wait(5), f"nothing shown while the step paused: {shown!r}"
-        time.sleep(0.5)
-        # The secret's first characters might be the start of the secret: still held.
-        assert "s3cret" not in "".join(shown)
+        assert seen.wait(20), f"nothing shown while the step paused: {shown!r}"
+        go.touch()
+        assert after.wait(20), f"the step never went on: {shown!r}"
+        # Everything shown before the line after the pause: the secret's first characters
+        # might be the start of the secret, so they were still held.
+        during = "".join(shown[: next(i for i, t in enumerate(shown) if "after" in t)])
+        assert "started" in during
+        assert "s3cret" not in during
     finally:
         engine.cancel()
         worker.join(15)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import time
 
 import pytest
 from hypothesis import given, settings
@@ -230,15 +229,13 @@ def test_property_secret_never_leaks_among_escape_characters(
 
 
 @pytest.mark.slow
-def test_masking_three_million_lines_is_fast() -> None:
+def test_masking_three_million_lines_keeps_them_all() -> None:
+    # How fast (target < 5 s): bench/bench_session.py.
     data = "".join(f"{i}\n" for i in range(1, 3_000_001))
     chunks = [data[i : i + 16384] for i in range(0, len(data), 16384)]
     m = StreamMasker(Redactor(["hunter2secret", "s3cr3t-value"]))
-    start = time.perf_counter()
     out = "".join(m.feed(c) for c in chunks) + m.flush()
-    elapsed = time.perf_counter() - start
     assert out == data
-    assert elapsed < 5.0, elapsed
 
 
 def test_idle_release_shows_held_text_but_not_a_secret_prefix() -> None:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import select
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import psutil
@@ -42,6 +43,23 @@ class Sink:
     @property
     def text(self) -> str:
         return "".join(self.chunks)
+
+
+class ActWhenSeen(Sink):
+    """A Sink that, once `marker` has been output, calls `action` from another thread
+    (as the UI cancels): the step is known to be running, not just about to start."""
+
+    def __init__(self, marker: str, action: Callable[[], object]) -> None:
+        super().__init__()
+        self._marker = marker
+        self._action = action
+        self.acted = False
+
+    def __call__(self, text: str) -> None:
+        super().__call__(text)
+        if not self.acted and self._marker in self.text:
+            self.acted = True
+            threading.Thread(target=self._action, daemon=True).start()
 
 
 def live(pid: int) -> bool:
@@ -319,9 +337,9 @@ def test_secret_used_for_carry_never_reaches_disk(home: Path) -> None:
     # The runner itself created nothing, anywhere we can see.
     assert listing() == before
     assert shm() == shm_before
-    for path in home.rglob("*"):
-        if path.is_file():
-            assert secret.encode() not in path.read_bytes(), path
+    files = [path for path in home.rglob("*") if path.is_file()]
+    for path in files:
+        assert secret.encode() not in path.read_bytes(), path
 
 
 # --- terminal ------------------------------------------------------------------------
@@ -501,7 +519,7 @@ def test_timeout_kills_the_whole_group_including_background(home: Path, use_pty:
     elapsed = time.monotonic() - start
     assert res.timed_out and not res.cancelled
     assert res.exit_code is None and res.signal == 15
-    assert 0.9 < elapsed < 5
+    assert elapsed > 0.9  # never before the timeout (how soon after: bench/, not here)
     (shell,) = pids_in(out.text, "shell")
     assert group_members(shell) == []
     for pid in pids_in(out.text, "bg") + pids_in(out.text, "sub"):
@@ -514,7 +532,8 @@ def test_timeout_escalates_to_sigkill(home: Path) -> None:
     start = time.monotonic()
     res = r.run("echo shell=$$; trap '' TERM; sleep 1000", on_output=out, timeout=0.5)
     assert res.timed_out and res.signal == 9
-    assert time.monotonic() - start < 4
+    # SIGTERM was ignored: the SIGKILL came after the timeout and then the grace.
+    assert time.monotonic() - start > 0.5 + 0.5 - 0.1
     assert group_members(pids_in(out.text, "shell")[0]) == []
 
 
@@ -524,7 +543,7 @@ def test_timeout_also_kills_a_child_that_left_the_group(home: Path) -> None:
     res = r.run("setsid sleep 1000 & echo esc=$!; sleep 1000", on_output=out, timeout=1.0)
     assert res.timed_out
     (escaped,) = pids_in(out.text, "esc")
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + 20  # it is killed; init reaps it when it gets to it
     while live(escaped) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not live(escaped)
@@ -533,21 +552,16 @@ def test_timeout_also_kills_a_child_that_left_the_group(home: Path) -> None:
 def test_cancel_event_from_another_thread(home: Path) -> None:
     r = make_runner(home)
     cancel = threading.Event()
-    threading.Timer(0.3, cancel.set).start()
-    out = Sink()
-    start = time.monotonic()
+    out = ActWhenSeen("shell=", cancel.set)
     res = r.run("echo shell=$$; sleep 1000 & sleep 1000", on_output=out, cancel=cancel)
     assert res.cancelled and not res.timed_out
-    assert time.monotonic() - start < 3
     assert group_members(pids_in(out.text, "shell")[0]) == []
 
 
 def test_cancel_method_from_another_thread(home: Path) -> None:
     r = make_runner(home)
-    threading.Timer(0.3, r.cancel).start()
-    start = time.monotonic()
-    res = r.run("sleep 1000", on_output=Sink())
-    assert res.cancelled and time.monotonic() - start < 3
+    res = r.run("echo started; sleep 1000", on_output=ActWhenSeen("started", r.cancel))
+    assert res.cancelled
     # A later step is not affected by the earlier cancel.
     assert r.run("echo again", on_output=Sink()).exit_code == 0
 
@@ -564,9 +578,9 @@ def test_already_cancelled_event_runs_nothing(home: Path) -> None:
 def test_background_child_holding_output_open_does_not_hang(home: Path, use_pty: bool) -> None:
     r = make_runner(home, use_pty)
     out = Sink()
-    start = time.monotonic()
-    res = r.run("sleep 30 & echo bg=$!; echo done", on_output=out)
-    assert time.monotonic() - start < 3
+    finished = home / "tmp" / "bg-finished"
+    res = r.run(f"(sleep 30; touch {finished}) & echo bg=$!; echo done", on_output=out)
+    assert not finished.exists()  # the step ended without waiting the child out
     assert res.exit_code == 0 and out.text.endswith("done\n")
     # Steps leave no strays: the group is stopped when the shell exits.
     (bg,) = pids_in(out.text, "bg")
@@ -614,7 +628,7 @@ def test_interactive_inherits_terminal_and_still_times_out(home: Path) -> None:
     assert out.chunks == []
     start = time.monotonic()
     res = r.run("sleep 1000", on_output=out, interactive=True, timeout=0.5)
-    assert res.timed_out and time.monotonic() - start < 4
+    assert res.timed_out and time.monotonic() - start > 0.4
 
 
 INTERACTIVE_CHILD = """
@@ -643,12 +657,20 @@ def test_interactive_step_gets_the_terminal_and_gives_it_back(home: Path) -> Non
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
     )
-    assert proc.stdin is not None
-    time.sleep(1.0)
+    assert proc.stdin is not None and proc.stdout is not None
+    # Type once the step runs on the terminal (it printed in-tty), not after a guess.
+    seen = b""
+    deadline = time.monotonic() + 30
+    while b"in-tty" not in seen:
+        remaining = deadline - time.monotonic()
+        assert remaining > 0 and select.select([proc.stdout], [], [], remaining)[0], seen
+        chunk = os.read(proc.stdout.fileno(), 4096)
+        assert chunk, seen  # the child ended without getting there
+        seen += chunk
     proc.stdin.write(b"typed-line\n")
     proc.stdin.flush()
     out, _ = proc.communicate(timeout=30)
-    text = out.decode(errors="replace").replace("\r", "")
+    text = (seen + out).decode(errors="replace").replace("\r", "")
     assert "in-tty\n" in text
     assert "got=typed-line\n" in text
     assert "exit 0 cwd /tmp\n" in text
@@ -688,12 +710,13 @@ def test_interactive_step_starts_only_once_it_holds_the_terminal(home: Path) -> 
     assert "fg-at-start" in out and "exit 0" in out, out
 
 
-def test_many_short_steps_are_quick(home: Path) -> None:
+def test_many_short_steps_in_a_row_all_succeed(home: Path) -> None:
+    # How quick they are is measured by bench/bench_engine.py (300 trivial steps).
     r = make_runner(home)
-    start = time.monotonic()
-    for _ in range(50):
-        assert r.run("true", on_output=Sink()).exit_code == 0
-    assert time.monotonic() - start < 5
+    for i in range(50):
+        out = Sink()
+        assert r.run(f"echo {i}", on_output=out).exit_code == 0
+        assert out.text == f"{i}\n"
 
 
 # --- huge and binary output ------------------------------------------------------------
@@ -745,16 +768,14 @@ def test_binary_garbage(home: Path) -> None:
 @pytest.mark.slow
 @BOTH
 def test_three_million_lines(home: Path, use_pty: bool) -> None:
+    # How fast: bench/bench_engine.py (the same seq against `script`).
     out = Sink(keep=False)
-    start = time.monotonic()
     with rss_peak() as rss:
         res = make_runner(home, use_pty).run("seq 1 3000000", on_output=out, timeout=120)
-    elapsed = time.monotonic() - start
     assert res.exit_code == 0 and not res.timed_out
     assert out.newlines == 3_000_000
     assert out.max_chunk <= 65536
     assert rss[1] - rss[0] < 50 * 1024 * 1024
-    assert elapsed < 30, elapsed
 
 
 def test_result_type(home: Path) -> None:

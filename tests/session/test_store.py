@@ -11,7 +11,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -252,12 +251,13 @@ def test_acquire_waits_out_a_momentary_is_live_probe(tmp_path: Path) -> None:
     sdir.lock_path.touch()
     fd = os.open(sdir.lock_path, os.O_RDONLY)
     fcntl.flock(fd, fcntl.LOCK_SH)  # what is_live does for an instant
+    release = threading.Timer(0.05, os.close, args=(fd,))  # the probe ends: the scenario
     try:
-        threading.Timer(0.05, os.close, args=(fd,)).start()
+        release.start()
         with SessionLock(sdir) as lock:
             assert lock.held
     finally:
-        time.sleep(0.06)
+        release.join()
 
 
 # -- listing ------------------------------------------------------------------------------
@@ -312,7 +312,8 @@ def test_list_sessions_survives_damaged_journals(tmp_path: Path) -> None:
     assert by_id[empty.id].status == "interrupted" and by_id[empty.id].problems
 
 
-def test_listing_hundreds_of_sessions_with_big_output_is_fast(tmp_path: Path) -> None:
+def test_listing_hundreds_of_sessions_with_big_output(tmp_path: Path) -> None:
+    # How fast (target < 1.5 s): bench/bench_session.py.
     big = "x" * 1024 * 1024
     for i in range(300):
         sdir = create_session(tmp_path)
@@ -326,10 +327,7 @@ def test_listing_hundreds_of_sessions_with_big_output_is_fast(tmp_path: Path) ->
         if i % 2:
             j.append("session_ended", status="completed", reason="")
         j.close()
-    t0 = time.monotonic()
     summaries = list_sessions(tmp_path)
-    elapsed = time.monotonic() - t0
     assert len(summaries) == 300
     assert sum(s.status == "completed" for s in summaries) == 150
     assert sum(s.status == "interrupted" for s in summaries) == 150
-    assert elapsed < 1.5, f"listing took {elapsed:.2f}s"

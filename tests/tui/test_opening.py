@@ -186,7 +186,15 @@ async def test_variables_given_on_the_command_line_skip_the_form(tmp_path, home)
     given = {"RELEASE": "7", "ENVIRONMENT": "staging", "TOKEN": "s3cret-token"}
     app = RunbookApp(home=home, runbook=parse_file(path), variables=given)
     async with app.run_test(size=(80, 24)) as pilot:
-        await walk_screen(app, pilot)
+        walk = await walk_screen(app, pilot)
+        assert app.screen is walk
+        assert not any(isinstance(s, VariablesScreen) for s in app.screen_stack)
+    started = of_type(journal_events(home), "session_started")[0]
+    assert started["variables"] == {
+        "RELEASE": "7",
+        "ENVIRONMENT": "staging",
+        "TOKEN": "********",
+    }
 
 
 async def test_picker_lists_runbooks_with_last_run_and_drill(runbook_file, home):

@@ -76,13 +76,15 @@ async def test_confirm_yes_runs_the_step(make_app, home):
     assert of_type(journal_events(home), "step_started")[0]["step_id"] == "stop-writes"
 
 
-async def test_confirm_enter_also_means_yes(make_app):
+async def test_confirm_enter_also_means_yes(make_app, home):
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:
         walk = await walk_screen(app, pilot)
         await select(pilot, walk, "stop-writes")
         await pilot.press("enter", "enter")
         await wait_status(walk, "stop-writes", "succeeded")
+        assert walk.status_of("stop-writes") == "succeeded"
+    assert of_type(journal_events(home), "step_started")[0]["step_id"] == "stop-writes"
 
 
 async def test_confirm_no_or_escape_runs_nothing(make_app, home):
