@@ -126,6 +126,8 @@ async def walk_screen(app: Any, pilot: Any) -> Any:
     await pilot.pause()
     screen = app.screen
     assert isinstance(screen, WalkScreen), screen
+    # The opening's workers may not have started the session yet: wait for it.
+    await screen.wait_until(lambda: screen.started)
     return screen
 
 

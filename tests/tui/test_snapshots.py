@@ -54,6 +54,9 @@ async def _walk(pilot: Any) -> WalkScreen:
     await pilot.pause()
     screen = app.screen
     assert isinstance(screen, WalkScreen)
+    # Keys pressed before the session exists are held back and replayed: a dialog's
+    # text typed then would reach the walk as keys. Wait for the session.
+    await screen.wait_until(lambda: screen.started)
     return screen
 
 
