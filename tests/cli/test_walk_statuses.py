@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .pty_session import PtySession
+from pty_session import PtySession
 
 ROLLBACK_BOOK = """\
 ---
