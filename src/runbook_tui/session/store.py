@@ -139,6 +139,18 @@ def create_session(
     raise SessionError(f"could not find a free session id under {root}")
 
 
+def discard_session(sdir: SessionDir) -> None:
+    """Remove a session directory that never got its first journal line (a full disk,
+    say), so nothing half-made is left to list as `interrupted`. Best effort: only the
+    files this tool puts there are removed, and a failure to remove them is ignored."""
+    for name in (JOURNAL_NAME, LOCK_NAME):
+        with contextlib.suppress(FileNotFoundError, OSError):
+            os.unlink(sdir.path / name)
+    with contextlib.suppress(OSError):
+        os.rmdir(sdir.path)
+        fsync_dir(sdir.path.parent)
+
+
 def session_dirs(home: str | os.PathLike[str]) -> list[SessionDir]:
     """Every session directory holding a journal, newest id first."""
     root = sessions_root(home)

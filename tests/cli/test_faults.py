@@ -1,0 +1,133 @@
+"""Faults and the messages they give (issue 9): each test reproduces what an operator
+hit, with real processes and files, and checks what they see and what is kept."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import json
+import os
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from test_run import cli
+
+ONE_STEP = "# One\n\n```sh {name=a}\necho hi\n```\n"
+
+
+@pytest.fixture
+def full_disk(tmp_path: Path) -> Iterator[Path]:
+    """A folder on a 64 KiB tmpfs that is already full: creating a file works (it holds
+    no data yet), writing to it fails with ENOSPC, as on a real full disk. Needs root
+    (or CAP_SYS_ADMIN) to mount; skipped where mounting is impossible."""
+    mnt = tmp_path / "full"
+    mnt.mkdir()
+    res = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=64k,mode=0700", "tmpfs", str(mnt)],
+        capture_output=True,
+        text=True,
+    )
+    if res.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {res.stderr.strip()}")
+    try:
+        (mnt / "home").mkdir()
+        fd = os.open(mnt / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+        with contextlib.suppress(OSError):
+            while os.write(fd, b"\0" * 4096):
+                pass
+        os.close(fd)
+        yield mnt / "home"
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_a_session_that_cannot_be_created_leaves_nothing_and_says_so_once(
+    tmp_path: Path, full_disk: Path
+) -> None:
+    """Before: a 0-byte journal stayed (listed `interrupted`, title `?`) and logging
+    printed `--- Logging error ---` with a traceback over the operator's screen."""
+    (tmp_path / "one.md").write_text(ONE_STEP)
+    res = cli("run", "one.md", "--yes", cwd=tmp_path, home=full_disk)
+    assert res.returncode == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1, res.stderr
+    assert lines[0].startswith("runbook-tui run: cannot create the session in ")
+    assert lines[0].endswith(": No space left on device")
+    assert "Traceback" not in res.stderr and "Logging error" not in res.stderr
+    assert list((full_disk / "sessions").iterdir()) == []
+    listed = cli("sessions", "--json", cwd=tmp_path, home=full_disk)
+    assert listed.returncode == 0 and listed.stderr == ""
+    assert json.loads(listed.stdout) == []
+
+
+def test_engine_start_on_a_full_disk_leaves_no_session_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same fault without a mount: ENOSPC is simulated in-process by making the
+    journal's `os.write` raise OSError(ENOSPC), so this runs where tmpfs cannot be
+    mounted."""
+    from runbook_tui.runbook.parser import load
+    from runbook_tui.session import journal
+    from runbook_tui.session.engine import Engine, EngineError
+
+    (tmp_path / "one.md").write_text(ONE_STEP)
+    runbook = load(tmp_path / "one.md").runbook
+
+    def no_space(fd: int, data: object) -> int:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(journal.os, "write", no_space)
+    with pytest.raises(EngineError, match=r"cannot create the session in .*: No space left"):
+        Engine.start(runbook, home=tmp_path / "home")
+    monkeypatch.undo()
+    assert list((tmp_path / "home" / "sessions").iterdir()) == []
+
+
+def test_a_log_that_cannot_be_written_stays_quiet(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """A write to the tool's own log fails with ENOSPC (a stream that raises it, in
+    process): nothing reaches stderr; logging's default would print a traceback."""
+    from runbook_tui import applog
+
+    logger = logging_root()
+    path = applog.configure(tmp_path)
+    assert path is not None
+    [handler] = [h for h in logger.handlers if isinstance(h, applog.RotatingFileHandler)]
+
+    class Full:
+        def write(self, text: str) -> int:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        def tell(self) -> int:
+            return 0
+
+        def seek(self, *args: object) -> int:
+            return 0
+
+        def flush(self) -> None:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        def close(self) -> None:
+            pass
+
+    real = handler.stream
+    handler.stream = Full()
+    try:
+        logger.info("session %s started", uuid.uuid4().hex)
+        logger.error("something went wrong")
+    finally:
+        handler.stream = real
+        logger.removeHandler(handler)
+        handler.close()
+    out, err = capfd.readouterr()
+    assert err == "" and out == ""
+
+
+def logging_root():  # type: ignore[no-untyped-def]
+    import logging
+
+    return logging.getLogger("runbook_tui")
