@@ -8,6 +8,7 @@ import errno
 import json
 import os
 import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -131,3 +132,78 @@ def logging_root():  # type: ignore[no-untyped-def]
     import logging
 
     return logging.getLogger("runbook_tui")
+
+
+def _bare_env(home: Path) -> dict[str, str]:
+    """The environment with HOME faked and no state home chosen: the default applies."""
+    env = {k: v for k, v in os.environ.items() if k not in ("RUNBOOK_TUI_HOME", "XDG_STATE_HOME")}
+    env["HOME"] = str(home)
+    return env
+
+
+def test_folders_made_above_the_state_home_are_private_under_umask_000(tmp_path: Path) -> None:
+    """Before: `~/.local/state` was made with the default mode, 0777 under umask 000.
+    A folder that already exists keeps its mode."""
+    home = tmp_path / "fakehome"
+    home.mkdir()
+    (home / ".local").mkdir(mode=0o755)
+    os.chmod(home / ".local", 0o755)
+    res = subprocess.run(
+        [sys.executable, "-m", "runbook_tui", "sessions"],
+        cwd=tmp_path,
+        env=_bare_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.umask(0),
+    )
+    assert res.returncode == 0, res.stderr
+
+    def mode(p: Path) -> int:
+        return p.stat().st_mode & 0o777
+
+    assert mode(home / ".local") == 0o755  # the operator's own: untouched
+    assert mode(home / ".local" / "state") == 0o700
+    assert mode(home / ".local" / "state" / "runbook-tui") == 0o700
+
+    # Nothing above it exists: every folder made is private.
+    other = tmp_path / "nothing" / "here"
+    res = subprocess.run(
+        [sys.executable, "-m", "runbook_tui", "sessions", "--home", str(other / "state")],
+        cwd=tmp_path,
+        env=_bare_env(home),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=lambda: os.umask(0),
+    )
+    assert res.returncode == 0, res.stderr
+    for folder in (tmp_path / "nothing", other, other / "state"):
+        assert mode(folder) == 0o700, folder
+
+
+@pytest.mark.parametrize("what", ["file", "broken link", "file above"])
+def test_a_state_home_in_the_way_is_named_not_errno_17(tmp_path: Path, what: str) -> None:
+    """Before: `[Errno 17] File exists` (and run: `cannot create the session`)."""
+    (tmp_path / "one.md").write_text(ONE_STEP)
+    state = tmp_path / "state"
+    if what == "file":
+        state.write_text("")
+        expected = f"runbook-tui: the state folder {state} is a file, not a folder"
+    elif what == "broken link":
+        state.symlink_to(tmp_path / "gone")
+        expected = (
+            f"runbook-tui: the state folder {state} is a broken symbolic link to {tmp_path}/gone"
+        )
+    else:
+        state.write_text("")
+        state = state / "below"
+        expected = (
+            f"runbook-tui: the state folder {state} cannot be created: "
+            f"{tmp_path}/state is a file, not a folder"
+        )
+    for args in (["run", "one.md", "--yes"], ["sessions"], ["resume", "x", "--yes"]):
+        res = cli(*args, cwd=tmp_path, home=state)
+        assert res.returncode == 2, (args, res.stderr)
+        assert res.stderr.strip() == expected, args
+    assert not (tmp_path / "gone").exists()
