@@ -207,3 +207,26 @@ def test_a_state_home_in_the_way_is_named_not_errno_17(tmp_path: Path, what: str
         assert res.returncode == 2, (args, res.stderr)
         assert res.stderr.strip() == expected, args
     assert not (tmp_path / "gone").exists()
+
+
+def test_run_on_a_folder_says_it_is_a_folder(tmp_path: Path) -> None:
+    """Before: `no such file` for a folder that plainly exists."""
+    (tmp_path / "books").mkdir()
+    res = cli("run", "books", "--yes", cwd=tmp_path, home=tmp_path / "home")
+    assert res.returncode == 2
+    assert res.stderr.strip() == "runbook-tui run: books is a folder, not a runbook file"
+
+
+def test_check_on_a_folder_without_runbooks_is_a_usage_error(tmp_path: Path) -> None:
+    """Before: exit 0, `0 file(s): 0 error(s)`, as if every runbook had passed."""
+    (tmp_path / "empty").mkdir()
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "todo.txt").write_text("x\n")
+    (tmp_path / "ok.md").write_text(ONE_STEP)
+    res = cli("check", "empty", cwd=tmp_path, home=tmp_path / "home")
+    assert res.returncode == 2
+    assert "runbook-tui check: no .md files in empty (it holds no files)" in res.stderr
+    res = cli("check", "notes", "ok.md", cwd=tmp_path, home=tmp_path / "home")
+    assert res.returncode == 2  # ok.md is checked, and the folder is still reported
+    assert "runbook-tui check: no .md files in notes (it holds 1 other file)" in res.stderr
+    assert "1 file(s): 0 error(s)" in res.stderr
