@@ -7,14 +7,17 @@ import contextlib
 import errno
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import psutil
 import pytest
-from test_run import cli
+from test_run import cli, sessions_json, start, wait_for_file
 
 ONE_STEP = "# One\n\n```sh {name=a}\necho hi\n```\n"
 
@@ -230,3 +233,51 @@ def test_check_on_a_folder_without_runbooks_is_a_usage_error(tmp_path: Path) -> 
     assert res.returncode == 2  # ok.md is checked, and the folder is still reported
     assert "runbook-tui check: no .md files in notes (it holds 1 other file)" in res.stderr
     assert "1 file(s): 0 error(s)" in res.stderr
+
+
+def _gone(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+def _wait_gone(pid: int, timeout: float = 10) -> None:
+    deadline = time.monotonic() + timeout
+    while not _gone(pid):
+        assert time.monotonic() < deadline, f"pid {pid} still alive"
+        time.sleep(0.05)
+
+
+def test_a_daemon_a_finished_step_started_does_not_block_resume(tmp_path: Path) -> None:
+    """Before: the daemon (it carries RUNBOOK_TUI_SESSION too) made resume refuse, as
+    if it were the interrupted step; only the interrupted step's processes block."""
+    (tmp_path / "d.md").write_text(
+        "# D\n\n"
+        "```sh {name=daemon}\n"
+        "setsid -f sh -c 'echo $$ > daemon.pid; exec sleep 1000' </dev/null >/dev/null 2>&1\n"
+        "while [ ! -s daemon.pid ]; do sleep 0.05; done\n"
+        "```\n\n"
+        "```sh {name=slow}\necho $$ > slow.pid; [ -e resumed ] || sleep 30\n```\n"
+    )
+    proc = start(["run", "d.md", "--yes"], tmp_path)
+    daemon = None
+    try:
+        wait_for_file(tmp_path / "slow.pid")
+        daemon = int((tmp_path / "daemon.pid").read_text())
+        proc.kill()  # kill -9: the slow step goes on, and so does the daemon
+        proc.wait()
+        slow = int((tmp_path / "slow.pid").read_text())
+        session = sessions_json(tmp_path)[0]["id"]
+        res = cli("resume", session, "--yes", cwd=tmp_path, home=tmp_path / "home")
+        assert res.returncode == 2
+        assert f"pid {slow}" in res.stderr and f"pid {daemon}" not in res.stderr
+        os.killpg(slow, signal.SIGKILL)
+        _wait_gone(slow)
+        (tmp_path / "resumed").touch()
+        res = cli("resume", session, "--yes", cwd=tmp_path, home=tmp_path / "home")
+        assert res.returncode == 0, res.stderr
+        assert not _gone(daemon)  # started on purpose: resume leaves it alone
+    finally:
+        if daemon is not None and not _gone(daemon):
+            os.kill(daemon, signal.SIGKILL)

@@ -282,7 +282,7 @@ class Engine:
             recorded = fold([e for e in read.events if e.get("type") != "output"])
             if recorded.status in _FINAL_STATUSES:
                 raise EngineError(f"session {sdir.id} already {recorded.status}")
-            left = orphans.session_processes(sdir.id)
+            left = orphans.interrupted_step_processes(sdir.id, read.events)
             if left:
                 raise EngineError(
                     f"session {sdir.id} still has processes running from before it was "
@@ -434,6 +434,7 @@ class Engine:
         if step.cwd:
             cwd = os.path.join(self.runner.cwd, os.path.expanduser(step.cwd))
         self.runner.env["RUNBOOK_TUI_STEP"] = step.id
+        self.runner.env["RUNBOOK_TUI_ATTEMPT"] = str(attempt)
         self._write(
             "step_started",
             step_id=step.id,
