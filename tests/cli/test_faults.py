@@ -281,3 +281,35 @@ def test_a_daemon_a_finished_step_started_does_not_block_resume(tmp_path: Path) 
     finally:
         if daemon is not None and not _gone(daemon):
             os.kill(daemon, signal.SIGKILL)
+
+
+def _journal(home: Path) -> list[dict]:
+    [path] = (home / "sessions").glob("*/journal.jsonl")
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def test_a_second_sigterm_while_stopping_still_exits_130_and_records_the_end(
+    tmp_path: Path,
+) -> None:
+    """Before: a second SIGTERM 50 ms after the first (a supervisor that insists) could
+    kill the process with the default disposition, exit 143 (-15 here), because Python
+    restores it while shutting down. Here the second comes 50 ms after the first and
+    more follow every 50 ms until the process exits, so every phase is hit: the
+    cancel, the recording and the shutdown."""
+    (tmp_path / "s.md").write_text("# S\n\n```sh {name=slow}\necho $$ > pid; sleep 30\n```\n")
+    proc = start(["run", "s.md", "--yes"], tmp_path, stdout=subprocess.PIPE, text=True)
+    wait_for_file(tmp_path / "pid")
+    proc.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    while proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+        with contextlib.suppress(ProcessLookupError):
+            proc.send_signal(signal.SIGTERM)
+    out = proc.stdout.read() if proc.stdout else ""
+    assert proc.returncode == 130, out
+    assert "interrupted; resume with:" in out
+    events = _journal(tmp_path / "home")
+    [finished] = [e for e in events if e["type"] == "step_finished"]
+    assert finished["cancelled"] and finished["reason"] == "cancelled by the operator"
+    assert events[-1]["type"] == "session_ended" and events[-1]["status"] == "aborted"

@@ -272,15 +272,33 @@ def _offer_rollback(engine: Engine, in_rollback: bool, out: Console) -> None:
         )
 
 
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def install_signal_handlers() -> None:
     """SIGTERM and SIGHUP (a dropped SSH session) stop a headless walk like Ctrl-C does,
     so the running step is cancelled and recorded instead of being orphaned. A signal
-    the caller chose to ignore (`nohup`) stays ignored."""
+    the caller chose to ignore (`nohup`) stays ignored. Only the first stop signal
+    counts (see `_stop`)."""
     if threading.current_thread() is not threading.main_thread():
         return
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in _STOP_SIGNALS:
         if signal.getsignal(sig) != signal.SIG_IGN:
-            signal.signal(sig, signal.default_int_handler)
+            signal.signal(sig, _stop)
+
+
+def _stop(signum: int, frame: object) -> None:
+    """The first SIGINT, SIGTERM or SIGHUP interrupts the walk (KeyboardInterrupt);
+    from then on they are ignored. The walk is cancelling the step and recording its
+    end and the session's, and then the process exits 130: a second signal must not cut
+    that short. A Python-level latch is not enough, since Python puts the default
+    disposition back while it shuts down and a late SIGTERM would then kill the
+    process (exit 143); so the signals are ignored at the OS level. Nothing is started
+    after a stop, so no child inherits the ignored disposition."""
+    for sig in _STOP_SIGNALS:
+        if signal.getsignal(sig) is _stop:
+            signal.signal(sig, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 def _end_quietly(engine: Engine, status: str, reason: str) -> None:
