@@ -7,6 +7,7 @@ import contextlib
 import errno
 import json
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -313,3 +314,80 @@ def test_a_second_sigterm_while_stopping_still_exits_130_and_records_the_end(
     [finished] = [e for e in events if e["type"] == "step_finished"]
     assert finished["cancelled"] and finished["reason"] == "cancelled by the operator"
     assert events[-1]["type"] == "session_ended" and events[-1]["status"] == "aborted"
+
+
+def _interrupted_session(tmp_path: Path) -> str:
+    """A session killed (-9) while its step `once` sleeps, after its side effect and 30
+    lines of output reached the journal; the step's own processes are gone too."""
+    (tmp_path / "once.md").write_text(
+        "# Once\n\n```sh {name=once}\n"
+        "echo effect >> effects\n"
+        "for i in $(seq 1 30); do echo line$i; done\n"
+        "echo $$ > pid; [ -e resumed ] || sleep 30\n```\n"
+    )
+    proc = start(["run", "once.md", "--yes"], tmp_path)
+    wait_for_file(tmp_path / "pid")
+    journal = next((tmp_path / "home" / "sessions").glob("*/journal.jsonl"))
+    deadline = time.monotonic() + 20
+    while "line30" not in journal.read_text():  # output is flushed within 0.25 s
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    proc.kill()
+    proc.wait()
+    step = int((tmp_path / "pid").read_text())
+    os.killpg(step, signal.SIGKILL)
+    _wait_gone(step)
+    (tmp_path / "resumed").touch()
+    return journal.parent.name
+
+
+def test_resume_asks_about_an_interrupted_step_showing_its_recorded_output(
+    tmp_path: Path,
+) -> None:
+    """Before: `run it? [Y]es` as for any step, though its side effect may be done."""
+    import pty
+
+    session = _interrupted_session(tmp_path)
+    master, slave = pty.openpty()
+    env = {**os.environ, "RUNBOOK_TUI_HOME": str(tmp_path / "home")}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "runbook_tui", "resume", session],
+        cwd=tmp_path, env=env, stdin=slave, stdout=slave, stderr=slave,
+    )  # fmt: skip
+    os.close(slave)
+    seen = b""
+
+    def wait_for(text: bytes, count: int = 1) -> None:
+        nonlocal seen
+        deadline = time.monotonic() + 20
+        while seen.count(text) < count:
+            assert time.monotonic() < deadline, seen.decode(errors="replace")
+            if select.select([master], [], [], 0.1)[0]:
+                try:
+                    seen += os.read(master, 4096)
+                except OSError:
+                    break
+
+    try:
+        wait_for(b"run it again? [y]es / [s]kip / [q]uit: ")
+        shown = seen.decode()
+        assert "this step was interrupted and may have run (its output is above)" in shown
+        assert "| line11\r\n" in shown and "| line30\r\n" in shown
+        assert "line10\r\n" not in shown  # the tail: the last 20 lines
+        os.write(master, b"\n")  # no default: an empty answer asks again
+        wait_for(b"run it again?", count=2)
+        os.write(master, b"y\n")
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        os.close(master)
+    assert (tmp_path / "effects").read_text().split() == ["effect", "effect"]
+
+
+def test_resume_yes_says_the_interrupted_step_is_run_again(tmp_path: Path) -> None:
+    session = _interrupted_session(tmp_path)
+    res = cli("resume", session, "--yes", cwd=tmp_path, home=tmp_path / "home")
+    assert res.returncode == 0, res.stderr
+    assert "step once was interrupted and may have run; running it again (--yes)" in res.stdout
+    assert "  | line30\n" in res.stdout
