@@ -24,6 +24,11 @@ class _PrivateRotatingFileHandler(RotatingFileHandler):
         os.fchmod(fd, 0o600)
         return os.fdopen(fd, "a", encoding=self.encoding or "utf-8", errors=self.errors)
 
+    def handleError(self, record: logging.LogRecord) -> None:
+        """A log that cannot be written (a full disk, a removed folder) stays quiet:
+        logging's default prints a traceback to stderr, over the operator's screen. The
+        command says what went wrong in its own words; only this record is lost."""
+
 
 def configure(home: Path) -> Path | None:
     """Send the `runbook_tui` loggers to the log file in `home`. Level from

@@ -54,8 +54,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    if hasattr(args, "home"):
-        _start_log(args)
+    if hasattr(args, "home") and not _start_log(args):
+        return 2
     if args.command != "open":  # the UI ends start-up after its first frame
         startup.done()
     try:
@@ -71,16 +71,19 @@ def _main(argv: Sequence[str] | None) -> int:
         raise
 
 
-def _start_log(args: argparse.Namespace) -> None:
-    """Commands that keep state also keep the tool's own log beside it."""
+def _start_log(args: argparse.Namespace) -> bool:
+    """Commands that keep state also keep the tool's own log beside it. False after
+    saying why when the state folder cannot be used (the command would fail anyway)."""
     import logging
 
     from runbook_tui import applog
-    from runbook_tui.session.store import state_home
+    from runbook_tui.session.store import StateHomeError, state_home
 
     try:
         home = state_home(args.home)
-    except OSError:
-        return
+    except StateHomeError as exc:
+        print(f"runbook-tui: {exc}", file=sys.stderr)
+        return False
     applog.configure(home)
     logging.getLogger("runbook_tui").info("runbook-tui %s: %s", __version__, args.command)
+    return True

@@ -1,6 +1,7 @@
 """`runbook-tui check FILE...`: lint runbooks.
 
-Exit 0 when no file has errors, 1 when any has, 2 on usage errors (a missing file).
+Exit 0 when no file has errors, 1 when any has, 2 on usage errors (a missing file, a
+folder without a .md file).
 """
 
 from __future__ import annotations
@@ -31,19 +32,33 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def expand_paths(names: list[str]) -> tuple[list[Path], list[str]]:
-    """Files to check (directories expanded to their .md files, sorted) and the names
-    that do not exist."""
+    """Files to check (directories expanded to their .md files, sorted) and the
+    problems with the names: those that do not exist, folders without a .md file."""
     files: list[Path] = []
     missing: list[str] = []
     for name in names:
         path = Path(name)
         if path.is_dir():
-            files.extend(sorted(p for p in path.rglob("*.md") if p.is_file()))
+            found = sorted(p for p in path.rglob("*.md") if p.is_file())
+            if not found:
+                missing.append(f"no .md files in {name}{_what_else(path)}")
+            files.extend(found)
         elif path.exists():
             files.append(path)
         else:
-            missing.append(name)
+            missing.append(f"{name}: no such file")
     return files, missing
+
+
+def _what_else(folder: Path) -> str:
+    """What a folder without runbooks holds instead, for the message."""
+    try:
+        others = sum(1 for p in folder.rglob("*") if p.is_file())
+    except OSError:
+        return ""
+    if not others:
+        return " (it holds no files)"
+    return f" (it holds {others} other file{'s' if others != 1 else ''})"
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -51,8 +66,8 @@ def handle(args: argparse.Namespace) -> int:
     from runbook_tui.runbook.serialize import diagnostic_to_dict
 
     files, missing = expand_paths(args.files)
-    for name in missing:
-        print(f"runbook-tui check: {name}: no such file", file=sys.stderr)
+    for problem in missing:
+        print(f"runbook-tui check: {problem}", file=sys.stderr)
     unreadable = False
     errors = warnings = 0
     everything = []

@@ -44,17 +44,22 @@ def add_walk_options(p: argparse.ArgumentParser, *, yes_help: str) -> None:
     add_home(p)
 
 
-def load_runbook(path: str) -> Runbook | None:
-    """The parsed runbook, or None after printing why it cannot be used (errors)."""
+def load_runbook(path: str, command: str = "") -> Runbook | None:
+    """The parsed runbook, or None after printing why it cannot be used (errors).
+    `command` (`run`, `resume`) names the command in the messages."""
     from runbook_tui.runbook.parser import load
 
+    who = f"runbook-tui {command}" if command else "runbook-tui"
+    if Path(path).is_dir():
+        print(f"{who}: {path} is a folder, not a runbook file", file=sys.stderr)
+        return None
     if not Path(path).is_file():
-        print(f"runbook-tui: no such file: {path}", file=sys.stderr)
+        print(f"{who}: no such file: {path}", file=sys.stderr)
         return None
     try:
         result = load(path)
     except OSError as exc:
-        print(f"runbook-tui: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"{who}: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
         return None
     errors = [d for d in result.diagnostics if d.severity == "error"]
     for d in errors:

@@ -14,6 +14,7 @@ from typing import Any, TextIO
 from runbook_tui.invocation import resume_hint
 from runbook_tui.runbook.model import Runbook, Step, Variable
 from runbook_tui.session.engine import Engine, EngineError, StepOutcome
+from runbook_tui.session.escapes import strip_escapes
 from runbook_tui.session.journal import JournalError
 from runbook_tui.session.state import DONE_STATUSES
 from runbook_tui.session.variables import (
@@ -136,7 +137,14 @@ def walk(engine: Engine, *, yes: bool, resumed: bool = False) -> int:
             if step.kind == "manual":
                 _manual(engine, step, yes, out)
                 continue
-            choice = "y" if yes else _ask_run(step, out)
+            again = status == "interrupted"
+            if again:
+                _recorded_tail(out, engine, step)
+            if yes and again:
+                out.line(
+                    f"  step {step.id} was interrupted and may have run; running it again (--yes)"
+                )
+            choice = "y" if yes else _ask_run(step, out, interrupted=again)
             if choice == "s":
                 engine.skip(step.id, _input("reason for skipping: ") or "skipped by the operator")
                 out.line("  skipped")
@@ -222,10 +230,18 @@ def _manual(engine: Engine, step: Step, yes: bool, out: Console) -> None:
             raise _Quit
 
 
-def _ask_run(step: Step, out: Console) -> str:
+def _ask_run(step: Step, out: Console, *, interrupted: bool = False) -> str:
+    """`y` or `s`, or _Quit. An interrupted step's side effect may already have
+    happened, so running it again has no default: the operator answers in words."""
+    question = "  run it? [Y]es / [s]kip / [q]uit: "
+    if interrupted:
+        question = (
+            "  this step was interrupted and may have run (its output is above): "
+            "run it again? [y]es / [s]kip / [q]uit: "
+        )
     while True:
-        answer = _input("  run it? [Y]es / [s]kip / [q]uit: ").strip().lower()
-        if answer in ("", "y", "yes"):
+        answer = _input(question).strip().lower()
+        if answer in ("y", "yes") or (answer == "" and not interrupted):
             break
         if answer in ("s", "skip"):
             return "s"
@@ -244,6 +260,33 @@ def _input(prompt: str) -> str:
         return input(prompt)
     except EOFError:
         raise _Quit from None
+
+
+# How much of an interrupted step's recorded output is shown before asking again.
+TAIL_LINES = 20
+
+
+def _recorded_tail(out: Console, engine: Engine, step: Step) -> None:
+    """The last lines an interrupted step printed, as the journal kept them (masked
+    again with the secrets given now), so the operator can judge whether it ran."""
+    if step.interactive:
+        out.line("  it was interrupted; it ran on the terminal, so its output was not recorded")
+        return
+    text = engine.state.steps[step.id].output if step.id in engine.state.steps else ""
+    lines = [
+        line.rsplit("\r", 1)[-1]  # a progress line shows what it ended as
+        for line in strip_escapes(engine.redactor.mask(text)).replace("\r\n", "\n").split("\n")
+    ]
+    while lines and not lines[-1].strip():
+        lines.pop()
+    if not lines:
+        out.line("  it was interrupted before it printed anything")
+        return
+    shown = lines[-TAIL_LINES:]
+    more = f"the last {len(shown)} of {len(lines)} lines" if len(lines) > len(shown) else "all"
+    out.line(f"  it was interrupted; what it printed ({more}):")
+    for line in shown:
+        out.line(f"  | {line}")
 
 
 def _header(out: Console, engine: Engine, step: Step, index: int, total: int, status: str) -> None:
@@ -272,15 +315,33 @@ def _offer_rollback(engine: Engine, in_rollback: bool, out: Console) -> None:
         )
 
 
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def install_signal_handlers() -> None:
     """SIGTERM and SIGHUP (a dropped SSH session) stop a headless walk like Ctrl-C does,
     so the running step is cancelled and recorded instead of being orphaned. A signal
-    the caller chose to ignore (`nohup`) stays ignored."""
+    the caller chose to ignore (`nohup`) stays ignored. Only the first stop signal
+    counts (see `_stop`)."""
     if threading.current_thread() is not threading.main_thread():
         return
-    for sig in (signal.SIGTERM, signal.SIGHUP):
+    for sig in _STOP_SIGNALS:
         if signal.getsignal(sig) != signal.SIG_IGN:
-            signal.signal(sig, signal.default_int_handler)
+            signal.signal(sig, _stop)
+
+
+def _stop(signum: int, frame: object) -> None:
+    """The first SIGINT, SIGTERM or SIGHUP interrupts the walk (KeyboardInterrupt);
+    from then on they are ignored. The walk is cancelling the step and recording its
+    end and the session's, and then the process exits 130: a second signal must not cut
+    that short. A Python-level latch is not enough, since Python puts the default
+    disposition back while it shuts down and a late SIGTERM would then kill the
+    process (exit 143); so the signals are ignored at the OS level. Nothing is started
+    after a stop, so no child inherits the ignored disposition."""
+    for sig in _STOP_SIGNALS:
+        if signal.getsignal(sig) is _stop:
+            signal.signal(sig, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 def _end_quietly(engine: Engine, status: str, reason: str) -> None:

@@ -58,7 +58,7 @@ def handle(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    runbook = load_runbook(path)
+    runbook = load_runbook(path, "resume")
     if runbook is None:
         return 2
     if args.rollback and not runbook.rollback_steps:

@@ -41,7 +41,7 @@ def handle(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    runbook = load_runbook(args.file)
+    runbook = load_runbook(args.file, "run")
     if runbook is None:
         return 2
     if args.rollback and not runbook.rollback_steps:

@@ -35,8 +35,10 @@ from runbook_tui.session.state import (
 )
 from runbook_tui.session.store import (
     SessionDir,
+    SessionError,
     SessionLock,
     create_session,
+    discard_session,
     find_session,
     state_home,
 )
@@ -124,6 +126,17 @@ def judge(step: Step, result: RunResult, matched: bool) -> tuple[str, str]:
     return "succeeded", f"exit {result.exit_code}"
 
 
+def _reason(exc: BaseException) -> str:
+    """The operating system's words for why `exc` happened (`No space left on device`),
+    from the OSError behind it; else its message."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, OSError) and seen.strerror:
+            return seen.strerror
+        seen = seen.__cause__
+    return str(exc)
+
+
 class Engine:
     """One live session: its journal, its lock, its shell and its folded state."""
 
@@ -185,10 +198,17 @@ class Engine:
         """Create a session for `runbook`, take its lock and write its first event.
         `walk` is "main" or "rollback": which steps this process walks."""
         variables = dict(variables or {})
-        root = state_home(str(home) if home is not None else None)
-        sdir = create_session(root)
+        try:
+            root = state_home(str(home) if home is not None else None)
+            sdir = create_session(root)
+        except OSError as exc:
+            raise EngineError(f"cannot create the session: {_reason(exc)}") from exc
         lock = SessionLock(sdir.path)
-        lock.acquire()
+        try:
+            lock.acquire()
+        except SessionError as exc:
+            discard_session(sdir)
+            raise EngineError(f"cannot create the session in {root}: {exc}") from exc
         sha = provenance.file_sha256(runbook.path) if runbook.path else None
         commit, dirty = provenance.git_commit(runbook.path) if runbook.path else (None, False)
         first = {
@@ -212,8 +232,13 @@ class Engine:
         }
         try:
             journal = Journal.create(sdir.journal_path, first)
-        except BaseException:
+        except BaseException as exc:
+            # Nothing half-made stays behind: a journal without its first line would
+            # list as an `interrupted` session that never was.
             lock.release()
+            discard_session(sdir)
+            if isinstance(exc, JournalError | OSError):
+                raise EngineError(f"cannot create the session in {root}: {_reason(exc)}") from exc
             raise
         assert journal.first_event is not None
         events = [journal.first_event]
@@ -257,7 +282,7 @@ class Engine:
             recorded = fold([e for e in read.events if e.get("type") != "output"])
             if recorded.status in _FINAL_STATUSES:
                 raise EngineError(f"session {sdir.id} already {recorded.status}")
-            left = orphans.session_processes(sdir.id)
+            left = orphans.interrupted_step_processes(sdir.id, read.events)
             if left:
                 raise EngineError(
                     f"session {sdir.id} still has processes running from before it was "
@@ -409,6 +434,7 @@ class Engine:
         if step.cwd:
             cwd = os.path.join(self.runner.cwd, os.path.expanduser(step.cwd))
         self.runner.env["RUNBOOK_TUI_STEP"] = step.id
+        self.runner.env["RUNBOOK_TUI_ATTEMPT"] = str(attempt)
         self._write(
             "step_started",
             step_id=step.id,

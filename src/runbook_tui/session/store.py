@@ -50,18 +50,50 @@ class SessionLocked(SessionError):
     """Another live process holds the session's lock."""
 
 
+class StateHomeError(SessionError):
+    """The state folder cannot be used; the message says what is in the way."""
+
+
 def state_home(override: str | os.PathLike[str] | None = None) -> Path:
     """`override` (the --home flag), else $RUNBOOK_TUI_HOME, else
     $XDG_STATE_HOME/runbook-tui, else ~/.local/state/runbook-tui. Created 0700 if
-    missing (an existing directory keeps its mode: it may be the operator's own)."""
+    missing, and so is every missing folder above it (`~/.local`, `~/.local/state`);
+    an existing folder keeps its mode: it may be the operator's own. Raises
+    StateHomeError naming what is in the way (a file, a broken symbolic link)."""
     if override is not None and str(override) != "":
         home = Path(override).expanduser().absolute()
     elif os.environ.get("RUNBOOK_TUI_HOME"):
         home = Path(os.environ["RUNBOOK_TUI_HOME"]).expanduser().absolute()
     else:
         home = default_home()
-    _mkdir_private(home, parents=True)
+    try:
+        _mkdir_private(home, parents=True)
+    except OSError as exc:
+        raise StateHomeError(_cannot_use(home, exc)) from exc
     return home
+
+
+def _cannot_use(home: Path, exc: OSError) -> str:
+    """What is wrong with `home` (or the folders above it), for the operator."""
+    for path in (home, *home.parents):
+        what = _not_a_folder(path)
+        if what is None:
+            continue
+        if path == home:
+            return f"the state folder {home} {what}"
+        return f"the state folder {home} cannot be created: {path} {what}"
+    return f"the state folder {home} cannot be created: {exc.strerror or exc}"
+
+
+def _not_a_folder(path: Path) -> str | None:
+    """Why `path` is in the way of a folder there, or None (it is a folder, or absent)."""
+    if path.is_symlink() and not path.exists():
+        return f"is a broken symbolic link to {os.readlink(path)}"
+    if path.exists() and not path.is_dir():
+        if path.is_symlink():
+            return f"is a symbolic link to {os.readlink(path)}, which is not a folder"
+        return "is a file, not a folder"
+    return None
 
 
 def default_home() -> Path:
@@ -74,9 +106,17 @@ def default_home() -> Path:
 
 
 def _mkdir_private(path: Path, parents: bool = False) -> bool:
-    """mkdir 0700 (regardless of umask); False if it already existed."""
+    """mkdir 0700 (regardless of umask); False if it already existed. With `parents`,
+    the missing folders above it are made 0700 too (not with the umask's default mode,
+    which under umask 000 is 0777); existing ones are left as they are."""
     if parents:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        missing = []
+        above = path.parent
+        while not above.exists() and not above.is_symlink() and above != above.parent:
+            missing.append(above)
+            above = above.parent
+        for folder in reversed(missing):
+            _mkdir_private(folder)
     try:
         os.mkdir(path, 0o700)
     except FileExistsError:
@@ -137,6 +177,18 @@ def create_session(
         fsync_dir(root)
         return SessionDir(sid, path)
     raise SessionError(f"could not find a free session id under {root}")
+
+
+def discard_session(sdir: SessionDir) -> None:
+    """Remove a session directory that never got its first journal line (a full disk,
+    say), so nothing half-made is left to list as `interrupted`. Best effort: only the
+    files this tool puts there are removed, and a failure to remove them is ignored."""
+    for name in (JOURNAL_NAME, LOCK_NAME):
+        with contextlib.suppress(FileNotFoundError, OSError):
+            os.unlink(sdir.path / name)
+    with contextlib.suppress(OSError):
+        os.rmdir(sdir.path)
+        fsync_dir(sdir.path.parent)
 
 
 def session_dirs(home: str | os.PathLike[str]) -> list[SessionDir]:
