@@ -25,6 +25,9 @@ ROLLBACK_HEADING = re.compile(
 )
 _TASK = re.compile(r"\[([ xX])\](?:[ \t]+|$)")
 _SHELL = frozenset(SHELL_LANGUAGES)
+# The containers a fence without a closing line runs to the end of.
+_CONTAINERS = {"list_item_open": "list item", "blockquote_open": "block quote"}
+_CONTAINER_CLOSE = frozenset(("list_item_close", "blockquote_close"))
 
 
 @dataclass(frozen=True)
@@ -156,20 +159,28 @@ class _Walker:
     def walk(self) -> None:
         tokens = make_markdown(inline=False).parse(self.body)
         count = len(tokens)
+        containers: list[str] = []  # open list items and block quotes, innermost last
         for index, token in enumerate(tokens):
             kind = token.type
             if kind == "fence":
                 self.fence(token.info, token.content, token.map)
+                if token.meta:
+                    container = containers[-1] if containers else "document"
+                    self.unclosed(token.markup, token.info, token.meta, container, token.map)
             elif kind == "heading_open" and index + 1 < count:
                 self.heading(int(token.tag[1]), tokens[index + 1].content, token.map)
-            elif (
-                kind == "list_item_open"
-                and index + 2 < count
-                and tokens[index + 1].type == "paragraph_open"
-            ):
-                content = tokens[index + 2].content
-                if content.startswith("["):
-                    self.task(content, token.map)
+            elif kind in _CONTAINERS:
+                containers.append(_CONTAINERS[kind])
+                if (
+                    kind == "list_item_open"
+                    and index + 2 < count
+                    and tokens[index + 1].type == "paragraph_open"
+                ):
+                    content = tokens[index + 2].content
+                    if content.startswith("["):
+                        self.task(content, token.map)
+            elif kind in _CONTAINER_CLOSE and containers:
+                containers.pop()
 
     def heading(self, level: int, source: str, where: list[int] | None) -> None:
         title = plain_text(source)
@@ -183,6 +194,34 @@ class _Walker:
         start, end = where if where else (0, 0)
         self.section_line = self.offset + start + 1
         self.headings.append((title, level, self.section_line, end, self.path))
+
+    def unclosed(
+        self, markup: str, info: str, meta: dict[str, Any], container: str, where: list[int] | None
+    ) -> None:
+        """An `unclosed-fence` error for a fence that runs past where its author meant
+        it to end (see markdown.py): it turns what follows into part of one block."""
+        start = where[0] if where else 0
+        language = parse_info(info).language
+        opened = f"the {markup}{language or ''} fence opened here"
+        runs = " (a shell block runs it all as one command)" if language in _SHELL else ""
+        if "unclosed" in meta:
+            message = (
+                f"{opened} is never closed: everything after it to the end of the "
+                f"{container} is part of this block{runs}; close it with a line of {markup}"
+            )
+        elif "swallowed" in meta:
+            message = (
+                f"{opened} holds a line that opens another fence (line "
+                f"{self.offset + meta['swallowed'] + 1}): this block was most likely never "
+                f"closed, and the text up to the next closing {markup} is part of it{runs}; "
+                f"close it, or open it with a longer fence ({markup}{markup[0]}) if the "
+                "inner fence is meant as text"
+            )
+        else:
+            return
+        self.sink.add(
+            "unclosed-fence", self.offset + start + 1, message, self._column_of(markup, start)
+        )
 
     def fence(self, info: str, content: str, where: list[int] | None) -> None:
         parsed = parse_info(info)
