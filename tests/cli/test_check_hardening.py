@@ -28,3 +28,17 @@ def test_check_fails_on_an_unclosed_fence_and_run_refuses_it(tmp_path: Path) -> 
     assert ran.returncode == 2
     assert "[unclosed-fence]" in ran.stderr
     assert "reboot" not in ran.stdout
+
+
+def test_show_json_of_a_runbook_with_lone_surrogates_is_valid_utf8_json(tmp_path: Path) -> None:
+    path = tmp_path / "surrogate.md"
+    path.write_text('# T\n\n```sh {"name": "n\\ud800"}\necho\n```\n')
+    done = subprocess.run(
+        [sys.executable, "-m", "runbook_tui", "show", "--json", str(path)],
+        capture_output=True,
+        timeout=60,
+    )
+    assert done.returncode == 1, done.stderr
+    document = json.loads(done.stdout.decode("utf-8"))
+    assert document["steps"][0]["name"] == "n\ufffd"
+    assert b"[bad-value]" in done.stderr and b"Traceback" not in done.stderr

@@ -81,3 +81,104 @@ def test_a_fence_closed_only_by_the_next_blocks_closer_is_reported() -> None:
 def test_unclosed_fence_lines_count_from_the_file_after_front_matter() -> None:
     text = "---\ntitle: T\n---\n\n```sh\necho\n"
     assert errors(text, "unclosed-fence") == [(5, 1)]
+
+
+# -- control-character ----------------------------------------------------------------
+
+
+def controls(text: str) -> list[tuple[int, int, str]]:
+    found = [d for d in parse(text).diagnostics if d.code == "control-character"]
+    assert all(d.severity == "error" for d in found)
+    return [(d.line, d.column, d.message.split(" ")[2]) for d in found]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("```sh\necho ok\x1b[2K\n```\n", [(2, 8, "\\x1b")]),  # a command
+        ("```console\n$ ls\x07\nout\x1bput\n```\n", [(2, 5, "\\x07")]),  # not sample output
+        ("# Title\x9b2K\n", [(1, 8, "\\x9b")]),  # a heading (C1)
+        ("Title\x7f\n===\n", [(1, 6, "\\x7f")]),  # a setext heading (DEL)
+        ("- [ ] tell\n  the \x1b[8m team\n", [(2, 7, "\\x1b")]),  # manual step text
+        ('```sh {"name": "a\\u001b[2K"}\necho\n```\n', [(1, 7, "\\x1b")]),  # a step name
+        ("```sh {name=a\x08}\necho\n```\n", [(1, 14, "\\x08")]),
+        ("```sh\necho safe\rrm -rf /\n```\n", [(2, 10, "\\r")]),  # CR not part of CRLF
+        ("```sh\n\x00\n```\n", [(2, 1, "\\x00")]),
+    ],
+)
+def test_control_characters_in_what_is_shown_or_run_are_errors(
+    text: str, expected: list[tuple[int, int, str]]
+) -> None:
+    assert controls(text) == expected
+
+
+def test_tab_lf_crlf_and_prose_are_not_control_character_errors() -> None:
+    text = "# T\r\n\r\n```sh\r\nprintf 'a\\tb'\techo\r\n```\r\nprose \x1b is only shown\r\n"
+    assert controls(text) == []
+
+
+def test_control_characters_from_yaml_escapes_are_errors_at_their_key() -> None:
+    text = '---\ntitle: "Restore\\e[2K"\nvariables:\n  A: {prompt: "p\\x07"}\n---\n# T\n'
+    found = [d for d in parse(text).errors if d.code == "control-character"]
+    assert [(d.line, d.column) for d in found] == [(2, 1), (4, 1)]
+    assert found[0].message.startswith("title: control character \\x1b")
+    assert found[1].message.startswith("variables.A.prompt: control character \\x07")
+
+
+# -- bad-value for lone surrogates ----------------------------------------------------
+
+
+SURROGATES = (
+    '---\ntitle: "T\\ud800"\nvariables:\n  A: {default: "x\\udc00"}\n  B: "\\ud83d"\n---\n# H\n'
+)
+
+
+def test_lone_surrogates_in_front_matter_are_bad_values_and_replaced(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import yaml
+
+    # libyaml refuses these escapes (a yaml-syntax error); PyYAML's own reader takes them.
+    monkeypatch.delattr(yaml, "CSafeLoader", raising=False)
+    result = parse(SURROGATES)
+    assert [(d.code, d.line) for d in result.errors] == [
+        ("bad-value", 2),
+        ("bad-value", 4),
+        ("bad-value", 5),
+    ]
+    assert "\\ud800" in result.errors[0].message
+    runbook = result.runbook
+    assert runbook.title == "T\ufffd"
+    assert [v.default for v in runbook.variables] == ["x\ufffd", "\ufffd"]
+    _encodable(result)
+
+
+def test_lone_surrogates_in_attributes_are_bad_values_and_replaced() -> None:
+    text = '```sh {"name": "n\\ud800", "cwd": "/x\\udfff"}\necho\n```\n'
+    result = parse(text)
+    assert [(d.code, d.line) for d in result.errors] == [("bad-value", 1)] * 2
+    (step,) = result.runbook.steps
+    assert step.name == "n\ufffd" and step.attrs["cwd"] == "/x\ufffd"
+    _encodable(result)
+    kv = parse('```sh {name="n\\udc00"}\necho\n```\n')
+    assert [d.code for d in kv.errors] == ["bad-value"]
+
+
+def _encodable(result: object) -> None:
+    import json
+
+    from runbook_tui.runbook.serialize import runbook_to_dict
+
+    document = runbook_to_dict(result.runbook, result.diagnostics)  # type: ignore[attr-defined]
+    json.dumps(document, ensure_ascii=False).encode("utf-8")
+
+
+def test_shared_yaml_aliases_are_cleaned_once_not_exponentially() -> None:
+    from runbook_tui.runbook.strings import clean_strings
+
+    level: object = ["\ud800"]
+    for _ in range(60):  # 2**60 paths through shared lists
+        level = [level, level]
+    reports: list[tuple] = []
+    clean_strings(level, lambda *a: reports.append(a))
+    assert len(reports) == 1

@@ -35,6 +35,7 @@ _TABLE = (
     Code("unknown-backup", "warning", "`restores` names a backup set not declared in `backups`"),
     Code("retyped-value", "warning", "an unquoted variable value YAML reads as another text"),
     # Steps and attributes.
+    Code("control-character", "error", "a terminal control character in a command or title"),
     Code("unclosed-fence", "error", "a code fence never closed: the rest of its container is code"),
     Code("malformed-attributes", "error", "the `{...}` after a fence's language does not parse"),
     Code("bad-attribute", "error", "a known attribute has a value of the wrong type or form"),

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from runbook_tui.runbook.codes import DiagnosticSink
 from runbook_tui.runbook.durations import parse_duration
 from runbook_tui.runbook.model import RUNBOOK_KINDS, BackupSet, LogSource, Service, Variable
+from runbook_tui.runbook.strings import clean_strings
 
 if TYPE_CHECKING:
     from yaml.nodes import Node
@@ -114,7 +115,16 @@ def read_front_matter(block: FrontMatterBlock | None, sink: DiagnosticSink) -> F
             f"front matter must be a mapping of keys to values, not {_type_name(data)}",
         )
         return FrontMatter()
-    return _Checker(sink, lines, block.first_line, plain).check(data)
+    checker = _Checker(sink, lines, block.first_line, plain)
+    # Lone surrogates and control characters from YAML escapes, before anything uses them.
+    clean_strings(
+        data, lambda path, code, message: checker.error(code, path, _where(path, message))
+    )
+    return checker.check(data)
+
+
+def _where(path: Path, message: str) -> str:
+    return f"{_describe(path)}: {message}" if path else message
 
 
 def _load_yaml(

@@ -11,12 +11,14 @@ from typing import Any
 from runbook_tui.runbook.attributes import parse_info, typed_attributes
 from runbook_tui.runbook.codes import DiagnosticSink
 from runbook_tui.runbook.console import command_look, split_block
+from runbook_tui.runbook.display import CONTROL, escape_char
 from runbook_tui.runbook.frontmatter import read_front_matter, split_front_matter
 from runbook_tui.runbook.ids import IdRequest, assign_ids
 from runbook_tui.runbook.lint import StepSource, lint
 from runbook_tui.runbook.markdown import make_markdown, plain_text
 from runbook_tui.runbook.model import SHELL_LANGUAGES, Diagnostic, Runbook, Section, Step
-from runbook_tui.runbook.source import decode_source, normalize_text
+from runbook_tui.runbook.source import decode_source, lone_cr_lines, normalize_text
+from runbook_tui.runbook.strings import clean_strings
 
 # "Rollback", "Roll back", "Rollback plan", "Step 4: Rollback", "4. Rollback".
 ROLLBACK_HEADING = re.compile(
@@ -77,11 +79,12 @@ def parse(text: str, path: str = "") -> ParseResult:
     """Parse runbook markdown. `path` is recorded on the runbook and diagnostics and
     gives the fallback title. Diagnostics come sorted by line."""
     sink = DiagnosticSink(path)
+    carriage_returns = lone_cr_lines(text.removeprefix("\ufeff"))
     text = normalize_text(text)
     block = split_front_matter(text, sink)
     front = read_front_matter(block, sink)
     body, offset = (text[block.body_start :], block.body_line - 1) if block else (text, 0)
-    walker = _Walker(body, offset, sink)
+    walker = _Walker(body, offset, sink, carriage_returns)
     walker.walk()
 
     ids = assign_ids(walker.id_requests)
@@ -124,6 +127,22 @@ def parse(text: str, path: str = "") -> ParseResult:
     return ParseResult(runbook, sink.items)
 
 
+def _strings(value: object) -> list[str]:
+    """Every string in a JSON-like value, keys included."""
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
 @dataclass
 class _Draft:
     line: int
@@ -134,8 +153,12 @@ class _Draft:
 class _Walker:
     """Walks the block tokens once, collecting headings, steps and their drafts."""
 
-    def __init__(self, body: str, offset: int, sink: DiagnosticSink) -> None:
+    def __init__(
+        self, body: str, offset: int, sink: DiagnosticSink, carriage_returns: dict[int, int]
+    ) -> None:
         self.body = body
+        # {file line: column} of carriage returns that were not part of a CRLF.
+        self.carriage_returns = carriage_returns
         self.offset = offset
         self.sink = sink
         self.drafts: list[_Draft] = []
@@ -178,11 +201,13 @@ class _Walker:
                 ):
                     content = tokens[index + 2].content
                     if content.startswith("["):
-                        self.task(content, token.map)
+                        self.task(content, token.map, tokens[index + 1].map)
             elif kind in _CONTAINER_CLOSE and containers:
                 containers.pop()
 
     def heading(self, level: int, source: str, where: list[int] | None) -> None:
+        if where:
+            self.controls(where[0], where[1], "a heading")
         title = plain_text(source)
         while self.stack and self.stack[-1][0] >= level:
             self.stack.pop()
@@ -241,7 +266,17 @@ class _Walker:
         attrs_column = self._column_of("{", start) if parsed.error or parsed.attrs else 1
         if parsed.error:
             self.sink.add("malformed-attributes", line, parsed.error, attrs_column)
-        typed = typed_attributes(parsed.attrs) if parsed.attrs else None
+        attrs = parsed.attrs
+        if attrs:
+            # Lone surrogates from JSON escapes (control characters are reported below).
+            attrs = clean_strings(
+                attrs,
+                lambda _path, code, message: self.sink.add(
+                    code, line, f"attributes: {message}", attrs_column
+                ),
+                controls=False,
+            )
+        typed = typed_attributes(attrs) if attrs else None
         if typed is not None:
             for problem in typed.problems:
                 self.sink.add("bad-attribute", line, problem, attrs_column)
@@ -278,7 +313,7 @@ class _Walker:
             "section": self.path,
             "section_line": self.section_line,
             "language": parsed.language,
-            "attrs": parsed.attrs,
+            "attrs": attrs,
             "rollback": self.in_rollback,
             "sample_output": split.sample_output,
         }
@@ -288,12 +323,19 @@ class _Walker:
             fields["rollback"] = self.in_rollback or typed.values.get("rollback", False)
         first_content_line = line + 1
         located = tuple((first_content_line + i, text) for i, text in split.command_lines)
+        if not self.controls(start, start + 1, "a step's fence line"):
+            self.value_controls(attrs, line, attrs_column, "a step attribute")
+        for file_line, _ in located:
+            body_line = file_line - self.offset - 1
+            self.controls(body_line, body_line + 1, "a command")
         self._add(_Draft(line, fields, located), fields.get("name"), "shell", split.command)
 
-    def task(self, content: str, where: list[int] | None) -> None:
+    def task(self, content: str, where: list[int] | None, paragraph: list[int] | None) -> None:
         match = _TASK.match(content)
         if match is None:
             return
+        if paragraph:
+            self.controls(paragraph[0], paragraph[1], "a manual step")
         line = self.offset + (where[0] if where else 0) + 1
         text = " ".join(part.strip() for part in content[match.end() :].split("\n")).strip()
         if not text:
@@ -308,6 +350,42 @@ class _Walker:
             "rollback": self.in_rollback,
         }
         self._add(_Draft(line, fields), None, "manual", text)
+
+    def controls(self, start: int, stop: int, what: str) -> bool:
+        """A `control-character` error for the first control character (C0 but TAB and
+        LF, DEL, C1, a CR not part of CRLF) on each body line in [start, stop); True
+        when there was one."""
+        lines = self.body_lines
+        found = False
+        for index in range(start, min(stop, len(lines))):
+            file_line = self.offset + index + 1
+            match = CONTROL.search(lines[index])
+            if match is not None:
+                self.control(file_line, match.start() + 1, match.group(), what)
+                found = True
+            elif file_line in self.carriage_returns:
+                self.control(file_line, self.carriage_returns[file_line], "\r", what)
+                found = True
+        return found
+
+    def value_controls(self, value: object, line: int, column: int, what: str) -> None:
+        """The same for strings decoded from escapes (JSON attributes)."""
+        for text in _strings(value):
+            match = CONTROL.search(text)
+            if match is not None:
+                self.control(line, column, match.group(), what)
+                return
+
+    def control(self, line: int, column: int, char: str, what: str) -> None:
+        shown = escape_char(char)
+        self.sink.add(
+            "control-character",
+            line,
+            f"control character {shown} in {what}: a terminal acts on it (it can hide or "
+            "rewrite text), so what is shown is not what runs; remove it (a command that "
+            f"needs it can write it as an escape, e.g. printf '{shown}')",
+            column,
+        )
 
     def _add(self, draft: _Draft, name: str | None, kind: str, text: str) -> None:
         self.drafts.append(draft)
