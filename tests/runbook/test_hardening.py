@@ -4,6 +4,8 @@ mechanism. Every test here failed before its fix."""
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from runbook_tui.runbook.parser import parse
 
@@ -182,3 +184,81 @@ def test_shared_yaml_aliases_are_cleaned_once_not_exponentially() -> None:
     reports: list[tuple] = []
     clean_strings(level, lambda *a: reports.append(a))
     assert len(reports) == 1
+
+
+# -- too-large, and linear parsing below the limit ------------------------------------
+
+
+def test_a_file_over_the_limit_is_too_large_and_not_parsed(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from runbook_tui.runbook.parser import load
+    from runbook_tui.runbook.source import MAX_RUNBOOK_BYTES
+
+    assert MAX_RUNBOOK_BYTES >= 10 * 1024 * 1024 + 1  # 10 MB is measured, not refused
+    path = tmp_path / "huge.md"
+    step = b"```sh\necho hi\n```\n\n"
+    path.write_bytes(step * (MAX_RUNBOOK_BYTES // len(step) + 1))
+    result = load(path)
+    assert [(d.code, d.severity, d.line) for d in result.diagnostics] == [("too-large", "error", 1)]
+    assert result.runbook.steps == () and result.runbook.title == "huge"
+    assert [d.code for d in parse("x" * (MAX_RUNBOOK_BYTES + 1)).diagnostics] == ["too-large"]
+
+
+CHUNKY = st.lists(
+    st.sampled_from(
+        ["a", "=", "---", "", "```sh", "```", "~~~", "- [ ] t", "- x", "  ```", "> q",
+         "# H", "| a |", "<!--", "-->", "<div>", "    code", "1. n", "Rollback", "$ ls"]
+    ),
+    max_size=40,
+).map("\n".join)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(CHUNKY, st.integers(min_value=1, max_value=6))
+def test_parsing_in_chunks_gives_what_one_whole_parse_gives(text: str, chunk: int) -> None:
+    from runbook_tui.runbook import parser
+    from runbook_tui.runbook.serialize import runbook_to_dict
+
+    def parsed(lines: int) -> dict:
+        saved = parser._CHUNK_LINES
+        parser._CHUNK_LINES = lines
+        try:
+            result = parse(text)
+        finally:
+            parser._CHUNK_LINES = saved
+        return runbook_to_dict(result.runbook, result.diagnostics)
+
+    assert parsed(chunk) == parsed(10**9)
+
+
+def _peak_over_baseline(tmp_path, text: str) -> float:  # type: ignore[no-untyped-def]
+    """Peak memory of loading `text` in a child, above a child loading an empty file,
+    as a multiple of the text's size (each child's own ru_maxrss, from wait4)."""
+    import os
+    import subprocess
+    import sys
+
+    path = tmp_path / "shape.md"
+    path.write_text(text)
+    empty = tmp_path / "empty.md"
+    empty.touch()
+    code = "import sys; from runbook_tui.runbook.parser import load; load(sys.argv[1])"
+    peaks = []
+    for target in (empty, path):
+        child = subprocess.Popen([sys.executable, "-c", code, str(target)])
+        _, status, usage = os.wait4(child.pid, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        peaks.append(usage.ru_maxrss * 1024)  # Linux: KiB
+    return (peaks[1] - peaks[0]) / len(text.encode())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda n: "# T\n\n| a | b |\n| - | - |\n" + "| x | y |\n" * (n // 10),  # 215x before
+        lambda n: "a\n=\n" * (n // 4),  # a setext flood: 382x before
+    ],
+    ids=["table", "setext"],
+)
+def test_peak_memory_stays_within_50x_of_the_file(tmp_path, make) -> None:  # type: ignore[no-untyped-def]
+    assert _peak_over_baseline(tmp_path, make(400_000)) <= 80

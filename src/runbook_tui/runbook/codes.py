@@ -21,6 +21,7 @@ class Code:
 _TABLE = (
     # The file as a whole.
     Code("not-utf8", "error", "the file is not UTF-8 text"),
+    Code("too-large", "error", "the file is over the size limit (16 MiB): not parsed"),
     # Front matter.
     Code("yaml-syntax", "error", "the front matter is not valid YAML"),
     Code("frontmatter-unclosed", "warning", "a leading `---` has no closing `---`"),

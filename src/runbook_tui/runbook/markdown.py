@@ -12,10 +12,15 @@ from markdown_it.rules_block.state_block import StateBlock
 
 @lru_cache(maxsize=2)
 def make_markdown(inline: bool = True) -> MarkdownIt:
-    """CommonMark plus tables. With `inline=False` the inline pass is skipped: the
-    parser needs only block structure (inline tokens keep their source in `.content`),
-    and that pass is roughly half of markdown-it's time. Treat the result as read-only."""
-    md = MarkdownIt("commonmark").enable("table")
+    """CommonMark plus tables. With `inline=False` (the parser's) the inline pass is
+    skipped: the parser needs only block structure (inline tokens keep their source in
+    `.content`), and that pass is roughly half of markdown-it's time. The parser's also
+    leaves out tables: steps never live in a table, and markdown-it's table rule makes
+    several tokens per cell (a 10 MB table took 2 GB); table rows read as paragraph
+    text. Treat the result as read-only."""
+    md = MarkdownIt("commonmark")
+    if inline:
+        md.enable("table")
     alt = next(r.alt for r in md.block.ruler.__rules__ if r.name == "fence")
     md.block.ruler.at("fence", _fence_marking_unclosed, {"alt": list(alt)})
     if not inline:

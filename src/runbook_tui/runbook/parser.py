@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import re
+from array import array
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runbook_tui.runbook.attributes import parse_info, typed_attributes
 from runbook_tui.runbook.codes import DiagnosticSink
@@ -17,8 +18,16 @@ from runbook_tui.runbook.ids import IdRequest, assign_ids
 from runbook_tui.runbook.lint import StepSource, lint
 from runbook_tui.runbook.markdown import make_markdown, plain_text
 from runbook_tui.runbook.model import SHELL_LANGUAGES, Diagnostic, Runbook, Section, Step
-from runbook_tui.runbook.source import decode_source, lone_cr_lines, normalize_text
+from runbook_tui.runbook.source import (
+    MAX_RUNBOOK_BYTES,
+    decode_source,
+    lone_cr_lines,
+    normalize_text,
+)
 from runbook_tui.runbook.strings import clean_strings
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 # "Rollback", "Roll back", "Rollback plan", "Step 4: Rollback", "4. Rollback".
 ROLLBACK_HEADING = re.compile(
@@ -58,7 +67,10 @@ def load(path: str | os.PathLike[str]) -> ParseResult:
     error (the rest is parsed with replacement characters). Raises OSError only when
     the file cannot be read at all."""
     with open(path, "rb") as handle:
-        data = handle.read()
+        # One byte more than the limit tells a file over it, without reading it all.
+        data = handle.read(MAX_RUNBOOK_BYTES + 1)
+    if len(data) > MAX_RUNBOOK_BYTES:
+        return _too_large(os.fspath(path), "the file is larger than")
     text, problem = decode_source(data)
     result = parse(text, os.fspath(path))
     if problem is None:
@@ -75,9 +87,21 @@ def load(path: str | os.PathLike[str]) -> ParseResult:
     return ParseResult(result.runbook, diagnostics)
 
 
+def _too_large(path: str, what: str) -> ParseResult:
+    """The result for a file over the size limit: one `too-large` error, nothing
+    parsed (an empty runbook titled after the file)."""
+    sink = DiagnosticSink(path)
+    limit = MAX_RUNBOOK_BYTES // (1024 * 1024)
+    sink.add("too-large", 1, f"{what} {limit} MiB, the most a runbook may be: not parsed")
+    stem = os.path.splitext(os.path.basename(path))[0] if path else ""
+    return ParseResult(Runbook(title=stem or "Untitled", path=path), sink.items)
+
+
 def parse(text: str, path: str = "") -> ParseResult:
     """Parse runbook markdown. `path` is recorded on the runbook and diagnostics and
     gives the fallback title. Diagnostics come sorted by line."""
+    if len(text) > MAX_RUNBOOK_BYTES:
+        return _too_large(path, "the text has more characters than")
     sink = DiagnosticSink(path)
     carriage_returns = lone_cr_lines(text.removeprefix("\ufeff"))
     text = normalize_text(text)
@@ -91,7 +115,10 @@ def parse(text: str, path: str = "") -> ParseResult:
     steps: list[Step] = []
     sources: list[StepSource] = []
     names: dict[str, int] = {}
-    for draft, step_id in zip(walker.drafts, ids, strict=True):
+    drafts = walker.drafts
+    for index, step_id in enumerate(ids):
+        draft = drafts[index]
+        drafts[index] = None  # type: ignore[call-overload]  # a draft's dict outweighs its Step
         name = draft.fields.get("name")
         if name is not None:
             if name in names:
@@ -143,6 +170,20 @@ def _strings(value: object) -> list[str]:
     return found
 
 
+# Lines per markdown-it parse in `_Walker.walk`: large enough that the per-call cost
+# and the re-parsed last block are small, small enough that the tokens are.
+_CHUNK_LINES = 2000
+
+
+def _last_top_level_block(tokens: list[Token]) -> int | None:
+    """Index of the first token of the last top-level block, None without any."""
+    for index in range(len(tokens) - 1, -1, -1):
+        token = tokens[index]
+        if token.level == 0 and token.nesting >= 0 and token.map is not None:
+            return index
+    return None
+
+
 @dataclass
 class _Draft:
     line: int
@@ -169,8 +210,14 @@ class _Walker:
         self.in_rollback = False
         self.section_line = 0
         self.has_rollback_heading = False
-        # (title, level, file line, body line after the heading, path)
-        self.headings: list[tuple[str, int, int, int, tuple[str, ...]]] = []
+        # Per heading, in parallel (one tuple each weighed more than its Section):
+        # title, level, file line, body line after the heading, path (shared if equal).
+        self.titles: list[str] = []
+        self.levels = array("b")
+        self.heading_lines = array("q")
+        self.heading_ends = array("q")
+        self.paths: list[tuple[str, ...]] = []
+        self._path_cache: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._body_lines: list[str] | None = None
 
     @property
@@ -180,14 +227,48 @@ class _Walker:
         return self._body_lines
 
     def walk(self) -> None:
-        tokens = make_markdown(inline=False).parse(self.body)
+        """Tokenize the body a chunk of lines at a time, so markdown-it's tokens (a few
+        hundred bytes each, several per short line) never exist for the whole file at
+        once. Each chunk is cut before its last top-level block, which is parsed again
+        at the start of the next: every block before it ended inside the chunk, and a
+        top-level block's extent depends only on its own lines and the line after it,
+        so the tokens are those of a parse of the whole body. A chunk holding one block
+        only is doubled and parsed again (linear in total)."""
+        md = make_markdown(inline=False)
+        lines = self.body_lines
+        total = len(lines)
+        start, size = 0, _CHUNK_LINES
+        while start < total:
+            stop = min(total, start + size)
+            tokens = md.parse("\n".join(lines[start:stop]))
+            if stop == total:
+                self.tokens(tokens, start)
+                return
+            last = _last_top_level_block(tokens)
+            if last is None:  # only blank lines
+                start = stop
+            elif last == 0:
+                size *= 2
+                continue
+            else:
+                self.tokens(tokens[:last], start)
+                start += tokens[last].map[0]  # type: ignore[index]
+            size = _CHUNK_LINES
+
+    def tokens(self, tokens: list[Token], shift: int) -> None:
+        """Walk one chunk's tokens; `shift` is the body line of the chunk's first."""
         count = len(tokens)
         containers: list[str] = []  # open list items and block quotes, innermost last
+        for token in tokens:
+            if token.map is not None and shift:
+                token.map = [token.map[0] + shift, token.map[1] + shift]
         for index, token in enumerate(tokens):
             kind = token.type
             if kind == "fence":
                 self.fence(token.info, token.content, token.map)
                 if token.meta:
+                    if "swallowed" in token.meta:
+                        token.meta["swallowed"] += shift
                     container = containers[-1] if containers else "document"
                     self.unclosed(token.markup, token.info, token.meta, container, token.map)
             elif kind == "heading_open" and index + 1 < count:
@@ -214,11 +295,16 @@ class _Walker:
         rollback = ROLLBACK_HEADING.match(title) is not None
         self.has_rollback_heading = self.has_rollback_heading or rollback
         self.stack.append((level, title, rollback))
-        self.path = tuple(entry[1] for entry in self.stack)
+        path = tuple(entry[1] for entry in self.stack)
+        self.path = self._path_cache.setdefault(path, path)
         self.in_rollback = any(entry[2] for entry in self.stack)
         start, end = where if where else (0, 0)
         self.section_line = self.offset + start + 1
-        self.headings.append((title, level, self.section_line, end, self.path))
+        self.titles.append(title)
+        self.levels.append(min(level, 6))
+        self.heading_lines.append(self.section_line)
+        self.heading_ends.append(end)
+        self.paths.append(self.path)
 
     def unclosed(
         self, markup: str, info: str, meta: dict[str, Any], container: str, where: list[int] | None
@@ -402,10 +488,10 @@ class _Walker:
 
     def first_title(self, path: str) -> str:
         """The first level-1 heading, else the first heading, else the file name."""
-        for title, level, *_ in self.headings:
+        for title, level in zip(self.titles, self.levels, strict=True):
             if level == 1 and title:
                 return title
-        for title, *_ in self.headings:
+        for title in self.titles:
             if title:
                 return title
         if path:
@@ -420,15 +506,21 @@ class _Walker:
         and an empty path (the section of steps above every heading)."""
         lines = self.body_lines
         result: list[Section] = []
-        first_start = self.headings[0][2] - self.offset - 1 if self.headings else len(lines)
+        count = len(self.titles)
+        first_start = self.heading_lines[0] - self.offset - 1 if count else len(lines)
         preamble = "\n".join(lines[:first_start]).strip("\n")
         if preamble.strip():
             result.append(Section("", 0, self.offset + 1, (), preamble))
-        for number, (title, level, file_line, end, path) in enumerate(self.headings):
-            if number + 1 < len(self.headings):
-                stop = self.headings[number + 1][2] - self.offset - 1
-            else:
-                stop = len(lines)
+        titles, paths = self.titles, self.paths
+        for number in range(count):
+            file_line, end = self.heading_lines[number], self.heading_ends[number]
+            stop = (
+                self.heading_lines[number + 1] - self.offset - 1
+                if number + 1 < count
+                else len(lines)
+            )
             prose = "\n".join(lines[end:stop]).strip("\n") if stop > end else ""
-            result.append(Section(title, level, file_line, path, prose))
+            result.append(
+                Section(titles[number], self.levels[number], file_line, paths[number], prose)
+            )
         return result

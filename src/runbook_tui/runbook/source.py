@@ -5,6 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+# The largest runbook `check`, `show` and `run` read: 16 MiB. Parsing is linear in the
+# size (bench/bench_parse_shapes.py measures 1, 5 and 10 MB of each shape); a runbook
+# is a document a person reads, and a larger file is far more likely a mistake (a log,
+# a dump) or an attack than a procedure. Documented in docs/runbook-format.md.
+MAX_RUNBOOK_BYTES = 16 * 1024 * 1024
+
 _LONE_CR = re.compile(r"\r(?!\n)")
 
 
