@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 
 def cli(*args: str | Path, home: Path | None = None) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "runbook_tui", *map(str, args)]
@@ -42,3 +44,13 @@ def test_show_json_of_a_runbook_with_lone_surrogates_is_valid_utf8_json(tmp_path
     document = json.loads(done.stdout.decode("utf-8"))
     assert document["steps"][0]["name"] == "n\ufffd"
     assert b"[bad-value]" in done.stderr and b"Traceback" not in done.stderr
+
+
+def test_show_json_never_prints_nan(tmp_path: Path) -> None:
+    path = tmp_path / "nan.md"
+    path.write_text('---\nrto: .nan\n---\n# T\n\n```sh {"timeout": NaN}\necho\n```\n')
+    assert cli("check", path).returncode == 1
+    done = cli("show", "--json", path)
+    assert done.returncode == 1 and "[bad-number]" in done.stderr
+    document = json.loads(done.stdout, parse_constant=lambda word: pytest.fail(word))
+    assert document["rto_seconds"] is None

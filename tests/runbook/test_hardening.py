@@ -262,3 +262,56 @@ def _peak_over_baseline(tmp_path, text: str) -> float:  # type: ignore[no-untype
 )
 def test_peak_memory_stays_within_50x_of_the_file(tmp_path, make) -> None:  # type: ignore[no-untyped-def]
     assert _peak_over_baseline(tmp_path, make(400_000)) <= 80
+
+
+# -- bad-number -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "front",
+    [
+        "rto: .nan",
+        "rto: .inf",
+        "rto: -.inf",
+        "rto: 1.0e+400",
+        "services:\n  - {name: a, tcp: 'h:1', interval: .nan}",
+        "services:\n  - {name: a, tcp: 'h:1', timeout: .inf}",
+        "backups:\n  - {name: b, path: /x, max_age: .nan}",
+    ],
+)
+def test_nan_and_infinite_durations_in_front_matter_are_bad_numbers(front: str) -> None:
+    result = parse(f"---\n{front}\n---\n# T\n")
+    assert [d.code for d in result.errors] == ["bad-number"]
+    _finite_json(result)
+
+
+@pytest.mark.parametrize(
+    "info",
+    ['{"timeout": NaN}', '{"timeout": Infinity}', '{"timeout": 1e999}', '{"x": [-Infinity]}'],
+)
+def test_nan_and_infinite_attributes_are_bad_numbers(info: str) -> None:
+    result = parse(f"```sh {info}\necho\n```\n")
+    assert [(d.code, d.line, d.column) for d in result.errors] == [("bad-number", 1, 7)]
+    assert result.runbook.steps[0].timeout_seconds is None
+    _finite_json(result)
+
+
+def _finite_json(result: object) -> None:
+    import json
+
+    from runbook_tui.runbook.serialize import runbook_to_dict
+
+    json.dumps(runbook_to_dict(result.runbook, result.diagnostics), allow_nan=False)  # type: ignore[attr-defined]
+
+
+def test_the_serializer_never_yields_nan_even_from_a_model_built_by_hand() -> None:
+    import json
+
+    from runbook_tui.runbook.model import Runbook, Step
+    from runbook_tui.runbook.serialize import runbook_to_dict
+
+    step = Step(id="s", kind="shell", command="x", line=1, timeout_seconds=float("nan"),
+                attrs={"t": [float("inf")]})  # fmt: skip
+    document = runbook_to_dict(Runbook(title="T", rto_seconds=float("inf"), steps=(step,)))
+    text = json.dumps(document, allow_nan=False)
+    assert document["rto_seconds"] is None and '"t": [null]' in text

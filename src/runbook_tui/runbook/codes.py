@@ -29,6 +29,7 @@ _TABLE = (
     Code("unknown-key", "warning", "a front-matter key (or entry key) this tool does not know"),
     Code("duplicate-key", "warning", "a YAML mapping repeats a key; the last value wins"),
     Code("wrong-type", "error", "a front-matter value has the wrong type"),
+    Code("bad-number", "error", "a number that is NaN or infinite (or too large for a float)"),
     Code("bad-value", "error", "a front-matter value has the right type but is invalid"),
     Code("unknown-kind", "error", "a runbook, service, log or backup kind that does not exist"),
     Code("conflicting-kind", "error", "a service, log or backup entry names more than one kind"),

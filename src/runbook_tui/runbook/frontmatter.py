@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from runbook_tui.runbook.codes import DiagnosticSink
-from runbook_tui.runbook.durations import parse_duration
+from runbook_tui.runbook.durations import BadNumber, parse_duration
 from runbook_tui.runbook.model import RUNBOOK_KINDS, BackupSet, LogSource, Service, Variable
 from runbook_tui.runbook.strings import clean_strings
 
@@ -382,6 +382,9 @@ class _Checker:
             return None
         try:
             return parse_duration(value)
+        except BadNumber as exc:
+            self.error("bad-number", (*path, key), f"{_describe((*path, key))}: {exc}")
+            return None
         except ValueError as exc:
             self.error("bad-value", (*path, key), f"{_describe((*path, key))}: {exc}")
             return None

@@ -3,6 +3,7 @@ block tokens; nothing here raises on any input text."""
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from array import array
@@ -152,6 +153,20 @@ def parse(text: str, path: str = "") -> ParseResult:
     lint(runbook, sources, text, walker.has_rollback_heading, front.restores_line, sink)
     sink.items.sort(key=lambda d: (d.line, d.column))
     return ParseResult(runbook, sink.items)
+
+
+def _non_finite(value: object) -> bool:
+    """Whether a JSON-like value holds a float that is NaN or infinite."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _strings(value: object) -> list[str]:
@@ -362,6 +377,8 @@ class _Walker:
                 ),
                 controls=False,
             )
+        if attrs:
+            attrs = self.finite_attributes(attrs, line, attrs_column)
         typed = typed_attributes(attrs) if attrs else None
         if typed is not None:
             for problem in typed.problems:
@@ -436,6 +453,20 @@ class _Walker:
             "rollback": self.in_rollback,
         }
         self._add(_Draft(line, fields), None, "manual", text)
+
+    def finite_attributes(self, attrs: dict[str, Any], line: int, column: int) -> dict[str, Any]:
+        """`attrs` without values holding NaN or an infinity (JSON `NaN`, `Infinity`,
+        `1e999`): each is a `bad-number` error. No JSON printer may meet one."""
+        bad = [key for key, value in attrs.items() if _non_finite(value)]
+        for key in bad:
+            self.sink.add(
+                "bad-number",
+                line,
+                f"attribute {key}: {attrs[key]!r} is not a finite number (NaN and "
+                "infinities are not numbers a runbook can mean)",
+                column,
+            )
+        return {k: v for k, v in attrs.items() if k not in bad} if bad else attrs
 
     def controls(self, start: int, stop: int, what: str) -> bool:
         """A `control-character` error for the first control character (C0 but TAB and
