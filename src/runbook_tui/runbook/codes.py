@@ -31,6 +31,7 @@ _TABLE = (
     Code("wrong-type", "error", "a front-matter value has the wrong type"),
     Code("bad-number", "error", "a number that is NaN or infinite (or too large for a float)"),
     Code("bad-value", "error", "a front-matter value has the right type but is invalid"),
+    Code("pattern-timeout", "error", "a variable's pattern did not finish matching in time"),
     Code("unknown-kind", "error", "a runbook, service, log or backup kind that does not exist"),
     Code("conflicting-kind", "error", "a service, log or backup entry names more than one kind"),
     Code("missing-field", "error", "a required front-matter field is missing"),

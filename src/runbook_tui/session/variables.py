@@ -15,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from runbook_tui.runbook.model import Runbook, Variable
+from runbook_tui.runbook.patterns import fullmatch_within
 from runbook_tui.session.redaction import MASK
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -94,10 +95,16 @@ def validate(var: Variable, value: str) -> str | None:
         return f"{var.name} must be one of {', '.join(var.choices)}"
     if var.pattern:
         try:
-            if not re.fullmatch(var.pattern, value):
-                return f"{var.name} does not match the pattern {var.pattern}"
-        except re.error as exc:
+            matched = fullmatch_within(var.pattern, value)
+        except (re.error, RecursionError, OverflowError) as exc:
             return f"{var.name} has an invalid pattern: {exc}"
+        if matched is None:
+            return (
+                f"{var.name}: checking the value against the pattern {var.pattern} did not "
+                "finish in time (the pattern backtracks too much); fix the runbook's pattern"
+            )
+        if not matched:
+            return f"{var.name} does not match the pattern {var.pattern}"
     return None
 
 
