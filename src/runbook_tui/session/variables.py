@@ -15,7 +15,6 @@ from pathlib import Path
 import yaml
 
 from runbook_tui.runbook.model import Runbook, Variable
-from runbook_tui.runbook.patterns import fullmatch_within
 from runbook_tui.session.redaction import MASK
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -94,6 +93,9 @@ def validate(var: Variable, value: str) -> str | None:
     if var.choices and value not in var.choices:
         return f"{var.name} must be one of {', '.join(var.choices)}"
     if var.pattern:
+        # Imported here: this function's edit stays inside this function.
+        from runbook_tui.runbook.patterns import fullmatch_within
+
         try:
             matched = fullmatch_within(var.pattern, value)
         except (re.error, RecursionError, OverflowError) as exc:
