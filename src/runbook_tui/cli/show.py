@@ -48,7 +48,9 @@ def handle(args: argparse.Namespace) -> int:
         print(diagnostic.format(), file=sys.stderr)
     if args.json:
         document = runbook_to_dict(result.runbook, result.diagnostics)
-        print(json.dumps(document, indent=2, ensure_ascii=False, default=str))
+        # allow_nan=False: never print NaN/Infinity, which is not JSON (the serializer
+        # already replaced any with null; this is the backstop).
+        print(json.dumps(document, indent=2, ensure_ascii=False, default=str, allow_nan=False))
     else:
         print(outline(result.runbook))
     return 1 if result.errors else 0

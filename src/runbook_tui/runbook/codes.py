@@ -21,6 +21,7 @@ class Code:
 _TABLE = (
     # The file as a whole.
     Code("not-utf8", "error", "the file is not UTF-8 text"),
+    Code("too-large", "error", "the file is over the size limit (16 MiB): not parsed"),
     # Front matter.
     Code("yaml-syntax", "error", "the front matter is not valid YAML"),
     Code("frontmatter-unclosed", "warning", "a leading `---` has no closing `---`"),
@@ -28,13 +29,17 @@ _TABLE = (
     Code("unknown-key", "warning", "a front-matter key (or entry key) this tool does not know"),
     Code("duplicate-key", "warning", "a YAML mapping repeats a key; the last value wins"),
     Code("wrong-type", "error", "a front-matter value has the wrong type"),
+    Code("bad-number", "error", "a number that is NaN or infinite (or too large for a float)"),
     Code("bad-value", "error", "a front-matter value has the right type but is invalid"),
+    Code("pattern-timeout", "error", "a variable's pattern did not finish matching in time"),
     Code("unknown-kind", "error", "a runbook, service, log or backup kind that does not exist"),
     Code("conflicting-kind", "error", "a service, log or backup entry names more than one kind"),
     Code("missing-field", "error", "a required front-matter field is missing"),
     Code("unknown-backup", "warning", "`restores` names a backup set not declared in `backups`"),
     Code("retyped-value", "warning", "an unquoted variable value YAML reads as another text"),
     # Steps and attributes.
+    Code("control-character", "error", "a terminal control character in a command or title"),
+    Code("unclosed-fence", "error", "a code fence never closed: the rest of its container is code"),
     Code("malformed-attributes", "error", "the `{...}` after a fence's language does not parse"),
     Code("bad-attribute", "error", "a known attribute has a value of the wrong type or form"),
     Code("unknown-attribute", "warning", "an attribute neither runbook-tui nor Runme knows"),

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from runbook_tui.runbook.codes import DiagnosticSink
-from runbook_tui.runbook.durations import parse_duration
+from runbook_tui.runbook.durations import BadNumber, parse_duration
 from runbook_tui.runbook.model import RUNBOOK_KINDS, BackupSet, LogSource, Service, Variable
+from runbook_tui.runbook.patterns import fullmatch_within
+from runbook_tui.runbook.strings import clean_strings
 
 if TYPE_CHECKING:
     from yaml.nodes import Node
@@ -45,6 +47,8 @@ BACKUP_KEYS = ("name", *BACKUP_KINDS, "password_env", "password_file", "max_age"
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _TCP_TARGET = re.compile(r".+:\d{1,5}")
+# How long `check` lets a variable's pattern match its default or a choice.
+PATTERN_SECONDS = 1.0
 
 Path = tuple[str | int, ...]
 
@@ -118,7 +122,16 @@ def read_front_matter(block: FrontMatterBlock | None, sink: DiagnosticSink) -> F
             f"front matter must be a mapping of keys to values, not {_type_name(data)}",
         )
         return FrontMatter()
-    return _Checker(sink, lines, block.first_line, plain).check(data)
+    checker = _Checker(sink, lines, block.first_line, plain)
+    # Lone surrogates and control characters from YAML escapes, before anything uses them.
+    clean_strings(
+        data, lambda path, code, message: checker.error(code, path, _where(path, message))
+    )
+    return checker.check(data)
+
+
+def _where(path: Path, message: str) -> str:
+    return f"{_describe(path)}: {message}" if path else message
 
 
 def _load_yaml(
@@ -378,6 +391,9 @@ class _Checker:
             return None
         try:
             return parse_duration(value)
+        except BadNumber as exc:
+            self.error("bad-number", (*path, key), f"{_describe((*path, key))}: {exc}")
+            return None
         except ValueError as exc:
             self.error("bad-value", (*path, key), f"{_describe((*path, key))}: {exc}")
             return None
@@ -487,20 +503,19 @@ class _Checker:
         pattern = self.text(spec, "pattern", path)
         if pattern is not None:
             try:
-                compiled = re.compile(pattern)
+                re.compile(pattern)
             except (re.error, RecursionError, OverflowError) as exc:
                 self.error(
                     "bad-value", (*path, "pattern"), f"variables.{name}.pattern: bad regex: {exc}"
                 )
                 pattern = None
-            else:
-                if default is not None and not compiled.fullmatch(default):
-                    self.error(
-                        "bad-value",
-                        (*path, "default"),
-                        f"variables.{name}.default {default!r} does not match its pattern",
-                    )
         choices = self.choices(spec.get("choices"), name, path)
+        if pattern is not None:
+            values = [("default", default)] if default is not None else []
+            values += [(f"choices[{i}]", choice) for i, choice in enumerate(choices)]
+            for what, value in values:
+                if not self.matches(pattern, value, (*path, what.partition("[")[0]), name, what):
+                    break
         if choices and default is not None and default not in choices:
             self.error(
                 "bad-value",
@@ -518,6 +533,26 @@ class _Checker:
             required=self.boolean(spec, "required", path, True),
             line=line,
         )
+
+    def matches(self, pattern: str, value: str, path: Path, name: str, what: str) -> bool:
+        """Check `value` against the variable's pattern under a time bound: a mismatch
+        is `bad-value`, a match that does not finish in time `pattern-timeout`. False
+        after a timeout (the pattern is not tried on more values)."""
+        matched = fullmatch_within(pattern, value, PATTERN_SECONDS)
+        if matched is None:
+            self.error(
+                "pattern-timeout",
+                (*path[:2], "pattern"),
+                f"variables.{name}.pattern: matching {what} against it did not finish in "
+                f"{PATTERN_SECONDS:g}s (a pattern like (a*)*b backtracks exponentially); "
+                "write it without nested or repeated quantifiers",
+            )
+            return False
+        if not matched:
+            self.error(
+                "bad-value", path, f"variables.{name}.{what} {value!r} does not match its pattern"
+            )
+        return True
 
     def choices(self, value: object, name: str, path: Path) -> tuple[str, ...]:
         if value is None:

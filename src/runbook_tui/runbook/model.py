@@ -62,7 +62,7 @@ class BackupSet:
     line: int = 0
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one per heading or step, of millions
 class Section:
     """A heading and the prose (markdown source) directly under it."""
 
@@ -73,7 +73,7 @@ class Section:
     prose: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: one per heading or step, of millions
 class Step:
     id: str
     kind: StepKind

@@ -3,20 +3,32 @@ block tokens; nothing here raises on any input text."""
 
 from __future__ import annotations
 
+import math
 import os
 import re
+from array import array
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from runbook_tui.runbook.attributes import parse_info, typed_attributes
 from runbook_tui.runbook.codes import DiagnosticSink
 from runbook_tui.runbook.console import command_look, split_block
+from runbook_tui.runbook.display import CONTROL, escape_char
 from runbook_tui.runbook.frontmatter import read_front_matter, split_front_matter
 from runbook_tui.runbook.ids import IdRequest, assign_ids
 from runbook_tui.runbook.lint import StepSource, lint
 from runbook_tui.runbook.markdown import make_markdown, plain_text
 from runbook_tui.runbook.model import SHELL_LANGUAGES, Diagnostic, Runbook, Section, Step
-from runbook_tui.runbook.source import decode_source, normalize_text
+from runbook_tui.runbook.source import (
+    MAX_RUNBOOK_BYTES,
+    decode_source,
+    lone_cr_lines,
+    normalize_text,
+)
+from runbook_tui.runbook.strings import clean_strings
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
 
 # "Rollback", "Roll back", "Rollback plan", "Step 4: Rollback", "4. Rollback".
 ROLLBACK_HEADING = re.compile(
@@ -25,6 +37,9 @@ ROLLBACK_HEADING = re.compile(
 )
 _TASK = re.compile(r"\[([ xX])\](?:[ \t]+|$)")
 _SHELL = frozenset(SHELL_LANGUAGES)
+# The containers a fence without a closing line runs to the end of.
+_CONTAINERS = {"list_item_open": "list item", "blockquote_open": "block quote"}
+_CONTAINER_CLOSE = frozenset(("list_item_close", "blockquote_close"))
 
 
 @dataclass(frozen=True)
@@ -53,7 +68,10 @@ def load(path: str | os.PathLike[str]) -> ParseResult:
     error (the rest is parsed with replacement characters). Raises OSError only when
     the file cannot be read at all."""
     with open(path, "rb") as handle:
-        data = handle.read()
+        # One byte more than the limit tells a file over it, without reading it all.
+        data = handle.read(MAX_RUNBOOK_BYTES + 1)
+    if len(data) > MAX_RUNBOOK_BYTES:
+        return _too_large(os.fspath(path), "the file is larger than")
     text, problem = decode_source(data)
     result = parse(text, os.fspath(path))
     if problem is None:
@@ -70,22 +88,38 @@ def load(path: str | os.PathLike[str]) -> ParseResult:
     return ParseResult(result.runbook, diagnostics)
 
 
+def _too_large(path: str, what: str) -> ParseResult:
+    """The result for a file over the size limit: one `too-large` error, nothing
+    parsed (an empty runbook titled after the file)."""
+    sink = DiagnosticSink(path)
+    limit = MAX_RUNBOOK_BYTES // (1024 * 1024)
+    sink.add("too-large", 1, f"{what} {limit} MiB, the most a runbook may be: not parsed")
+    stem = os.path.splitext(os.path.basename(path))[0] if path else ""
+    return ParseResult(Runbook(title=stem or "Untitled", path=path), sink.items)
+
+
 def parse(text: str, path: str = "") -> ParseResult:
     """Parse runbook markdown. `path` is recorded on the runbook and diagnostics and
     gives the fallback title. Diagnostics come sorted by line."""
+    if len(text) > MAX_RUNBOOK_BYTES:
+        return _too_large(path, "the text has more characters than")
     sink = DiagnosticSink(path)
+    carriage_returns = lone_cr_lines(text.removeprefix("\ufeff"))
     text = normalize_text(text)
     block = split_front_matter(text, sink)
     front = read_front_matter(block, sink)
     body, offset = (text[block.body_start :], block.body_line - 1) if block else (text, 0)
-    walker = _Walker(body, offset, sink)
+    walker = _Walker(body, offset, sink, carriage_returns)
     walker.walk()
 
     ids = assign_ids(walker.id_requests)
     steps: list[Step] = []
     sources: list[StepSource] = []
     names: dict[str, int] = {}
-    for draft, step_id in zip(walker.drafts, ids, strict=True):
+    drafts = walker.drafts
+    for index, step_id in enumerate(ids):
+        draft = drafts[index]
+        drafts[index] = None  # type: ignore[call-overload]  # a draft's dict outweighs its Step
         name = draft.fields.get("name")
         if name is not None:
             if name in names:
@@ -127,6 +161,50 @@ def parse(text: str, path: str = "") -> ParseResult:
     return ParseResult(runbook, sink.items)
 
 
+def _non_finite(value: object) -> bool:
+    """Whether a JSON-like value holds a float that is NaN or infinite."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, float) and not math.isfinite(item):
+            return True
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def _strings(value: object) -> list[str]:
+    """Every string in a JSON-like value, keys included."""
+    found: list[str] = []
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            found.append(item)
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return found
+
+
+# Lines per markdown-it parse in `_Walker.walk`: large enough that the per-call cost
+# and the re-parsed last block are small, small enough that the tokens are.
+_CHUNK_LINES = 2000
+
+
+def _last_top_level_block(tokens: list[Token]) -> int | None:
+    """Index of the first token of the last top-level block, None without any."""
+    for index in range(len(tokens) - 1, -1, -1):
+        token = tokens[index]
+        if token.level == 0 and token.nesting >= 0 and token.map is not None:
+            return index
+    return None
+
+
 @dataclass
 class _Draft:
     line: int
@@ -137,8 +215,12 @@ class _Draft:
 class _Walker:
     """Walks the block tokens once, collecting headings, steps and their drafts."""
 
-    def __init__(self, body: str, offset: int, sink: DiagnosticSink) -> None:
+    def __init__(
+        self, body: str, offset: int, sink: DiagnosticSink, carriage_returns: dict[int, int]
+    ) -> None:
         self.body = body
+        # {file line: column} of carriage returns that were not part of a CRLF.
+        self.carriage_returns = carriage_returns
         self.offset = offset
         self.sink = sink
         self.drafts: list[_Draft] = []
@@ -149,8 +231,14 @@ class _Walker:
         self.in_rollback = False
         self.section_line = 0
         self.has_rollback_heading = False
-        # (title, level, file line, body line after the heading, path)
-        self.headings: list[tuple[str, int, int, int, tuple[str, ...]]] = []
+        # Per heading, in parallel (one tuple each weighed more than its Section):
+        # title, level, file line, body line after the heading, path (shared if equal).
+        self.titles: list[str] = []
+        self.levels = array("b")
+        self.heading_lines = array("q")
+        self.heading_ends = array("q")
+        self.paths: list[tuple[str, ...]] = []
+        self._path_cache: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._body_lines: list[str] | None = None
 
     @property
@@ -160,35 +248,112 @@ class _Walker:
         return self._body_lines
 
     def walk(self) -> None:
-        tokens = make_markdown(inline=False).parse(self.body)
+        """Tokenize the body a chunk of lines at a time, so markdown-it's tokens (a few
+        hundred bytes each, several per short line) never exist for the whole file at
+        once. Each chunk is cut before its last top-level block, which is parsed again
+        at the start of the next: every block before it ended inside the chunk, and a
+        top-level block's extent depends only on its own lines and the line after it,
+        so the tokens are those of a parse of the whole body. A chunk holding one block
+        only is doubled and parsed again (linear in total)."""
+        md = make_markdown(inline=False)
+        lines = self.body_lines
+        total = len(lines)
+        start, size = 0, _CHUNK_LINES
+        while start < total:
+            stop = min(total, start + size)
+            tokens = md.parse("\n".join(lines[start:stop]))
+            if stop == total:
+                self.tokens(tokens, start)
+                return
+            last = _last_top_level_block(tokens)
+            if last is None:  # only blank lines
+                start = stop
+            elif last == 0:
+                size *= 2
+                continue
+            else:
+                self.tokens(tokens[:last], start)
+                start += tokens[last].map[0]  # type: ignore[index]
+            size = _CHUNK_LINES
+
+    def tokens(self, tokens: list[Token], shift: int) -> None:
+        """Walk one chunk's tokens; `shift` is the body line of the chunk's first."""
         count = len(tokens)
+        containers: list[str] = []  # open list items and block quotes, innermost last
+        for token in tokens:
+            if token.map is not None and shift:
+                token.map = [token.map[0] + shift, token.map[1] + shift]
         for index, token in enumerate(tokens):
             kind = token.type
             if kind == "fence":
                 self.fence(token.info, token.content, token.map)
+                if token.meta:
+                    if "swallowed" in token.meta:
+                        token.meta["swallowed"] += shift
+                    container = containers[-1] if containers else "document"
+                    self.unclosed(token.markup, token.info, token.meta, container, token.map)
             elif kind == "heading_open" and index + 1 < count:
                 self.heading(int(token.tag[1]), tokens[index + 1].content, token.map)
-            elif (
-                kind == "list_item_open"
-                and index + 2 < count
-                and tokens[index + 1].type == "paragraph_open"
-            ):
-                content = tokens[index + 2].content
-                if content.startswith("["):
-                    self.task(content, token.map)
+            elif kind in _CONTAINERS:
+                containers.append(_CONTAINERS[kind])
+                if (
+                    kind == "list_item_open"
+                    and index + 2 < count
+                    and tokens[index + 1].type == "paragraph_open"
+                ):
+                    content = tokens[index + 2].content
+                    if content.startswith("["):
+                        self.task(content, token.map, tokens[index + 1].map)
+            elif kind in _CONTAINER_CLOSE and containers:
+                containers.pop()
 
     def heading(self, level: int, source: str, where: list[int] | None) -> None:
+        if where:
+            self.controls(where[0], where[1], "a heading")
         title = plain_text(source)
         while self.stack and self.stack[-1][0] >= level:
             self.stack.pop()
         rollback = ROLLBACK_HEADING.match(title) is not None
         self.has_rollback_heading = self.has_rollback_heading or rollback
         self.stack.append((level, title, rollback))
-        self.path = tuple(entry[1] for entry in self.stack)
+        path = tuple(entry[1] for entry in self.stack)
+        self.path = self._path_cache.setdefault(path, path)
         self.in_rollback = any(entry[2] for entry in self.stack)
         start, end = where if where else (0, 0)
         self.section_line = self.offset + start + 1
-        self.headings.append((title, level, self.section_line, end, self.path))
+        self.titles.append(title)
+        self.levels.append(min(level, 6))
+        self.heading_lines.append(self.section_line)
+        self.heading_ends.append(end)
+        self.paths.append(self.path)
+
+    def unclosed(
+        self, markup: str, info: str, meta: dict[str, Any], container: str, where: list[int] | None
+    ) -> None:
+        """An `unclosed-fence` error for a fence that runs past where its author meant
+        it to end (see markdown.py): it turns what follows into part of one block."""
+        start = where[0] if where else 0
+        language = parse_info(info).language
+        opened = f"the {markup}{language or ''} fence opened here"
+        runs = " (a shell block runs it all as one command)" if language in _SHELL else ""
+        if "unclosed" in meta:
+            message = (
+                f"{opened} is never closed: everything after it to the end of the "
+                f"{container} is part of this block{runs}; close it with a line of {markup}"
+            )
+        elif "swallowed" in meta:
+            message = (
+                f"{opened} holds a line that opens another fence (line "
+                f"{self.offset + meta['swallowed'] + 1}): this block was most likely never "
+                f"closed, and the text up to the next closing {markup} is part of it{runs}; "
+                f"close it, or open it with a longer fence ({markup}{markup[0]}) if the "
+                "inner fence is meant as text"
+            )
+        else:
+            return
+        self.sink.add(
+            "unclosed-fence", self.offset + start + 1, message, self._column_of(markup, start)
+        )
 
     def fence(self, info: str, content: str, where: list[int] | None) -> None:
         parsed = parse_info(info)
@@ -208,7 +373,19 @@ class _Walker:
         attrs_column = self._column_of("{", start) if parsed.error or parsed.attrs else 1
         if parsed.error:
             self.sink.add("malformed-attributes", line, parsed.error, attrs_column)
-        typed = typed_attributes(parsed.attrs) if parsed.attrs else None
+        attrs = parsed.attrs
+        if attrs:
+            # Lone surrogates from JSON escapes (control characters are reported below).
+            attrs = clean_strings(
+                attrs,
+                lambda _path, code, message: self.sink.add(
+                    code, line, f"attributes: {message}", attrs_column
+                ),
+                controls=False,
+            )
+        if attrs:
+            attrs = self.finite_attributes(attrs, line, attrs_column)
+        typed = typed_attributes(attrs) if attrs else None
         if typed is not None:
             for problem in typed.problems:
                 self.sink.add("bad-attribute", line, problem, attrs_column)
@@ -245,7 +422,7 @@ class _Walker:
             "section": self.path,
             "section_line": self.section_line,
             "language": parsed.language,
-            "attrs": parsed.attrs,
+            "attrs": attrs,
             "rollback": self.in_rollback,
             "sample_output": split.sample_output,
         }
@@ -255,12 +432,19 @@ class _Walker:
             fields["rollback"] = self.in_rollback or typed.values.get("rollback", False)
         first_content_line = line + 1
         located = tuple((first_content_line + i, text) for i, text in split.command_lines)
+        if not self.controls(start, start + 1, "a step's fence line"):
+            self.value_controls(attrs, line, attrs_column, "a step attribute")
+        for file_line, _ in located:
+            body_line = file_line - self.offset - 1
+            self.controls(body_line, body_line + 1, "a command")
         self._add(_Draft(line, fields, located), fields.get("name"), "shell", split.command)
 
-    def task(self, content: str, where: list[int] | None) -> None:
+    def task(self, content: str, where: list[int] | None, paragraph: list[int] | None) -> None:
         match = _TASK.match(content)
         if match is None:
             return
+        if paragraph:
+            self.controls(paragraph[0], paragraph[1], "a manual step")
         line = self.offset + (where[0] if where else 0) + 1
         text = " ".join(part.strip() for part in content[match.end() :].split("\n")).strip()
         if not text:
@@ -275,6 +459,56 @@ class _Walker:
             "rollback": self.in_rollback,
         }
         self._add(_Draft(line, fields), None, "manual", text)
+
+    def finite_attributes(self, attrs: dict[str, Any], line: int, column: int) -> dict[str, Any]:
+        """`attrs` without values holding NaN or an infinity (JSON `NaN`, `Infinity`,
+        `1e999`): each is a `bad-number` error. No JSON printer may meet one."""
+        bad = [key for key, value in attrs.items() if _non_finite(value)]
+        for key in bad:
+            self.sink.add(
+                "bad-number",
+                line,
+                f"attribute {key}: {attrs[key]!r} is not a finite number (NaN and "
+                "infinities are not numbers a runbook can mean)",
+                column,
+            )
+        return {k: v for k, v in attrs.items() if k not in bad} if bad else attrs
+
+    def controls(self, start: int, stop: int, what: str) -> bool:
+        """A `control-character` error for the first control character (C0 but TAB and
+        LF, DEL, C1, a CR not part of CRLF) on each body line in [start, stop); True
+        when there was one."""
+        lines = self.body_lines
+        found = False
+        for index in range(start, min(stop, len(lines))):
+            file_line = self.offset + index + 1
+            match = CONTROL.search(lines[index])
+            if match is not None:
+                self.control(file_line, match.start() + 1, match.group(), what)
+                found = True
+            elif file_line in self.carriage_returns:
+                self.control(file_line, self.carriage_returns[file_line], "\r", what)
+                found = True
+        return found
+
+    def value_controls(self, value: object, line: int, column: int, what: str) -> None:
+        """The same for strings decoded from escapes (JSON attributes)."""
+        for text in _strings(value):
+            match = CONTROL.search(text)
+            if match is not None:
+                self.control(line, column, match.group(), what)
+                return
+
+    def control(self, line: int, column: int, char: str, what: str) -> None:
+        shown = escape_char(char)
+        self.sink.add(
+            "control-character",
+            line,
+            f"control character {shown} in {what}: a terminal acts on it (it can hide or "
+            "rewrite text), so what is shown is not what runs; remove it (a command that "
+            f"needs it can write it as an escape, e.g. printf '{shown}')",
+            column,
+        )
 
     def _add(self, draft: _Draft, name: str | None, kind: str, text: str) -> None:
         self.drafts.append(draft)
@@ -291,10 +525,10 @@ class _Walker:
 
     def first_title(self, path: str) -> str:
         """The first level-1 heading, else the first heading, else the file name."""
-        for title, level, *_ in self.headings:
+        for title, level in zip(self.titles, self.levels, strict=True):
             if level == 1 and title:
                 return title
-        for title, *_ in self.headings:
+        for title in self.titles:
             if title:
                 return title
         if path:
@@ -309,15 +543,21 @@ class _Walker:
         and an empty path (the section of steps above every heading)."""
         lines = self.body_lines
         result: list[Section] = []
-        first_start = self.headings[0][2] - self.offset - 1 if self.headings else len(lines)
+        count = len(self.titles)
+        first_start = self.heading_lines[0] - self.offset - 1 if count else len(lines)
         preamble = "\n".join(lines[:first_start]).strip("\n")
         if preamble.strip():
             result.append(Section("", 0, self.offset + 1, (), preamble))
-        for number, (title, level, file_line, end, path) in enumerate(self.headings):
-            if number + 1 < len(self.headings):
-                stop = self.headings[number + 1][2] - self.offset - 1
-            else:
-                stop = len(lines)
+        titles, paths = self.titles, self.paths
+        for number in range(count):
+            file_line, end = self.heading_lines[number], self.heading_ends[number]
+            stop = (
+                self.heading_lines[number + 1] - self.offset - 1
+                if number + 1 < count
+                else len(lines)
+            )
             prose = "\n".join(lines[end:stop]).strip("\n") if stop > end else ""
-            result.append(Section(title, level, file_line, path, prose))
+            result.append(
+                Section(titles[number], self.levels[number], file_line, paths[number], prose)
+            )
         return result

@@ -3,12 +3,28 @@ docs/runbook-format.md). Keys are only ever added, never renamed."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from typing import Any
 
 from runbook_tui.runbook.model import Diagnostic, Runbook, Step
 
 SCHEMA_VERSION = 1
+
+
+def json_safe(value: Any) -> Any:
+    """`value` with every NaN or infinite float replaced by None: JSON has no NaN, and
+    `show --json` must print JSON (the parser reports such numbers as `bad-number`).
+    Containers are copied only when they hold one."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        items = {k: json_safe(v) for k, v in value.items()}
+        return value if all(items[k] is value[k] for k in value) else items
+    if isinstance(value, list | tuple):
+        seq = [json_safe(v) for v in value]
+        return value if all(a is b for a, b in zip(seq, value, strict=True)) else seq
+    return value
 
 
 def diagnostic_to_dict(diagnostic: Diagnostic) -> dict[str, Any]:
@@ -32,12 +48,12 @@ def step_to_dict(step: Step) -> dict[str, Any]:
         "line": step.line,
         "language": step.language,
         "command": step.command,
-        "attrs": step.attrs,
+        "attrs": json_safe(step.attrs),
         "rollback": step.rollback,
         "sample_output": step.sample_output,
         "confirm": step.confirm,
         "danger": step.danger,
-        "timeout_seconds": step.timeout_seconds,
+        "timeout_seconds": json_safe(step.timeout_seconds),
         "expect_exit": step.expect_exit,
         "expect_output": step.expect_output,
         "cwd": step.cwd,
@@ -57,14 +73,14 @@ def runbook_to_dict(
         "title": runbook.title,
         "kind": runbook.kind,
         "owner": runbook.owner,
-        "rto_seconds": runbook.rto_seconds,
+        "rto_seconds": json_safe(runbook.rto_seconds),
         "restores": list(runbook.restores),
         "errexit": runbook.errexit,
         "pipefail": runbook.pipefail,
         "variables": [{**asdict(v), "choices": list(v.choices)} for v in runbook.variables],
-        "services": [asdict(s) for s in runbook.services],
+        "services": [json_safe(asdict(s)) for s in runbook.services],
         "logs": [asdict(log) for log in runbook.logs],
-        "backups": [asdict(b) for b in runbook.backups],
+        "backups": [json_safe(asdict(b)) for b in runbook.backups],
         "sections": [
             {
                 "title": s.title,

@@ -149,11 +149,20 @@ def validate(var: Variable, value: str) -> str | None:
     if var.choices and value not in var.choices:
         return f"{var.name} must be one of {', '.join(var.choices)}"
     if var.pattern:
+        # Imported here: this function's edit stays inside this function.
+        from runbook_tui.runbook.patterns import fullmatch_within
+
         try:
-            if not re.fullmatch(var.pattern, value):
-                return f"{var.name} does not match the pattern {var.pattern}"
-        except re.error as exc:
+            matched = fullmatch_within(var.pattern, value)
+        except (re.error, RecursionError, OverflowError) as exc:
             return f"{var.name} has an invalid pattern: {exc}"
+        if matched is None:
+            return (
+                f"{var.name}: checking the value against the pattern {var.pattern} did not "
+                "finish in time (the pattern backtracks too much); fix the runbook's pattern"
+            )
+        if not matched:
+            return f"{var.name} does not match the pattern {var.pattern}"
     return None
 
 
