@@ -10,8 +10,11 @@ inside a masked span are kept after the mask so colours stay balanced.
 from __future__ import annotations
 
 import re
+import threading
+import weakref
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from runbook_tui.session.escapes import CSI_RE, ESCAPE_RE, NON_CSI_ESCAPE_RE
 
@@ -322,6 +325,40 @@ class Redactor:
             else:
                 merged.append((start, end))
         return merged
+
+
+def mask_strings(value: Any, mask: Callable[[str], str], keep: frozenset[str] = frozenset()) -> Any:
+    """`value` with every string in it masked: dict values and list items too, however
+    deep. A top-level key in `keep` keeps its value as is (identifiers the fold matches
+    on); deeper down everything is masked (a variable may be called `kind`)."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {k: (v if k in keep else mask_strings(v, mask)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_strings(v, mask) for v in value]
+    return value
+
+
+# The redactors of the sessions open in this process, for what is written outside a
+# session's own journal (the tool's log). Weak: a redactor goes when its engine does.
+_active: weakref.WeakSet[Redactor] = weakref.WeakSet()
+_active_lock = threading.Lock()
+
+
+def register(redactor: Redactor) -> None:
+    """Mask `redactor`'s secrets in `mask_active` (the tool's log) while it lives."""
+    with _active_lock:
+        _active.add(redactor)
+
+
+def mask_active(text: str) -> str:
+    """`text` masked with every registered redactor."""
+    with _active_lock:
+        redactors = list(_active)
+    for redactor in redactors:
+        text = redactor.mask(text)
+    return text
 
 
 def _rebuild(view: _View, spans: list[tuple[int, int]], raw_limit: int) -> str:
