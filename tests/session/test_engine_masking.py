@@ -13,6 +13,7 @@ import pytest
 from runbook_tui import applog
 from runbook_tui.runbook.model import Runbook, Step, Variable
 from runbook_tui.session.engine import Engine
+from runbook_tui.session.escapes import strip_escapes
 from runbook_tui.session.journal import read_journal
 
 SECRET = "Zq7HunterXv9Lm"
@@ -109,3 +110,22 @@ def test_a_title_holding_a_secret_is_masked_in_the_first_event(tmp_path: Path) -
     first = read_journal(engine.journal_path).events[0]
     assert first["runbook"]["title"] == f"Rotate {MASK}"
     assert SECRET not in engine.journal_path.read_text()
+
+
+def test_a_pause_inside_a_coloured_secret_does_not_release_it(tmp_path: Path) -> None:
+    """The idle release (after 150 ms of quiet) must judge the held text as a terminal
+    shows it: here the held tail is `Zq7H<bold>unter`, the start of the value."""
+    home = tmp_path / "home"
+    engine = Engine.start(
+        book(tmp_path, shell("p", r"printf 'Zq7H\e[1munter'; sleep 0.3; printf 'Xv9Lm\e[0m\n'")),
+        home=home,
+        variables={"KEY": SECRET},
+    )
+    assert engine.run_step("p").succeeded
+    engine.end("completed")
+    output = "".join(e.get("data", "") for e in read_journal(engine.journal_path).events)
+    assert MASK in output
+    assert SECRET not in strip_escapes(output)
+    for path in home.rglob("*"):
+        if path.is_file():
+            assert SECRET not in strip_escapes(path.read_text(errors="replace")), path

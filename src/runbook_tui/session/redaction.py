@@ -439,22 +439,59 @@ class StreamMasker:
 
     def release_idle(self) -> str:
         """What may be shown when the stream has gone quiet: the held text, masked,
-        except a tail that could still grow into a secret value. Without this, a line
-        printed before a long pause (`echo started; sleep 600`) would stay hidden.
+        except a tail that could still grow into a secret value (judged on the text as
+        a terminal shows it, escape sequences removed, as well as raw). Without this, a
+        line printed before a long pause (`echo started; sleep 600`) would stay hidden.
 
         The cost: a token *shape* (not a declared secret) printed in two writes with a
         pause between them is masked only in the part before the pause."""
         held = self._held
         if not held:
             return ""
+        # An escape sequence still arriving stays held, and out of the judgement.
+        end = len(held)
+        esc = held.rfind("\x1b", max(0, end - 4200))
+        if esc >= 0 and _ESC_PARTIAL_RE.match(held, esc):
+            end = esc
+        # The possible beginning of a value is looked for in the text as the masker
+        # matches it: without escape sequences (a value broken up by colour codes), raw,
+        # and with only colour codes removed (see Redactor._scan). Held is everything
+        # from where the earliest such beginning starts, escapes inside it included;
+        # a match already whole (a value whose end also begins it, `000000`) is emitted
+        # masked, not cut in two.
+        view = _View(held[:end])
+        spans, _ = self._redactor._scan(view)
+        raw_spans = [view.raw_span(start, stop) for start, stop in spans]
+
+        def outside_matches(cut: int) -> int:
+            for start, stop in raw_spans:
+                if start < cut < stop:
+                    return stop
+            return cut
+
+        cut = outside_matches(view.raw_index(self._prefix_start(view.text)))
+        if not view.plain:
+            cut = min(cut, outside_matches(self._prefix_start(view.raw)))
+            if NON_CSI_ESCAPE_RE.search(view.raw):
+                colourless = _View(view.raw, CSI_RE)
+                start = colourless.raw_index(self._prefix_start(colourless.text))
+                cut = min(cut, outside_matches(start))
+        self._held = held[cut:]
+        if cut == 0:
+            return ""
+        out = _rebuild(view, spans, cut) if spans else held[:cut]
+        return self._redactor.mask_inside_escapes(out)
+
+    def _prefix_start(self, text: str) -> int:
+        """Where the longest tail of `text` that is the beginning (not the whole) of a
+        secret value starts; len(text) if there is none."""
         keep = 0
         for secret in self._redactor._values:
-            for k in range(min(len(secret) - 1, len(held)), keep, -1):
-                if held.endswith(secret[:k]):
+            for k in range(min(len(secret) - 1, len(text)), keep, -1):
+                if text.endswith(secret[:k]):
                     keep = k
                     break
-        emit, self._held = held[: len(held) - keep], held[len(held) - keep :]
-        return self._redactor.mask(emit) if emit else ""
+        return len(text) - keep
 
     def _emit_all(self, buf: str) -> str:
         self._held = ""
