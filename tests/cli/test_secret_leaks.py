@@ -144,3 +144,46 @@ def test_resume_cannot_restore_a_masked_folder_says_so_and_starts_in_the_last_it
     ) in again.stderr
     assert SECRET not in first.stdout + first.stderr + again.stdout + again.stderr
     assert files_holding(tmp_path / "home") == []
+
+
+TITLES_RUNBOOK = f"""\
+---
+title: Rotate {SECRET}
+variables:
+  TENANT_KEY:
+    secret: true
+    from_env: TEST_TENANT_KEY
+---
+
+# Rotate {SECRET}
+
+## For tenant {SECRET}
+
+```sh {{"name":"rotate {SECRET}"}}
+echo rotating
+```
+
+```sh {{"name":"by hand","interactive":true}}
+test "$TENANT_KEY" = "{SECRET}" && echo interactive-ran
+```
+"""
+
+
+def test_titles_headings_and_an_interactive_steps_header_are_masked(tmp_path: Path) -> None:
+    """The runbook's own text holds the value: the first event, the headless header and
+    the listing must not. The interactive step's own output reaches the terminal as it
+    is (not captured, docs/security.md); what runbook-tui prints around it is masked."""
+    book = tmp_path / "titles.md"
+    book.write_text(TITLES_RUNBOOK)
+    res = cli("run", str(book), "--yes", tmp_path=tmp_path)
+    assert res.returncode == 0, res.stdout + res.stderr
+    assert "interactive-ran" in res.stdout
+    listing = cli("sessions", tmp_path=tmp_path)
+    listing_json = cli("sessions", "--json", tmp_path=tmp_path)
+    assert SECRET not in res.stdout + res.stderr + listing.stdout + listing_json.stdout
+    assert files_holding(tmp_path / "home") == []
+    first = journal_events(tmp_path)[0]
+    assert first["runbook"]["title"] == f"Rotate {MASK}"
+    assert f"session {first['session_id']} started: Rotate {MASK}" in res.stdout
+    assert f"Rotate {MASK} › For tenant {MASK} › rotate {MASK}" in res.stdout
+    assert f'$ test "$TENANT_KEY" = "{MASK}" && echo interactive-ran' in res.stdout
