@@ -1,7 +1,9 @@
 """runbook-tui's own log: `<state home>/runbook-tui.log`, rotated, private.
 
 It records what the tool did and what went wrong (with tracebacks), never command
-output or variable values: those belong to the session journal, masked.
+output or variable values: those belong to the session journal, masked. What it does
+record (a path, an error message, a traceback) is masked with the secrets of every
+session open in the process (`_MaskSecrets`), as the journal is.
 """
 
 from __future__ import annotations
@@ -30,6 +32,28 @@ class _PrivateRotatingFileHandler(RotatingFileHandler):
         command says what went wrong in its own words; only this record is lost."""
 
 
+class _MaskSecrets(logging.Filter):
+    """Masks each record's message, traceback and stack with the redactors of the
+    sessions open in this process (session/redaction.py `register`), before any
+    formatter sees it: the arguments are merged into the message, the traceback is
+    formatted here so the formatter uses the masked text."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from runbook_tui.session.redaction import mask_active
+
+        try:
+            record.msg, record.args = mask_active(record.getMessage()), None
+        except Exception:  # a bad format string: leave it to logging's own error report
+            return True
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = mask_active(record.exc_text)
+        if record.stack_info:
+            record.stack_info = mask_active(record.stack_info)
+        return True
+
+
 def configure(home: Path) -> Path | None:
     """Send the `runbook_tui` loggers to the log file in `home`. Level from
     $RUNBOOK_TUI_LOG_LEVEL (default INFO). Returns the path, or None when the file
@@ -42,6 +66,7 @@ def configure(home: Path) -> Path | None:
         handler = _PrivateRotatingFileHandler(path, maxBytes=_MAX_BYTES, backupCount=_BACKUPS)
     except OSError:
         return None
+    handler.addFilter(_MaskSecrets())
     handler.setFormatter(
         logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
     )

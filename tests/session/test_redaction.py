@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import itertools
 import re
+import string
+import time
 
 import pytest
 from hypothesis import given, settings
@@ -245,3 +247,67 @@ def test_idle_release_shows_held_text_but_not_a_secret_prefix() -> None:
     assert shown == "token: "
     rest = masker.feed("cdef done\n") + masker.flush()
     assert "hunter2" not in shown + rest and rest.startswith("********")
+
+
+def test_idle_release_judges_a_secret_prefix_without_its_colour_codes() -> None:
+    """`printf 'Zq7H\\e[1munter'; sleep 0.3; printf 'Xv9Lm\\e[0m'`: the pause comes in
+    the middle of a value broken up by a colour code."""
+    masker = StreamMasker(Redactor(["Zq7HunterXv9Lm"]))
+    shown = masker.feed("Zq7H\x1b[1munter") + masker.release_idle()
+    shown += masker.feed("Xv9Lm\x1b[0m") + masker.flush()
+    assert "Zq7HunterXv9Lm" not in ANSI.sub("", shown)
+    assert shown == f"{MASK}\x1b[1m\x1b[0m"
+
+
+def test_idle_release_keeps_an_escape_that_is_still_arriving() -> None:
+    masker = StreamMasker(Redactor(["Zq7HunterXv9Lm"]))
+    shown = masker.feed("ok Zq7H\x1b[") + masker.release_idle()
+    assert shown == "ok "
+    shown += masker.feed("1munterXv9Lm") + masker.flush()
+    assert "Zq7HunterXv9Lm" not in ANSI.sub("", shown)
+
+
+_SGR = st.sampled_from(["\x1b[0m", "\x1b[1m", "\x1b[31m", "\x1b[38;5;208m", "\x1b[m"])
+_PLAIN = st.characters(codec="ascii", exclude_characters="*\x1b", exclude_categories=["Cc"])
+
+
+@settings(max_examples=400, derandomize=True, database=None, deadline=None)
+@given(
+    secret=st.text(
+        st.sampled_from(list(string.ascii_letters + string.digits + "-_.:/+=@!")),
+        min_size=6,
+        max_size=24,
+    ),
+    before=st.text(_PLAIN | st.just("\n"), max_size=20),
+    after=st.text(_PLAIN | st.just("\n"), max_size=20),
+    escapes=st.lists(st.tuples(st.integers(min_value=0, max_value=23), _SGR), max_size=4),
+    cuts=st.lists(st.integers(min_value=0, max_value=200), max_size=10),
+    idle_after=st.lists(st.booleans(), min_size=12, max_size=12),
+    twice=st.booleans(),
+)
+def test_property_idle_releases_never_show_a_secret_broken_by_colour_codes(
+    secret: str,
+    before: str,
+    after: str,
+    escapes: list[tuple[int, str]],
+    cuts: list[int],
+    idle_after: list[bool],
+    twice: bool,
+) -> None:
+    """A value with colour codes anywhere inside it, the stream cut anywhere, and the
+    output going quiet (release_idle) after any chunk: the value never shows."""
+    coloured = secret
+    for at, sgr in sorted({(a % len(secret), s) for a, s in escapes}, reverse=True):
+        coloured = coloured[:at] + sgr + coloured[at:]
+    text = before + coloured + after + (coloured if twice else "")
+    bounds = sorted({0, len(text), *(c % (len(text) + 1) for c in cuts)})
+    masker = StreamMasker(Redactor([secret]))
+    shown: list[str] = []
+    for i, (a, b) in enumerate(itertools.pairwise(bounds)):
+        shown.append(masker.feed(text[a:b]))
+        if idle_after[i % len(idle_after)]:
+            shown.append(masker.release_idle())
+    shown.append(masker.flush())
+    out = "".join(shown)
+    assert secret not in ANSI.sub("", out)
+    assert secret not in out

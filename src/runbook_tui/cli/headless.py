@@ -122,14 +122,15 @@ def walk(engine: Engine, *, yes: bool, resumed: bool = False) -> int:
     rollback = engine.walk == "rollback"
     verb = "resumed" if resumed else "started"
     which = " (rollback walk)" if rollback else ""
-    out.line(f"session {engine.session_id} {verb}{which}: {engine.runbook.title}")
+    mask = engine.redactor.mask
+    out.line(f"session {engine.session_id} {verb}{which}: {mask(engine.runbook.title)}")
     out.line(f"journal: {engine.journal_path}")
     steps = engine.plan.steps
     hint = resume_hint(engine.session_id, engine.home, rollback=rollback)
     try:
         for index, step in enumerate(steps, 1):
             status = engine.plan.status(step.id)
-            title = engine.redactor.mask(step.title)
+            title = mask(step.title)
             if status in DONE_STATUSES:
                 out.line(f"✓ [{index}/{len(steps)}] {title} (already {status})")
                 continue
@@ -144,7 +145,7 @@ def walk(engine: Engine, *, yes: bool, resumed: bool = False) -> int:
                 out.line(
                     f"  step {step.id} was interrupted and may have run; running it again (--yes)"
                 )
-            choice = "y" if yes else _ask_run(step, out, interrupted=again)
+            choice = "y" if yes else _ask_run(engine, step, out, interrupted=again)
             if choice == "s":
                 engine.skip(step.id, _input("reason for skipping: ") or "skipped by the operator")
                 out.line("  skipped")
@@ -230,7 +231,7 @@ def _manual(engine: Engine, step: Step, yes: bool, out: Console) -> None:
             raise _Quit
 
 
-def _ask_run(step: Step, out: Console, *, interrupted: bool = False) -> str:
+def _ask_run(engine: Engine, step: Step, out: Console, *, interrupted: bool = False) -> str:
     """`y` or `s`, or _Quit. An interrupted step's side effect may already have
     happened, so running it again has no default: the operator answers in words."""
     question = "  run it? [Y]es / [s]kip / [q]uit: "
@@ -248,7 +249,8 @@ def _ask_run(step: Step, out: Console, *, interrupted: bool = False) -> str:
         if answer in ("q", "quit"):
             raise _Quit
     if step.danger:
-        typed = _input(f"  this step is dangerous; type {step.danger!r} to run it: ")
+        phrase = engine.redactor.mask(step.danger)
+        typed = _input(f"  this step is dangerous; type {phrase!r} to run it: ")
         if typed.strip() != step.danger:
             out.line("  the phrase did not match: nothing was run")
             raise _Quit
@@ -303,6 +305,7 @@ def _header(out: Console, engine: Engine, step: Step, index: int, total: int, st
 
 
 def _verdict(out: Console, outcome: StepOutcome) -> None:
+    """The engine masked the outcome's reason, as it did the journal's."""
     mark = "✓" if outcome.succeeded else "✗"
     out.line(f"{mark} {outcome.verdict}: {outcome.reason} ({outcome.duration_seconds:.1f}s)")
 

@@ -74,6 +74,7 @@ def handle_show(args: argparse.Namespace) -> int:
     runbook = _recorded_runbook(read.events)
     state = fold(read.events, runbook=runbook, live=is_live(sdir.path))
     doc = state.to_dict(include_output=not args.no_output)
+    _recorded_names(doc, read.events)
     doc["journal"] = str(sdir.journal_path)
     doc["journal_torn"] = read.torn
     if args.json:
@@ -91,6 +92,20 @@ def handle_show(args: argparse.Namespace) -> int:
     for note in doc["notes"]:
         print(f"  note {note.get('ts', '')}: {note.get('text', '')}")
     return 0
+
+
+def _recorded_names(doc: dict[str, Any], events: list[dict[str, Any]]) -> None:
+    """A step the journal names is shown by that name, which was masked when it was
+    written: the runbook file's own text may hold a secret value the journal masked. A
+    step the session never reached has only the runbook's words (docs/security.md)."""
+    names = {
+        e["step_id"]: e["name"]
+        for e in events
+        if isinstance(e.get("step_id"), str) and isinstance(e.get("name"), str)
+    }
+    for step in doc.get("steps", []):
+        if step.get("id") in names:
+            step["name"] = names[step["id"]]
 
 
 def _recorded_runbook(events: list[dict[str, Any]]) -> Any:

@@ -19,11 +19,11 @@ from typing import Any
 
 from runbook_tui import __version__
 from runbook_tui.runbook.model import Runbook, Step
-from runbook_tui.session import orphans, provenance
+from runbook_tui.session import orphans, provenance, redaction
 from runbook_tui.session.escapes import strip_escapes
 from runbook_tui.session.journal import Journal, JournalError, read_journal, utc_timestamp
 from runbook_tui.session.plan import Plan
-from runbook_tui.session.redaction import Redactor, StreamMasker
+from runbook_tui.session.redaction import MASK, Redactor, StreamMasker, mask_strings
 from runbook_tui.session.runner import RunResult, ShellRunner
 from runbook_tui.session.state import (
     END_STATUSES,
@@ -58,6 +58,18 @@ LIVE_OUTPUT_CHARS = 256 * 1024
 _IDLE_RELEASE_SECONDS = 0.15
 # expect_output is searched in a sliding window, so memory stays bounded.
 _MATCH_WINDOW = 64 * 1024
+# Every string the engine writes is masked (Engine._write) except these fields' values:
+# identifiers the fold matches on, from the runbook's structure or the tool's own fixed
+# words, never from output, the environment or the operator. A step id that holds a
+# secret value is warned about at start (masked, the fold could not find its step).
+_RAW_FIELDS = frozenset(
+    {"type", "session_id", "step_id", "kind", "status", "verdict", "walk", "confirmed_by", "by"}
+)
+
+
+def _redactor(runbook: Runbook, variables: Mapping[str, str]) -> Redactor:
+    secret = secret_names(runbook)
+    return Redactor([val for name, val in variables.items() if name in secret and val])
 
 
 class EngineError(Exception):
@@ -158,12 +170,19 @@ class Engine:
         self.journal = journal
         self._lock = lock
         secret = secret_names(runbook)
-        secrets = [val for name, val in variables.items() if name in secret and val]
-        self.redactor = Redactor(secrets)
+        self.redactor = _redactor(runbook, variables)
+        # The tool's log masks with it too (applog), for as long as this engine lives.
+        redaction.register(self.redactor)
         self.warnings: list[str] = [
             f"secret value of {name} is shorter than 6 characters and may not be masked"
             for name, val in variables.items()
             if name in secret and val in self.redactor.too_short
+        ]
+        self.warnings += [
+            f"the id of step {index} holds a secret value; the journal records it as is "
+            "(give the step a name without it)"
+            for index, step in enumerate(runbook.steps, 1)
+            if self.redactor.mask(step.id) != step.id
         ]
         env = dict(os.environ)
         env.update(variables)
@@ -230,6 +249,8 @@ class Engine:
             "walk": walk,
             "started_at": utc_timestamp(),
         }
+        # Masked like every event (_write): a title or path may hold a secret value.
+        first = mask_strings(first, _redactor(runbook, variables).mask, _RAW_FIELDS)
         try:
             journal = Journal.create(sdir.journal_path, first)
         except BaseException as exc:
@@ -242,8 +263,7 @@ class Engine:
             raise
         assert journal.first_event is not None
         events = [journal.first_event]
-        log.info("session %s started for %s", sdir.id, runbook.path)
-        return cls(
+        engine = cls(
             runbook=runbook,
             session=sdir,
             journal=journal,
@@ -252,6 +272,9 @@ class Engine:
             events=events,
             use_pty=use_pty,
         )
+        # After the engine registered its redactor: the log masks the path too.
+        log.info("session %s started for %s", sdir.id, runbook.path)
+        return engine
 
     @classmethod
     def resume(
@@ -327,18 +350,32 @@ class Engine:
             engine._write("step_interrupted", step_id=st.id, attempt=st.attempts)
         if walk is not None and walk != engine.walk:
             engine.switch_walk(walk, "asked for on resume")
-        last_cwd = engine._last_cwd(read.events)
-        if last_cwd and Path(last_cwd).is_dir():
-            engine.runner.cwd = last_cwd
+        engine._restore_cwd(read.events)
         log.info("session %s resumed", sdir.id)
         return engine
 
-    @staticmethod
-    def _last_cwd(events: list[Event]) -> str | None:
+    def _restore_cwd(self, events: list[Event]) -> None:
+        """Start where the last finished step left the shell. A directory whose path
+        holds a secret value was recorded masked and cannot be restored: the last one
+        before it that can be is used, and a warning says so."""
+        masked_after: str | None = None
         for ev in reversed(events):
-            if ev.get("type") == "step_finished" and ev.get("cwd_after"):
-                return str(ev["cwd_after"])
-        return None
+            if ev.get("type") != "step_finished" or not ev.get("cwd_after"):
+                continue
+            cwd = str(ev["cwd_after"])
+            if MASK in cwd:
+                masked_after = masked_after or str(ev.get("step_id"))
+                continue
+            if not Path(cwd).is_dir():
+                break
+            self.runner.cwd = cwd
+            break
+        if masked_after is not None:
+            self.warnings.append(
+                f"the working directory after step {masked_after} holds a secret value, "
+                "so the journal has it masked and it cannot be restored; starting in "
+                f"{self.redactor.mask(self.runner.cwd)}"
+            )
 
     # -- reading -----------------------------------------------------------------------
 
@@ -441,7 +478,7 @@ class Engine:
             attempt=attempt,
             name=step.name,
             kind=step.kind,
-            command=self.redactor.mask(step.command),
+            command=step.command,
             cwd=cwd or self.runner.cwd,
             interactive=interactive,
             confirmed_by=confirmed_by,
@@ -493,6 +530,7 @@ class Engine:
             rest = masker.flush()
             if rest:
                 self._output(step.id, attempt, rest)
+            reason = self.redactor.mask(f"could not start: {exc}")
             self._write(
                 "step_finished",
                 step_id=step.id,
@@ -500,12 +538,12 @@ class Engine:
                 exit_code=None,
                 signal=None,
                 verdict="failed",
-                reason=f"could not start: {exc}",
+                reason=reason,
                 duration_seconds=0.0,
                 timed_out=False,
                 cancelled=False,
             )
-            return StepOutcome(step.id, attempt, "failed", None, f"could not start: {exc}", 0.0)
+            return StepOutcome(step.id, attempt, "failed", None, reason, 0.0)
         finally:
             self._cancel = None
             stop_idle.set()
@@ -517,6 +555,7 @@ class Engine:
         if interactive:
             matcher.matched = True  # nothing captured: expect_output cannot apply
         verdict, reason = judge(step, result, matcher.matched)
+        reason = self.redactor.mask(reason)  # the outcome is printed, as the event is written
         self._write(
             "step_finished",
             step_id=step.id,
@@ -564,7 +603,7 @@ class Engine:
             step_id=step_id,
             name=step.name,
             kind=step.kind,
-            text=self.redactor.mask(step.command),
+            text=step.command,
             by=by,
         )
 
@@ -577,12 +616,12 @@ class Engine:
             step_id=step_id,
             name=step.name,
             kind=step.kind,
-            reason=self.redactor.mask(reason.strip()) or "no reason given",
+            reason=reason.strip() or "no reason given",
         )
 
     def note(self, text: str, step_id: str | None = None) -> None:
         """A timestamped note, possible at any moment, also while a step runs."""
-        self._write("note", text=self.redactor.mask(text), step_id=step_id)
+        self._write("note", text=text, step_id=step_id)
 
     def switch_walk(self, walk: str, reason: str) -> None:
         """Make `walk` ("main" or "rollback") the session's walk, on the record."""
@@ -590,13 +629,13 @@ class Engine:
             raise ValueError(f"unknown walk {walk!r}")
         if walk == "rollback" and not self.runbook.rollback_steps:
             raise EngineError("this runbook has no rollback steps")
-        self._write("walk_changed", walk=walk, reason=self.redactor.mask(reason))
+        self._write("walk_changed", walk=walk, reason=reason)
 
     def end(self, status: str, reason: str = "") -> None:
         """End the session with `status` (one of END_STATUSES) and close it."""
         if status not in END_STATUSES:
             raise ValueError(f"unknown session status {status!r}")
-        self._write("session_ended", status=status, reason=self.redactor.mask(reason))
+        self._write("session_ended", status=status, reason=reason)
         self.close()
 
     def finish(self, reason: str = "") -> str:
@@ -632,9 +671,14 @@ class Engine:
         return self.plan.running_step
 
     def _write(self, event_type: str, **fields: Any) -> Event:
+        """Append a lifecycle event. Every string in it, however deep, is masked here,
+        the one place, so a new field cannot forget it (output is masked as it streams,
+        by a StreamMasker with the same redactor)."""
         if self._closed:
             raise EngineError("this session is closed")
-        event = self.journal.append(event_type, **fields)
+        event = self.journal.append(
+            event_type, **mask_strings(fields, self.redactor.mask, _RAW_FIELDS)
+        )
         with self._state_lock:
             self._folder.apply(event)
             self._snapshot = None

@@ -9,9 +9,15 @@ inside a masked span are kept after the mask so colours stay balanced.
 
 from __future__ import annotations
 
+import base64
+import json
 import re
+import threading
+import weakref
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
+from urllib.parse import quote, quote_plus
 
 from runbook_tui.session.escapes import CSI_RE, ESCAPE_RE, NON_CSI_ESCAPE_RE
 
@@ -174,6 +180,73 @@ class _View:
         return self.raw_index(start), self.raw_index(end - 1) + 1
 
 
+# What `printf %q` puts a backslash before (bash 5; `#` and `~` only at the start, which
+# leaves the rest of the form as computed here). Control characters make it use $'...'.
+_Q_SPECIAL = frozenset(" !\"$&'()*,;<>?[\\]^`{|}")
+_ANSI_C = {"\a": "\\a", "\b": "\\b", "\t": "\\t", "\n": "\\n", "\v": "\\v", "\f": "\\f",
+           "\r": "\\r", "\x1b": "\\E", "\\": "\\\\", "'": "\\'"}  # fmt: skip
+# `base64` (coreutils) wraps its output at 76 columns.
+_B64_WRAP = 76
+
+
+def _ansi_c(value: str, utf8: bool) -> str:
+    """The inside of bash's $'...' form: as a UTF-8 locale writes it (other characters
+    as they are), or as the C locale does (every byte past ASCII in octal)."""
+    out = []
+    for c in value:
+        if c in _ANSI_C:
+            out.append(_ANSI_C[c])
+        elif c < " " or c == "\x7f" or (not utf8 and c > "\x7f"):
+            out.extend(f"\\{b:03o}" for b in c.encode("utf-8", "surrogatepass"))
+        else:
+            out.append(c)
+    return "".join(out)
+
+
+def _base64_forms(data: bytes) -> set[str]:
+    """The base64 text (standard and URL-safe) of `data` whole, with and without its
+    padding, the lines `base64` wraps it into, and, for `data` inside a longer encoded
+    stream, the characters that depend on `data` alone at each of the three byte
+    alignments it can start at."""
+    forms: set[str] = set()
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        whole = encode(data).decode()
+        forms |= {whole, whole.rstrip("=")}
+        forms |= {whole[i : i + _B64_WRAP] for i in range(0, len(whole), _B64_WRAP)}
+        for offset in range(3):
+            # Character j holds bits [6j, 6j+6): those inside data's bits only.
+            text = encode(b"\0" * offset + data + b"\0\0").decode()
+            first, end = -(-8 * offset // 6), 8 * (offset + len(data)) // 6
+            forms.add(text[first:end])
+    return forms
+
+
+def value_forms(value: str) -> set[str]:
+    """`value` and the forms it is printed in by bash re-quoting it and by common
+    encodings (docs/security.md lists them): what `declare -p`/`export -p` write
+    between double quotes, `set -x` and `${V@Q}` between single quotes, `printf %q`
+    with backslashes, $'...' (both locales); base64 (see `_base64_forms`), URL-encoded
+    and JSON-escaped. Forms shorter than the value's own minimum are left out."""
+    forms = {
+        value,
+        re.sub(r'([\\"$`])', r"\\\1", value),
+        value.replace("'", "'\\''"),
+        "".join("\\" + c if c in _Q_SPECIAL else c for c in value),
+        _ansi_c(value, utf8=True),
+        _ansi_c(value, utf8=False),
+        json.dumps(value)[1:-1],
+        json.dumps(value, ensure_ascii=False)[1:-1],
+        quote(value),
+        quote(value, safe=""),
+        quote_plus(value),
+    }
+    if "\n" in value:  # printed raw through a pty, a newline arrives as CR LF
+        forms |= {f.replace("\n", "\r\n") for f in (value, value.replace("'", "'\\''"))}
+    data = value.encode("utf-8", "surrogatepass")
+    forms |= _base64_forms(data) | _base64_forms(data + b"\n")
+    return {f for f in forms if len(f) >= MIN_SECRET_LENGTH}
+
+
 class Redactor:
     """Masks secret values and common token shapes with `********`.
 
@@ -185,8 +258,14 @@ class Redactor:
     """
 
     def __init__(self, secrets: Iterable[str]) -> None:
-        values = sorted({s for s in secrets if s}, key=lambda s: (-len(s), s))
-        self.too_short: list[str] = [s for s in values if len(s) < MIN_SECRET_LENGTH]
+        given = {s for s in secrets if s}
+        self.too_short: list[str] = sorted(
+            (s for s in given if len(s) < MIN_SECRET_LENGTH), key=lambda s: (-len(s), s)
+        )
+        # Each value long enough to be masked is also masked in its re-quoted and
+        # encoded forms (value_forms).
+        forms = {f for s in given if len(s) >= MIN_SECRET_LENGTH for f in value_forms(s)}
+        values = sorted(forms | set(self.too_short), key=lambda s: (-len(s), s))
         alternatives = []
         for value in values:
             if len(value) >= MIN_SECRET_LENGTH:
@@ -200,6 +279,13 @@ class Redactor:
         self._secrets_re = re.compile("|".join(alternatives)) if alternatives else None
         self.longest = len(values[0]) if values else 0
         self._values = tuple(v for v in values if len(v) >= MIN_WORD_SECRET_LENGTH)
+        # For the substring test before the regex: a value that holds another one
+        # cannot be there without it (a base64 form holds its shorter core).
+        anchors: list[str] = []
+        for value in sorted(self._values, key=len):
+            if not any(anchor in value for anchor in anchors):
+                anchors.append(value)
+        self._anchors = tuple(anchors)
 
     def mask(self, text: str) -> str:
         """Mask everything in `text`, taken as a whole."""
@@ -300,7 +386,7 @@ class Redactor:
         rx = self._secrets_re
         # A substring test per value (fast, C) before the regex, which is slow on text
         # made of characters a value starts with.
-        if rx is not None and any(value in text for value in self._values):
+        if rx is not None and any(anchor in text for anchor in self._anchors):
             # Overlapping occurrences too: the search restarts one character in.
             m = rx.search(text)
             while m is not None:
@@ -322,6 +408,40 @@ class Redactor:
             else:
                 merged.append((start, end))
         return merged
+
+
+def mask_strings(value: Any, mask: Callable[[str], str], keep: frozenset[str] = frozenset()) -> Any:
+    """`value` with every string in it masked: dict values and list items too, however
+    deep. A top-level key in `keep` keeps its value as is (identifiers the fold matches
+    on); deeper down everything is masked (a variable may be called `kind`)."""
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {k: (v if k in keep else mask_strings(v, mask)) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_strings(v, mask) for v in value]
+    return value
+
+
+# The redactors of the sessions open in this process, for what is written outside a
+# session's own journal (the tool's log). Weak: a redactor goes when its engine does.
+_active: weakref.WeakSet[Redactor] = weakref.WeakSet()
+_active_lock = threading.Lock()
+
+
+def register(redactor: Redactor) -> None:
+    """Mask `redactor`'s secrets in `mask_active` (the tool's log) while it lives."""
+    with _active_lock:
+        _active.add(redactor)
+
+
+def mask_active(text: str) -> str:
+    """`text` masked with every registered redactor."""
+    with _active_lock:
+        redactors = list(_active)
+    for redactor in redactors:
+        text = redactor.mask(text)
+    return text
 
 
 def _rebuild(view: _View, spans: list[tuple[int, int]], raw_limit: int) -> str:
@@ -402,22 +522,59 @@ class StreamMasker:
 
     def release_idle(self) -> str:
         """What may be shown when the stream has gone quiet: the held text, masked,
-        except a tail that could still grow into a secret value. Without this, a line
-        printed before a long pause (`echo started; sleep 600`) would stay hidden.
+        except a tail that could still grow into a secret value (judged on the text as
+        a terminal shows it, escape sequences removed, as well as raw). Without this, a
+        line printed before a long pause (`echo started; sleep 600`) would stay hidden.
 
         The cost: a token *shape* (not a declared secret) printed in two writes with a
         pause between them is masked only in the part before the pause."""
         held = self._held
         if not held:
             return ""
+        # An escape sequence still arriving stays held, and out of the judgement.
+        end = len(held)
+        esc = held.rfind("\x1b", max(0, end - 4200))
+        if esc >= 0 and _ESC_PARTIAL_RE.match(held, esc):
+            end = esc
+        # The possible beginning of a value is looked for in the text as the masker
+        # matches it: without escape sequences (a value broken up by colour codes), raw,
+        # and with only colour codes removed (see Redactor._scan). Held is everything
+        # from where the earliest such beginning starts, escapes inside it included;
+        # a match already whole (a value whose end also begins it, `000000`) is emitted
+        # masked, not cut in two.
+        view = _View(held[:end])
+        spans, _ = self._redactor._scan(view)
+        raw_spans = [view.raw_span(start, stop) for start, stop in spans]
+
+        def outside_matches(cut: int) -> int:
+            for start, stop in raw_spans:
+                if start < cut < stop:
+                    return stop
+            return cut
+
+        cut = outside_matches(view.raw_index(self._prefix_start(view.text)))
+        if not view.plain:
+            cut = min(cut, outside_matches(self._prefix_start(view.raw)))
+            if NON_CSI_ESCAPE_RE.search(view.raw):
+                colourless = _View(view.raw, CSI_RE)
+                start = colourless.raw_index(self._prefix_start(colourless.text))
+                cut = min(cut, outside_matches(start))
+        self._held = held[cut:]
+        if cut == 0:
+            return ""
+        out = _rebuild(view, spans, cut) if spans else held[:cut]
+        return self._redactor.mask_inside_escapes(out)
+
+    def _prefix_start(self, text: str) -> int:
+        """Where the longest tail of `text` that is the beginning (not the whole) of a
+        secret value starts; len(text) if there is none."""
         keep = 0
         for secret in self._redactor._values:
-            for k in range(min(len(secret) - 1, len(held)), keep, -1):
-                if held.endswith(secret[:k]):
+            for k in range(min(len(secret) - 1, len(text)), keep, -1):
+                if text.endswith(secret[:k]):
                     keep = k
                     break
-        emit, self._held = held[: len(held) - keep], held[len(held) - keep :]
-        return self._redactor.mask(emit) if emit else ""
+        return len(text) - keep
 
     def _emit_all(self, buf: str) -> str:
         self._held = ""
