@@ -5,7 +5,6 @@ from __future__ import annotations
 import itertools
 import re
 import string
-import time
 
 import pytest
 from hypothesis import given, settings

@@ -7,8 +7,6 @@ could not be read before running it."""
 
 from __future__ import annotations
 
-import re
-
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical, VerticalScroll
@@ -20,16 +18,6 @@ from textual.widgets import Static
 # Rows shown while collapsed (the mark is one more).
 COLLAPSED_ROWS = 5
 EXPAND_KEY = "c"
-
-# Control characters other than tab and line break: raw, they move the terminal's
-# cursor or start an escape sequence.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
-def escape_controls(text: str) -> str:
-    """`text` with control characters shown as escapes (ESC reads `\\x1b`): for
-    runbook text and values, which are untrusted, on screen."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 class _CommandScroll(VerticalScroll):

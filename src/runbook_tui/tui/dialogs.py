@@ -16,7 +16,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
-from runbook_tui.tui.command_box import escape_controls
+from runbook_tui.runbook.display import escape_controls
 
 
 class ChoiceDialog(ModalScreen[Any]):

@@ -13,9 +13,10 @@ from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
+from runbook_tui.runbook.display import escape_controls
 from runbook_tui.runbook.model import SHELL_LANGUAGES, Runbook, Step
 from runbook_tui.session.redaction import Redactor
-from runbook_tui.tui.command_box import EXPAND_KEY, CommandBox, escape_controls
+from runbook_tui.tui.command_box import EXPAND_KEY, CommandBox
 from runbook_tui.tui.engine_api import StepStateLike
 from runbook_tui.tui.output_view import OutputView
 from runbook_tui.tui.status import colour, symbol
