@@ -163,7 +163,9 @@ def test_quit_while_a_step_runs_then_resume(tmux: Tmux, book, tmp_path):
         again.keys("r")
         again.wait_for("✗ soak")
         again.keys("q")
-        assert again.exit_code() == 0
+        code = again.exit_code()
+        logs = "".join(p.read_text() for p in home.rglob("*.log"))
+        assert code == 0, again.screen() + logs
     finally:
         again.kill()
     assert len(kinds(journal(home), "session_resumed")) == 1

@@ -162,10 +162,15 @@ class StepDetail(Vertical):
         """After the first frame: mount the prose and highlight the command."""
         from textual.widgets import Markdown
 
+        scroll = self.query_one("#prose-scroll")
+        if not scroll.is_attached:
+            # The screen went away before its first refresh was done with (a quit
+            # right after the walk opened): there is nothing to dress any more.
+            return
         self._dressed = True
         self._show_command()
         markdown = Markdown(id="prose")
-        await self.query_one("#prose-scroll").mount(markdown)
+        await scroll.mount(markdown)
         self._markdown = markdown
         await self._show_prose()
 
