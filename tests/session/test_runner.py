@@ -782,3 +782,17 @@ def test_result_type(home: Path) -> None:
     res = make_runner(home).run("true", on_output=Sink())
     assert isinstance(res, RunResult)
     assert res.duration_seconds > 0
+
+
+def test_a_step_longer_than_an_argument_may_be_runs_as_written(tmp_path: Path) -> None:
+    """The kernel refuses an argument over 128 KiB (E2BIG): such a step is read by bash
+    from a memory file instead, with the same shell state carried and the same result."""
+    filler = "".join(f": line {n} {'x' * 60}\n" for n in range(3000))  # ~200 KiB
+    command = f'{filler}cd "{tmp_path}"; export LONG=yes\necho "done $((1 + 2))"\nfalse\necho never'
+    assert len(command) > 128 * 1024
+    runner = ShellRunner(env=dict(os.environ), cwd="/", use_pty=False)
+    out: list[str] = []
+    result = runner.run(command, on_output=out.append)
+    assert "".join(out) == "done 3\n"
+    assert result.exit_code == 1  # set -e stopped it at `false`
+    assert runner.cwd == str(tmp_path) and runner.env["LONG"] == "yes"

@@ -27,3 +27,32 @@ def test_only_the_text_is_masked_and_a_danger_phrase_stays_typeable(tmp_path: Pa
     assert "s3cr3t" not in step.command and "********" in step.command
     assert "s3cr3t" in original.command  # the engine's copy is untouched
     assert step.id == original.id and step.danger == "token=abc123abc123"
+
+
+def test_control_characters_are_shown_escaped_everywhere_the_screen_shows_text() -> None:
+    """The parser's `check` refuses such a runbook; the screen's copy is the second line
+    of defence, built from a runbook model directly."""
+    from runbook_tui.runbook.model import Runbook, Section, Step
+
+    runbook = Runbook(
+        title="Deploy \x1b]0;pwned\x07",
+        steps=(
+            Step(
+                id="a",
+                kind="shell",
+                command="touch x ; : \x1b[2K\x1b[1G $ echo harmless",
+                line=3,
+                name="harm\x9bless",
+                section=("Swap \x1b[31m",),
+            ),
+        ),
+        sections=(Section("Swap \x1b[31m", 2, 2, ("Swap \x1b[31m",), prose="Mind \x1b[8mhidden"),),
+    )
+    shown = masked_copy(runbook)
+    texts = [shown.title, shown.steps[0].command, shown.steps[0].title, *shown.steps[0].section]
+    texts += [shown.sections[0].title, shown.sections[0].prose, *shown.sections[0].path]
+    for text in texts:
+        assert not any(ch in text for ch in "\x1b\x07\x9b"), text
+    assert shown.steps[0].command == "touch x ; : \\x1b[2K\\x1b[1G $ echo harmless"
+    # The step still finds its section's prose: both are escaped alike.
+    assert shown.section_for(shown.steps[0]) is shown.sections[0]

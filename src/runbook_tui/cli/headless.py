@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any, TextIO
 
 from runbook_tui.invocation import resume_hint
+from runbook_tui.runbook.display import escape_controls
 from runbook_tui.runbook.model import Runbook, Step, Variable
 from runbook_tui.session.engine import Engine, EngineError, StepOutcome
 from runbook_tui.session.escapes import strip_escapes
@@ -122,7 +123,10 @@ def walk(engine: Engine, *, yes: bool, resumed: bool = False) -> int:
     rollback = engine.walk == "rollback"
     verb = "resumed" if resumed else "started"
     which = " (rollback walk)" if rollback else ""
-    mask = engine.redactor.mask
+
+    def mask(text: str) -> str:
+        return shown(engine, text)
+
     out.line(f"session {engine.session_id} {verb}{which}: {mask(engine.runbook.title)}")
     out.line(f"journal: {engine.journal_path}")
     steps = engine.plan.steps
@@ -291,9 +295,18 @@ def _recorded_tail(out: Console, engine: Engine, step: Step) -> None:
         out.line(f"  | {line}")
 
 
+def shown(engine: Engine, text: str) -> str:
+    """Runbook text as the operator may see it: masked like the journal is, control
+    characters escaped (it is untrusted: `ESC[2K` must not erase the line it is on)."""
+    return escape_controls(engine.redactor.mask(text))
+
+
 def _header(out: Console, engine: Engine, step: Step, index: int, total: int, status: str) -> None:
-    """The step as the operator sees it, masked like the journal is."""
-    mask = engine.redactor.mask
+    """The step as the operator sees it (see `shown`)."""
+
+    def mask(text: str) -> str:
+        return shown(engine, text)
+
     where = mask(" › ".join(step.section))
     again = f" (was {status}; new attempt)" if status in ("failed", "interrupted") else ""
     out.line(f"\n▶ [{index}/{total}] {where + ' › ' if where else ''}{mask(step.title)}{again}")

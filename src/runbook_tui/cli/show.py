@@ -33,6 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from runbook_tui.runbook.display import escape_controls
     from runbook_tui.runbook.parser import load
     from runbook_tui.runbook.serialize import runbook_to_dict
 
@@ -45,14 +46,15 @@ def handle(args: argparse.Namespace) -> int:
         print(f"runbook-tui show: {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 2
     for diagnostic in result.diagnostics:
-        print(diagnostic.format(), file=sys.stderr)
+        print(escape_controls(diagnostic.format()), file=sys.stderr)
     if args.json:
         document = runbook_to_dict(result.runbook, result.diagnostics)
         # allow_nan=False: never print NaN/Infinity, which is not JSON (the serializer
         # already replaced any with null; this is the backstop).
         print(json.dumps(document, indent=2, ensure_ascii=False, default=str, allow_nan=False))
     else:
-        print(outline(result.runbook))
+        # Runbook text, untrusted: a control character is shown, never acted on.
+        print(escape_controls(outline(result.runbook)))
     return 1 if result.errors else 0
 
 

@@ -35,6 +35,9 @@ from runbook_tui.session.shell_state import (
 # Bytes per read: the decoder may add up to 3 held-back bytes, so every on_output chunk
 # stays within 64 Ki characters.
 READ_CHUNK = 65536 - 4
+# A step longer than this is not passed as an argument (the kernel takes at most
+# 128 KiB in one) but read from a memory file.
+MAX_ARGUMENT_BYTES = 64 * 1024
 # After the shell and its group are gone, output still in flight is read until the
 # channel closes, or nothing arrived for DRAIN_IDLE, or DRAIN_MAX passed (a process that
 # escaped the group may hold the pty open and keep writing).
@@ -216,9 +219,15 @@ class ShellRunner:
         # else bash waits on the startup pipe until the terminal has been handed over,
         # so the step prints nothing (no prompt) while keys would still reach us.
         env["BASH_ENV"] = f"/dev/fd/{ch.startup_r}"
-        fds = (ch.state_w, ch.startup_r)
+        fds: tuple[int, ...] = (ch.state_w, ch.startup_r)
         # argv[0] "bash": error messages read "bash: line 2: ..." as in a terminal.
         argv = ["bash", "-c", command]
+        if len(command.encode("utf-8", "surrogateescape")) > MAX_ARGUMENT_BYTES:
+            # One argument may hold at most 128 KiB (E2BIG beyond): a longer step is read
+            # by bash from a memory file (never on disk), sourced so it runs as written.
+            script = ch.command_file(command)
+            fds += (script,)
+            argv = ["bash", "-c", f". /dev/fd/{script}"]
         if interactive:
             # Same session as the UI (the terminal stays our controlling tty), own group
             # so it can be made the foreground group and killed as a whole.
@@ -307,6 +316,16 @@ class _Channels:
             self._fds.remove(fd)
             with contextlib.suppress(OSError):
                 os.close(fd)
+
+    def command_file(self, command: str) -> int:
+        """A memory file (memfd) holding `command`, to be passed to bash by number."""
+        fd = os.memfd_create("runbook-tui-step", os.MFD_CLOEXEC)
+        self._fds.append(fd)
+        data = command.encode("utf-8", "surrogateescape")
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        return fd
 
     def release_startup(self) -> None:
         """Write the startup script and close the pipe: bash reads it to EOF, then runs

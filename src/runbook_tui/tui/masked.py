@@ -1,4 +1,6 @@
-"""What the screen shows of a runbook: its own text with token shapes masked.
+"""What the screen shows of a runbook: its own text with token shapes masked and
+control characters escaped (runbook text is untrusted: `ESC]0;…` must not retitle the
+operator's terminal, `ESC[2K` must not erase what a line says).
 
 The headless walk and the journal mask a step's text as they show or record it. The UI
 shows a copy of the runbook masked the same way, made once when the walk opens, so no
@@ -11,12 +13,17 @@ import dataclasses
 from functools import cache
 from typing import Any
 
+from runbook_tui.runbook.display import escape_controls
 from runbook_tui.runbook.model import Runbook
 from runbook_tui.session.redaction import Redactor
 
 
 def masked_copy(runbook: Runbook) -> Runbook:
-    mask = cache(Redactor(()).mask)  # headings repeat once per step: mask each once
+    redactor = Redactor(())
+
+    @cache  # headings repeat once per step: mask each once
+    def mask(text: str) -> str:
+        return escape_controls(redactor.mask(text))
 
     def masked(obj: Any, **fields: str | tuple[str, ...] | None) -> Any:
         changes = {

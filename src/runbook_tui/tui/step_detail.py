@@ -68,6 +68,9 @@ def describe_step(step: Step, state: StepStateLike | None) -> Content:
         parts.append(Content.styled(f" · {step.title}", "bold"))
     if state is not None and state.exit_code is not None:
         parts.append(f" · exit {state.exit_code}")
+    if status == "interrupted":
+        # Its process died mid-step: the side effect may have happened already.
+        parts.append(Content.styled(" · may have run: read its output first", "$text-warning"))
     if state is not None and state.attempts > 1:
         parts.append(f" · attempt {state.attempts}")
     if state is not None and state.skip_reason:
