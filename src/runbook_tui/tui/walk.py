@@ -25,18 +25,19 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from runbook_tui.runbook.model import Runbook, Step
 from runbook_tui.session.clock import epoch, open_seconds
 from runbook_tui.session.plan import Plan
-from runbook_tui.tui import terminal
+from runbook_tui.tui import walk_prompts as prompts
 from runbook_tui.tui.engine_api import EngineLike, StepOutcomeLike, StepStateLike
 from runbook_tui.tui.keys_footer import KeysFooter
 from runbook_tui.tui.masked import masked_copy
 from runbook_tui.tui.output_feed import Chunk, OutputFeed
 from runbook_tui.tui.step_detail import StepDetail
 from runbook_tui.tui.step_list import StepList
+from runbook_tui.tui.step_runs import StepRuns
 from runbook_tui.tui.walk_header import WalkHeader
 from runbook_tui.tui.walk_panes import TABS, WIDE_COLUMNS, EvidenceColumn, StepPanes
 from runbook_tui.tui.walk_session import SessionLink
@@ -110,7 +111,7 @@ class WalkScreen(Screen[None]):
         self.message_text = ""
         self._feed = OutputFeed()
         self._flush_timer: Timer | None = None
-        self._step_worker: Worker[StepOutcomeLike] | None = None
+        self._runs = StepRuns(self, self.runbook, lambda: self.engine)
         self._changed = asyncio.Event()
         self._possible: tuple[bool | None, ...] = ()
         # The step whose end the operator is reading: Enter on it moves on (view state),
@@ -411,8 +412,7 @@ class WalkScreen(Screen[None]):
 
     @property
     def step_running(self) -> bool:
-        worker = self._step_worker
-        return worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        return self._runs.running
 
     def _update_footer(self) -> None:
         """Refresh the footer's keys, only when what is possible has changed: every
@@ -461,8 +461,6 @@ class WalkScreen(Screen[None]):
         return True
 
     def action_perform(self) -> None:
-        from runbook_tui.tui.dialogs import ConfirmDialog
-
         if self._held_back(self.action_perform):
             return
         step = self.selected_step
@@ -478,8 +476,8 @@ class WalkScreen(Screen[None]):
             return
         if status in ("succeeded", "skipped"):
             self.app.push_screen(
-                ConfirmDialog(f"“{step.title}” is already {status}. Perform it again?"),
-                lambda yes: self._guarded(step) if yes else self.say("Nothing was run."),
+                prompts.again_dialog(step, status),
+                lambda yes: self._guarded(step) if yes else self.say(prompts.NOTHING_RUN),
             )
             return
         self._guarded(step)
@@ -493,20 +491,13 @@ class WalkScreen(Screen[None]):
 
     def _guarded(self, step: Step) -> None:
         """Ask what the runbook says to ask, then perform."""
-        from runbook_tui.tui.dialogs import ConfirmDialog, DangerDialog
-
-        if step.danger:
-            self.app.push_screen(
-                DangerDialog(step.title, step.danger, command=step.command),
-                lambda typed: self._perform(step) if typed else self.say("Nothing was run."),
-            )
-        elif step.confirm:
-            self.app.push_screen(
-                ConfirmDialog(f"Run “{step.title}”?\n\n{step.command.strip()}"),
-                lambda yes: self._perform(step) if yes else self.say("Nothing was run."),
-            )
-        else:
+        dialog = prompts.guard_dialog(step)
+        if dialog is None:
             self._perform(step)
+            return
+        self.app.push_screen(
+            dialog, lambda yes: self._perform(step) if yes else self.say(prompts.NOTHING_RUN)
+        )
 
     def _perform(self, step: Step) -> None:
         if step.kind == "manual":
@@ -514,88 +505,58 @@ class WalkScreen(Screen[None]):
                 self.say(f"Done: {step.title}")
                 self._advance_from(step.id)
         elif step.interactive:
-            self._run_interactive(step)
+            end = self._runs.run_interactive(step)
+            if end.error is not None:
+                self.say(prompts.could_not_run(step, end.error))
+                return
+            self._after_outcome(step, end.outcome)
         else:
             self.say(f"Running: {step.title}")
-            self._step_worker = self.run_worker(
-                lambda: self.engine.run_step(step.id, confirmed_by=_allowed_by(step)),
-                name=step.id,
-                group="step",
-                thread=True,
-                exit_on_error=False,
-            )
+            self._runs.start_shell(step)
             self._update_footer()
 
-    def _run_interactive(self, step: Step) -> None:
-        from textual.app import SuspendNotSupported
-
-        had_terminal = terminal.terminal_present()
-        try:
-            with self.app.suspend():
-                outcome = self.engine.run_interactive(step.id, confirmed_by=_allowed_by(step))
-                # The step held the terminal, so a hang-up went to it, not to us.
-                if had_terminal and not terminal.terminal_present():
-                    terminal.hang_up(self.engine)
-        except SuspendNotSupported:
-            self.say("This step needs the real terminal, which this session cannot hand over.")
-            return
-        except Exception as error:
-            self.app.refresh(layout=True)
-            self.say(f"Could not run “{step.title}”: {error}")
-            return
-        self.app.refresh(layout=True)
-        self._after_outcome(step, outcome)
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group != "step" or worker is not self._step_worker:
+        end = self._runs.ended(event)
+        if end is None:
             return
-        step = self.runbook.step(worker.name)
-        if event.state == WorkerState.SUCCESS:
-            self._after_outcome(step, worker.result)  # type: ignore[arg-type]
-        elif event.state == WorkerState.ERROR:
-            self.say(f"Could not run “{step.title}”: {worker.error}")
-        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
-            self.flush_output()
-            self.refresh_view()
-            self._notify_changed()
+        if end.error is not None:
+            self.say(prompts.could_not_run(end.step, end.error))
+        elif end.outcome is not None:
+            self._after_outcome(end.step, end.outcome)
+        self.flush_output()
+        self.refresh_view()
+        self._notify_changed()
 
     def _after_outcome(self, step: Step, outcome: StepOutcomeLike | None) -> None:
-        from runbook_tui.tui.dialogs import RollbackOfferDialog
-
         self.refresh_view()
         if outcome is None:
             return
-        code = f" (exit {outcome.exit_code})" if outcome.exit_code is not None else ""
+        plan = self.plan
         if outcome.verdict == "succeeded":
             # The output stays in view until the operator moves on (Enter or arrows).
-            plan = self.plan
             following = plan.next_step(step.id) if plan is not None else None
-            self._ended_text = f"✓ {step.title}{code}"
+            self._ended_text = prompts.succeeded_text(step, outcome)
             if following is None:
                 self.say(self._ended_text)
                 self._offer_end_of_walk()
             elif self.selected_step_id == step.id:
                 self._just_ended = step.id
-                self.say(f"{self._ended_text}. Enter moves on to “{following.title}”.")
+                self.say(prompts.moves_on_text(self._ended_text, following))
             else:
                 self.say(self._ended_text)
             return
-        reason = f": {outcome.reason}" if outcome.reason else ""
-        self.say(f"✗ {step.title}{code}{reason}. r retries, s skips.")
+        self.say(prompts.failed_text(step, outcome))
         if "cancel" in (outcome.reason or "").lower():
             return
-        if self.plan is not None and self.plan.can_roll_back:
-            dialog = RollbackOfferDialog(
-                f"“{step.title}” failed{code}{reason}.\n\n"
-                "Switch to the rollback steps, retry, or stay here?"
-            )
+        if plan is not None and plan.can_roll_back:
             # After the pending refresh: the footer behind a modal does not rebuild, so
             # it must show the failed step's keys (Retry) before the dialog covers it.
             self.call_after_refresh(
-                self.app.push_screen, dialog, lambda choice: self._on_rollback_choice(step, choice)
+                self.app.push_screen,
+                prompts.rollback_offer(step, outcome),
+                lambda choice: self._on_rollback_choice(step, choice),
             )
-        elif self.plan is not None and self.plan.over:
+        elif plan is not None and plan.over:
             self._offer_end_of_walk()
 
     def _on_rollback_choice(self, step: Step, choice: str | None) -> None:
@@ -616,7 +577,7 @@ class WalkScreen(Screen[None]):
             return
         earned = plan.earned_status()
         text = summary_text(plan, open_seconds(self.engine.state.segments, self.clock()))
-        self.say(f"The walk is over: {text}. Press e to end the session.")
+        self.say(prompts.walk_over_text(text))
 
         def done(end: bool | None) -> None:
             if end:
@@ -646,8 +607,6 @@ class WalkScreen(Screen[None]):
         self.refresh_view()
 
     def action_skip(self) -> None:
-        from runbook_tui.tui.dialogs import TextDialog
-
         if self._held_back(self.action_skip):
             return
         step = self.selected_step
@@ -659,33 +618,24 @@ class WalkScreen(Screen[None]):
                 self.say("Not skipped.")
                 return
             if self._intent("skip the step", lambda: self.engine.skip(step.id, reason)):
-                self.say(f"↷ Skipped: {step.title} ({reason})")
+                self.say(prompts.skipped_text(step, reason))
                 self.refresh_view()
                 self._advance_from(step.id)
 
-        self.app.push_screen(
-            TextDialog(f"Skip “{step.title}”", "Why is this step skipped?", placeholder="reason"),
-            done,
-        )
+        self.app.push_screen(prompts.skip_dialog(step), done)
 
     def action_note(self) -> None:
-        from runbook_tui.tui.dialogs import TextDialog
-
         if self._held_back(self.action_note):
             return
-        step = self.selected_step
+        step_id = self.selected_step_id
 
         def done(text: str | None) -> None:
-            if text is None:
-                return
-            step_id = step.id if step else None
-            if self._intent("save the note", lambda: self.engine.note(text, step_id=step_id)):
+            if text is not None and self._intent(
+                "save the note", lambda: self.engine.note(text, step_id=step_id)
+            ):
                 self.say(f"Note saved: {text}")
 
-        self.app.push_screen(
-            TextDialog("Note", "A note for the record (timestamped).", placeholder="note"),
-            done,
-        )
+        self.app.push_screen(prompts.note_dialog(), done)
 
     def action_cancel_step(self) -> None:
         if self._held_back(self.action_cancel_step):
@@ -697,8 +647,6 @@ class WalkScreen(Screen[None]):
         self.say("Cancelling the running step…")
 
     def action_end_session(self) -> None:
-        from runbook_tui.tui.dialogs import EndSessionDialog
-
         if self._held_back(self.action_end_session):
             return
         if self.step_running:
@@ -709,21 +657,17 @@ class WalkScreen(Screen[None]):
             if status is not None:
                 self._end(status)
 
-        self.app.push_screen(
-            EndSessionDialog("How did it go? The record will say so."),
-            done,
-        )
+        self.app.push_screen(prompts.end_dialog(), done)
 
     def _end(self, status: str) -> None:
         if self._intent("end the session", lambda: self.engine.end(status)):
             self.app.exit(message=f"Session {self.engine.session_id} ended: {status}.")
 
     def action_quit_walk(self) -> None:
-        from runbook_tui.tui.dialogs import QuitWhileRunningDialog
-
         if self._held_back(self.action_quit_walk):
             return
-        if not self.step_running:
+        running = self._runs.running_step_id
+        if running is None:
             self._leave()
             return
 
@@ -731,25 +675,14 @@ class WalkScreen(Screen[None]):
             if not yes:
                 return
             self.engine.cancel()
-            worker = self._step_worker
-            if worker is not None:
-                await worker.wait()
+            await self._runs.wait()
             self._leave()
 
-        step_name = self._step_worker.name if self._step_worker else ""
-        title = self.runbook.step(step_name).title if step_name else "a step"
-        self.app.push_screen(
-            QuitWhileRunningDialog(
-                f"“{title}” is still running. Quitting cancels it (its process group is "
-                "killed). The session stays resumable."
-            ),
-            done,
-        )
+        title = self.runbook.step(running).title
+        self.app.push_screen(prompts.quit_while_running_dialog(title), done)
 
     def _leave(self) -> None:
         """Quit on purpose: the session is paused (ended with steps left, resumable)."""
-        from runbook_tui.invocation import open_hint, resume_hint
-
         self.flush_output()
         engine = self.engine
         ended = engine.state.status not in ("running", "interrupted")
@@ -759,28 +692,12 @@ class WalkScreen(Screen[None]):
         if not self._intent("close the journal", leave):
             self.app.exit(return_code=1, message=self.message_text)
             return
-        path = self.runbook.path or "FILE"
-        self.app.exit(
-            message=(
-                f"Session {engine.session_id} is kept. To resume it, open the runbook "
-                f"again ({open_hint(path, engine.home)}), or without the UI: "
-                f"{resume_hint(engine.session_id, engine.home)}"
-            )
-        )
+        self.app.exit(message=prompts.quit_message(engine, self.runbook.path))
 
     def action_help(self) -> None:
         from runbook_tui.tui.dialogs import HelpDialog
 
-        rows: list[tuple[str, str]] = []
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            text = self.ACTION_HELP.get(binding.action.split("(")[0], binding.description)
-            keys = " ".join(
-                self.app.get_key_display(Binding(key, "")) for key in binding.key.split(",")
-            )
-            rows.append((keys, text))
-        rows.append(("↑ ↓", "Select a step"))
-        rows.append(("ctrl+p", "Command palette: every action by name"))
+        rows = prompts.help_rows(self.BINDINGS, self.ACTION_HELP, self.app.get_key_display)
         self.app.push_screen(HelpDialog(rows))
 
     def action_show_tab(self, tab: str) -> None:
@@ -788,11 +705,3 @@ class WalkScreen(Screen[None]):
 
 
 __all__ = ["TABS", "WIDE_COLUMNS", "Clock", "JournalEvent", "WalkScreen"]
-
-
-def _allowed_by(step: Step) -> str | None:
-    """How the walk let the step run: the UI runs a danger step only after its phrase
-    was typed, and a confirm step only after a yes."""
-    if step.danger:
-        return "phrase"
-    return "operator" if step.confirm else None
