@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from textual.binding import Binding, BindingType
 
 from runbook_tui.runbook.model import Step
+from runbook_tui.tui.command_box import EXPAND_KEY
 from runbook_tui.tui.engine_api import EngineLike, StepOutcomeLike
 
 if TYPE_CHECKING:
@@ -163,7 +164,7 @@ def help_rows(
 ) -> list[tuple[str, str]]:
     """Every key of the walk, as (keys, what it does): the screen's `bindings` (named
     by `action_help`, else by their description), then the keys that are not the
-    screen's own: the step list's arrows, the command palette."""
+    screen's own: the step list's arrows, the step detail's, the command palette."""
     rows: list[tuple[str, str]] = []
     for binding in bindings:
         assert isinstance(binding, Binding)
@@ -171,5 +172,11 @@ def help_rows(
         keys = " ".join(key_display(Binding(key, "")) for key in binding.key.split(","))
         rows.append((keys, text))
     rows.append(("↑ ↓", "Select a step"))
+    # The step detail's own keys (tui/step_detail.py), which apply while it has the focus.
+    detail_keys = [
+        (EXPAND_KEY, "Expand or collapse a long command"),
+        ("escape", "Back to the step list (from the step detail)"),
+    ]
+    rows.extend((key_display(Binding(key, "")), text) for key, text in detail_keys)
     rows.append(("ctrl+p", "Command palette: every action by name"))
     return rows
