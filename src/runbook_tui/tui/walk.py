@@ -14,81 +14,43 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
-from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker
 
 from runbook_tui.runbook.model import Runbook, Step
-from runbook_tui.session.clock import epoch, open_seconds
+from runbook_tui.session.clock import open_seconds
 from runbook_tui.session.plan import Plan
+from runbook_tui.tui import walk_keys
 from runbook_tui.tui import walk_prompts as prompts
-from runbook_tui.tui.engine_api import EngineLike, StepOutcomeLike, StepStateLike
+from runbook_tui.tui.engine_api import EngineLike, StepOutcomeLike
 from runbook_tui.tui.keys_footer import KeysFooter
 from runbook_tui.tui.masked import masked_copy
-from runbook_tui.tui.output_feed import Chunk, OutputFeed
 from runbook_tui.tui.step_detail import StepDetail
 from runbook_tui.tui.step_list import StepList
 from runbook_tui.tui.step_runs import StepRuns
 from runbook_tui.tui.walk_header import WalkHeader
 from runbook_tui.tui.walk_panes import TABS, WIDE_COLUMNS, EvidenceColumn, StepPanes
 from runbook_tui.tui.walk_session import SessionLink
+from runbook_tui.tui.walk_view import JournalEvent, JournalView
 
 # Output is written to the screen at most this often (seconds).
 OUTPUT_FLUSH_INTERVAL = 0.07
 
 Clock = Callable[[], float]
-# What the header shows for the session id until the session has started.
-STARTING = "starting…"
-
-
-class JournalEvent(Message):
-    """A lifecycle event the engine wrote (any thread)."""
-
-    def __init__(self, event: dict[str, Any]) -> None:
-        super().__init__()
-        self.event = event
 
 
 class WalkScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "perform", "Perform", id="walk.perform"),
-        Binding("s", "skip", "Skip", id="walk.skip"),
-        Binding("n", "note", "Note", id="walk.note"),
-        Binding("x,ctrl+c", "cancel_step", "Cancel step", id="walk.cancel"),
-        Binding("r", "retry", "Retry", id="walk.retry"),
-        Binding("b", "rollback", "Rollback", id="walk.rollback"),
-        Binding("e", "end_session", "End", id="walk.end"),
-        Binding("question_mark", "help", "Keys", id="walk.help"),
-        Binding("q", "quit_walk", "Quit", id="walk.quit"),
-        Binding("1", "show_tab('tab-step')", "Step tab", show=False, id="walk.tab-step"),
-        Binding("2", "show_tab('tab-logs')", "Logs tab", show=False, id="walk.tab-logs"),
-        Binding(
-            "3", "show_tab('tab-services')", "Services tab", show=False, id="walk.tab-services"
-        ),
-        Binding("4", "show_tab('tab-backups')", "Backups tab", show=False, id="walk.tab-backups"),
-    ]
-
-    # What each action is called in the help and the command palette.
-    ACTION_HELP: ClassVar[dict[str, str]] = {
-        "perform": "Perform the selected step (run it, or mark a manual step done)",
-        "skip": "Skip the selected step, with a reason",
-        "note": "Add a timestamped note to the record",
-        "cancel_step": "Cancel the running step (kills its process group)",
-        "retry": "Retry the selected step after a failure",
-        "rollback": "Switch to the rollback steps",
-        "end_session": "End the session (completed, failed or aborted)",
-        "help": "Show every key",
-        "quit_walk": "Quit (the session is paused and stays resumable)",
-    }
+    BINDINGS: ClassVar[list[BindingType]] = walk_keys.BINDINGS
+    ACTION_HELP: ClassVar[dict[str, str]] = walk_keys.ACTION_HELP
 
     def __init__(
         self,
@@ -104,15 +66,15 @@ class WalkScreen(Screen[None]):
         super().__init__()
         # What the screen shows; the engine runs its own, unmasked copy.
         self.runbook = masked_copy(runbook)
-        self._link = SessionLink(engine, start, self._on_engine_event)
-        self._drill = drill
+        self._link = SessionLink(engine, start, lambda event: self._view.on_engine_event(event))
+        self._view = JournalView(
+            self, self.runbook, lambda: self._link.maybe_engine, clock=clock, drill=drill
+        )
         self._painted = asyncio.Event()
         self.clock = clock
         self.message_text = ""
-        self._feed = OutputFeed()
         self._flush_timer: Timer | None = None
         self._runs = StepRuns(self, self.runbook, lambda: self.engine)
-        self._changed = asyncio.Event()
         self._possible: tuple[bool | None, ...] = ()
         # The step whose end the operator is reading: Enter on it moves on (view state),
         # and what the message line says of it once they have.
@@ -149,7 +111,7 @@ class WalkScreen(Screen[None]):
             first = self._first_step()
             yield StepList(
                 self.runbook,
-                statuses=self._statuses(),
+                statuses=self._view.statuses(),
                 selected=first.id if first else None,
                 id="steps",
             )
@@ -188,7 +150,7 @@ class WalkScreen(Screen[None]):
         return plan.first_step()
 
     async def _select_first(self) -> None:
-        self.query_one(StepList).show_statuses(self._statuses())
+        self.query_one(StepList).show_statuses(self._view.statuses())
         first = self._first_step()
         if first is not None:
             self.query_one(StepList).select_step(first.id)
@@ -219,7 +181,7 @@ class WalkScreen(Screen[None]):
             self.say("")
         for action in waiting:
             action()
-        self._notify_changed()
+        self._view.changed()
 
     def _show_values(self) -> None:
         """A manual step's text shows the recorded values of declared, non-secret
@@ -254,97 +216,41 @@ class WalkScreen(Screen[None]):
 
     # ---- the view of the journal ---------------------------------------------
 
-    def _on_engine_event(self, event: dict[str, Any]) -> None:
-        """Engine subscriber: runs on whichever thread wrote the event."""
-        if event.get("type") == "output":
-            data = str(event.get("data", ""))
-            upto = event.get("upto")
-            self._feed.push(
-                Chunk(
-                    str(event.get("step_id")),
-                    int(event.get("attempt") or 0),
-                    data,
-                    upto if isinstance(upto, int) else len(data),
-                )
-            )
-            return
-        self.post_message(JournalEvent(event))
-
     def flush_output(self) -> None:
         """Write buffered output for the shown step (timer)."""
-        if not self._feed.has_pending:
-            return
-        output = self.query_one(StepDetail).output
-        for writes in self._feed.take():
-            if writes.clear:
-                output.clear()
-            if writes.text:
-                output.write(writes.text)
-        self._notify_changed()
+        self._view.flush_output()
 
     async def on_journal_event(self, message: JournalEvent) -> None:
         event = message.event
-        kind = event.get("type")
-        if kind == "step_started" and self._feed.started(
-            str(event.get("step_id")), int(event.get("attempt") or 0)
-        ):
-            self.query_one(StepDetail).output.clear()
+        self._view.take_in(event)
         self.refresh_view()
-        if kind == "session_ended":
+        if event.get("type") == "session_ended":
             self.say(f"Session ended: {event.get('status')}.")
-        self._notify_changed()
+        self._view.changed()
 
     def refresh_view(self) -> None:
         """Re-read the fold and redraw what depends on it."""
         self.set_class(self.mode == "rollback", "-rollback")
-        self.query_one(StepList).show_statuses(self._statuses())
-        step = self.selected_step
-        if step is not None:
-            self.query_one(StepDetail).show_state(step, self._step_state(step.id))
-        self.update_header()
+        self._view.show_fold(self.selected_step, self.mode)
         self._update_footer()
 
     @property
     def session_opened_at(self) -> float | None:
         """When the process that has the session open opened it (epoch seconds)."""
-        engine = self._link.maybe_engine
-        segments = engine.state.segments if engine is not None else ()
-        return epoch(segments[-1][0]) if segments else None
+        return self._view.session_opened_at
 
     def update_header(self) -> None:
-        engine = self._link.maybe_engine
-        # The clock counts the time the session was open, from the journal's stamps.
-        elapsed = open_seconds(engine.state.segments, self.clock()) if engine else 0.0
-        self.query_one(WalkHeader).show(
-            title=self.runbook.title,
-            kind=self.runbook.kind,
-            session_id=engine.session_id if engine is not None else STARTING,
-            elapsed=elapsed,
-            drill=bool(engine.state.drill) if engine is not None else self._drill,
-            rto=self.runbook.rto_seconds,
-            mode=self.mode,
-        )
+        self._view.update_header(self.mode)
 
     def say(self, text: str) -> None:
         """The one-line message under the walk (notifications can be missed)."""
         self.message_text = text
         self.query_one("#message", Static).update(text)
 
-    def _notify_changed(self) -> None:
-        # Wake every waiter; the next wait gets a fresh event.
-        event, self._changed = self._changed, asyncio.Event()
-        event.set()
-
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
         """Wait until `predicate()` holds, re-checking whenever the view takes in a
         journal event or output. Raises TimeoutError after `timeout` seconds."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not predicate():
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError("the walk screen never reached the expected state")
-            await asyncio.wait_for(self._changed.wait(), remaining)
+        await self._view.wait_until(predicate, timeout)
 
     # ---- selection -------------------------------------------------------------
 
@@ -361,15 +267,6 @@ class WalkScreen(Screen[None]):
         """The step's status in the current walk (from the plan)."""
         plan = self.plan
         return plan.status(step_id) if plan is not None else "pending"
-
-    def _step_state(self, step_id: str) -> StepStateLike | None:
-        """The fold's state of `step_id` (None before the session exists)."""
-        engine = self._link.maybe_engine
-        return engine.state.steps.get(step_id) if engine is not None else None
-
-    def _statuses(self) -> dict[str, str]:
-        plan = self.plan
-        return plan.statuses() if plan is not None else {}
 
     def _advance_from(self, step_id: str) -> None:
         """After `step_id` is done, select the next step, unless the operator has moved;
@@ -393,20 +290,8 @@ class WalkScreen(Screen[None]):
 
     async def _show_selected(self) -> None:
         step = self.selected_step
-        if step is None:
-            return
-        step_state = self._step_state(step.id)
-        detail = self.query_one(StepDetail)
-        if detail.step_id == step.id:
-            await detail.show_step(step, step_state)
-            return
-        # A step that is running keeps writing: its stored output and the count of
-        # characters it holds are read together, and the feed skips the events
-        # (pending or still to come) that the stored output already has.
-        engine = self._link.maybe_engine
-        text, upto = ("", 0) if engine is None else engine.output_snapshot(step.id)
-        self._feed.show(step.id, step_state.attempts if step_state is not None else 0, upto)
-        await detail.show_step(step, step_state, text)
+        if step is not None:
+            await self._view.show_step(step)
 
     # ---- state questions (for keys and the footer) -------------------------------
 
@@ -418,10 +303,7 @@ class WalkScreen(Screen[None]):
         """Refresh the footer's keys, only when what is possible has changed: every
         refresh rebuilds the footer, and moving between two pending steps changes
         nothing."""
-        possible = tuple(
-            self.check_action(action, ())
-            for action in ("perform", "skip", "cancel_step", "retry", "rollback")
-        )
+        possible = tuple(self.check_action(action, ()) for action in walk_keys.CHANGING)
         if possible != self._possible:
             self._possible = possible
             self.refresh_bindings()
@@ -431,21 +313,14 @@ class WalkScreen(Screen[None]):
             step = self.selected_step
         except NoMatches:  # asked before the screen is composed
             return True
-        plan = self.plan
-        running = self.step_running
-        if action == "perform":
-            return step is not None and not running
-        if action == "skip":
-            return step is not None and not running and (plan is None or plan.can_skip(step.id))
-        if action == "cancel_step":
-            return running
-        if action == "retry":
-            return step is not None and not running and plan is not None and plan.can_retry(step.id)
-        if action == "rollback":
-            return plan.can_roll_back if plan is not None else bool(self.runbook.rollback_steps)
-        if action == "show_tab":
-            return not self.has_class("-wide")
-        return True
+        return walk_keys.applies(
+            action,
+            step=step,
+            plan=self.plan,
+            running=self.step_running,
+            runbook=self.runbook,
+            wide=self.has_class("-wide"),
+        )
 
     # ---- actions ---------------------------------------------------------------
 
@@ -525,7 +400,7 @@ class WalkScreen(Screen[None]):
             self._after_outcome(end.step, end.outcome)
         self.flush_output()
         self.refresh_view()
-        self._notify_changed()
+        self._view.changed()
 
     def _after_outcome(self, step: Step, outcome: StepOutcomeLike | None) -> None:
         self.refresh_view()
