@@ -1,13 +1,14 @@
 """The walk screen: the step list, the selected step, the evidence, and every action
 the operator takes on a session.
 
-The screen composes widgets and dialogs; it holds no record of its own and no rule of
-the walk. Every intent goes to the engine (which writes the journal first). What is
-next, what is done and which walk the session is doing come from the engine's plan
-(session/plan.py), re-read when the engine reports a lifecycle event. Live output
-reaches the view through an OutputFeed (tui/output_feed.py); the engine and its
-subscription through a SessionLink (tui/walk_session.py); the evidence through the
-panes (tui/walk_panes.py).
+The screen composes widgets and dialogs and turns keys into intents; it holds no record
+of its own and no rule of the walk. Every intent goes to the engine (which writes the
+journal first). What is next, what is done and which walk the session is doing come
+from the engine's plan (session/plan.py), re-read when the engine reports a lifecycle
+event. Its helpers, each with one job: the keys and when each applies (walk_keys.py),
+the view of the journal (walk_view.py), the engine and its subscription (a SessionLink,
+walk_session.py), step runs off the event loop (step_runs.py), what the screen says
+and asks (walk_prompts.py), and the evidence (walk_panes.py).
 """
 
 from __future__ import annotations
