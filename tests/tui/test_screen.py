@@ -96,7 +96,8 @@ async def test_question_mark_lists_every_key(make_app):
         await pilot.press("question_mark")
         assert isinstance(app.screen, HelpDialog)
         keys = [key.strip() for key, _ in app.screen.rows]
-        for key in ("⏎", "s", "n", "x ^c", "r", "b", "e", "?", "q"):
+        # The screen's keys, and the step detail's own (Escape, c) too.
+        for key in ("⏎", "s", "n", "x ^c", "r", "b", "e", "?", "q", "c", "esc"):
             assert key in keys
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpDialog)

@@ -1,93 +1,57 @@
 """The walk screen: the step list, the selected step, the evidence, and every action
 the operator takes on a session.
 
-The screen composes widgets and dialogs; it holds no record of its own and no rule of
-the walk. Every intent goes to the engine (which writes the journal first). What is
-next, what is done and which walk the session is doing come from the engine's plan
-(session/plan.py), re-read when the engine reports a lifecycle event. Live output
-reaches the view through an OutputFeed (tui/output_feed.py); the engine and its
-subscription through a SessionLink (tui/walk_session.py); the evidence through the
-panes (tui/walk_panes.py).
+The screen composes widgets and dialogs and turns keys into intents; it holds no record
+of its own and no rule of the walk. Every intent goes to the engine (which writes the
+journal first). What is next, what is done and which walk the session is doing come
+from the engine's plan (session/plan.py), re-read when the engine reports a lifecycle
+event. Its helpers, each with one job: the keys and when each applies (walk_keys.py),
+the view of the journal (walk_view.py), the engine and its subscription (a SessionLink,
+walk_session.py), step runs off the event loop (step_runs.py), what the screen says
+and asks (walk_prompts.py), and the evidence (walk_panes.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal
 from textual.css.query import NoMatches
-from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Static
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker
 
 from runbook_tui.runbook.model import Runbook, Step
-from runbook_tui.session.clock import epoch, open_seconds
+from runbook_tui.session.clock import open_seconds
 from runbook_tui.session.plan import Plan
-from runbook_tui.tui import terminal
-from runbook_tui.tui.engine_api import EngineLike, StepOutcomeLike, StepStateLike
+from runbook_tui.tui import walk_keys
+from runbook_tui.tui import walk_prompts as prompts
+from runbook_tui.tui.engine_api import EngineLike, StepOutcomeLike
 from runbook_tui.tui.keys_footer import KeysFooter
 from runbook_tui.tui.masked import masked_copy
-from runbook_tui.tui.output_feed import Chunk, OutputFeed
 from runbook_tui.tui.step_detail import StepDetail
 from runbook_tui.tui.step_list import StepList
+from runbook_tui.tui.step_runs import StepRuns
 from runbook_tui.tui.walk_header import WalkHeader
 from runbook_tui.tui.walk_panes import TABS, WIDE_COLUMNS, EvidenceColumn, StepPanes
 from runbook_tui.tui.walk_session import SessionLink
+from runbook_tui.tui.walk_view import JournalEvent, JournalView
 
 # Output is written to the screen at most this often (seconds).
 OUTPUT_FLUSH_INTERVAL = 0.07
 
 Clock = Callable[[], float]
-# What the header shows for the session id until the session has started.
-STARTING = "starting…"
-
-
-class JournalEvent(Message):
-    """A lifecycle event the engine wrote (any thread)."""
-
-    def __init__(self, event: dict[str, Any]) -> None:
-        super().__init__()
-        self.event = event
 
 
 class WalkScreen(Screen[None]):
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "perform", "Perform", id="walk.perform"),
-        Binding("s", "skip", "Skip", id="walk.skip"),
-        Binding("n", "note", "Note", id="walk.note"),
-        Binding("x,ctrl+c", "cancel_step", "Cancel step", id="walk.cancel"),
-        Binding("r", "retry", "Retry", id="walk.retry"),
-        Binding("b", "rollback", "Rollback", id="walk.rollback"),
-        Binding("e", "end_session", "End", id="walk.end"),
-        Binding("question_mark", "help", "Keys", id="walk.help"),
-        Binding("q", "quit_walk", "Quit", id="walk.quit"),
-        Binding("1", "show_tab('tab-step')", "Step tab", show=False, id="walk.tab-step"),
-        Binding("2", "show_tab('tab-logs')", "Logs tab", show=False, id="walk.tab-logs"),
-        Binding(
-            "3", "show_tab('tab-services')", "Services tab", show=False, id="walk.tab-services"
-        ),
-        Binding("4", "show_tab('tab-backups')", "Backups tab", show=False, id="walk.tab-backups"),
-    ]
-
-    # What each action is called in the help and the command palette.
-    ACTION_HELP: ClassVar[dict[str, str]] = {
-        "perform": "Perform the selected step (run it, or mark a manual step done)",
-        "skip": "Skip the selected step, with a reason",
-        "note": "Add a timestamped note to the record",
-        "cancel_step": "Cancel the running step (kills its process group)",
-        "retry": "Retry the selected step after a failure",
-        "rollback": "Switch to the rollback steps",
-        "end_session": "End the session (completed, failed or aborted)",
-        "help": "Show every key",
-        "quit_walk": "Quit (the session is paused and stays resumable)",
-    }
+    BINDINGS: ClassVar[list[BindingType]] = walk_keys.BINDINGS
+    ACTION_HELP: ClassVar[dict[str, str]] = walk_keys.ACTION_HELP
 
     def __init__(
         self,
@@ -103,15 +67,15 @@ class WalkScreen(Screen[None]):
         super().__init__()
         # What the screen shows; the engine runs its own, unmasked copy.
         self.runbook = masked_copy(runbook)
-        self._link = SessionLink(engine, start, self._on_engine_event)
-        self._drill = drill
+        self._link = SessionLink(engine, start, lambda event: self._view.on_engine_event(event))
+        self._view = JournalView(
+            self, self.runbook, lambda: self._link.maybe_engine, clock=clock, drill=drill
+        )
         self._painted = asyncio.Event()
         self.clock = clock
         self.message_text = ""
-        self._feed = OutputFeed()
         self._flush_timer: Timer | None = None
-        self._step_worker: Worker[StepOutcomeLike] | None = None
-        self._changed = asyncio.Event()
+        self._runs = StepRuns(self, self.runbook, lambda: self.engine)
         self._possible: tuple[bool | None, ...] = ()
         # The step whose end the operator is reading: Enter on it moves on (view state),
         # and what the message line says of it once they have.
@@ -148,7 +112,7 @@ class WalkScreen(Screen[None]):
             first = self._first_step()
             yield StepList(
                 self.runbook,
-                statuses=self._statuses(),
+                statuses=self._view.statuses(),
                 selected=first.id if first else None,
                 id="steps",
             )
@@ -187,7 +151,7 @@ class WalkScreen(Screen[None]):
         return plan.first_step()
 
     async def _select_first(self) -> None:
-        self.query_one(StepList).show_statuses(self._statuses())
+        self.query_one(StepList).show_statuses(self._view.statuses())
         first = self._first_step()
         if first is not None:
             self.query_one(StepList).select_step(first.id)
@@ -218,7 +182,7 @@ class WalkScreen(Screen[None]):
             self.say("")
         for action in waiting:
             action()
-        self._notify_changed()
+        self._view.changed()
 
     def _show_values(self) -> None:
         """A manual step's text shows the recorded values of declared, non-secret
@@ -253,97 +217,41 @@ class WalkScreen(Screen[None]):
 
     # ---- the view of the journal ---------------------------------------------
 
-    def _on_engine_event(self, event: dict[str, Any]) -> None:
-        """Engine subscriber: runs on whichever thread wrote the event."""
-        if event.get("type") == "output":
-            data = str(event.get("data", ""))
-            upto = event.get("upto")
-            self._feed.push(
-                Chunk(
-                    str(event.get("step_id")),
-                    int(event.get("attempt") or 0),
-                    data,
-                    upto if isinstance(upto, int) else len(data),
-                )
-            )
-            return
-        self.post_message(JournalEvent(event))
-
     def flush_output(self) -> None:
         """Write buffered output for the shown step (timer)."""
-        if not self._feed.has_pending:
-            return
-        output = self.query_one(StepDetail).output
-        for writes in self._feed.take():
-            if writes.clear:
-                output.clear()
-            if writes.text:
-                output.write(writes.text)
-        self._notify_changed()
+        self._view.flush_output()
 
     async def on_journal_event(self, message: JournalEvent) -> None:
         event = message.event
-        kind = event.get("type")
-        if kind == "step_started" and self._feed.started(
-            str(event.get("step_id")), int(event.get("attempt") or 0)
-        ):
-            self.query_one(StepDetail).output.clear()
+        self._view.take_in(event)
         self.refresh_view()
-        if kind == "session_ended":
+        if event.get("type") == "session_ended":
             self.say(f"Session ended: {event.get('status')}.")
-        self._notify_changed()
+        self._view.changed()
 
     def refresh_view(self) -> None:
         """Re-read the fold and redraw what depends on it."""
         self.set_class(self.mode == "rollback", "-rollback")
-        self.query_one(StepList).show_statuses(self._statuses())
-        step = self.selected_step
-        if step is not None:
-            self.query_one(StepDetail).show_state(step, self._step_state(step.id))
-        self.update_header()
+        self._view.show_fold(self.selected_step, self.mode)
         self._update_footer()
 
     @property
     def session_opened_at(self) -> float | None:
         """When the process that has the session open opened it (epoch seconds)."""
-        engine = self._link.maybe_engine
-        segments = engine.state.segments if engine is not None else ()
-        return epoch(segments[-1][0]) if segments else None
+        return self._view.session_opened_at
 
     def update_header(self) -> None:
-        engine = self._link.maybe_engine
-        # The clock counts the time the session was open, from the journal's stamps.
-        elapsed = open_seconds(engine.state.segments, self.clock()) if engine else 0.0
-        self.query_one(WalkHeader).show(
-            title=self.runbook.title,
-            kind=self.runbook.kind,
-            session_id=engine.session_id if engine is not None else STARTING,
-            elapsed=elapsed,
-            drill=bool(engine.state.drill) if engine is not None else self._drill,
-            rto=self.runbook.rto_seconds,
-            mode=self.mode,
-        )
+        self._view.update_header(self.mode)
 
     def say(self, text: str) -> None:
         """The one-line message under the walk (notifications can be missed)."""
         self.message_text = text
         self.query_one("#message", Static).update(text)
 
-    def _notify_changed(self) -> None:
-        # Wake every waiter; the next wait gets a fresh event.
-        event, self._changed = self._changed, asyncio.Event()
-        event.set()
-
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
         """Wait until `predicate()` holds, re-checking whenever the view takes in a
         journal event or output. Raises TimeoutError after `timeout` seconds."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        while not predicate():
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                raise TimeoutError("the walk screen never reached the expected state")
-            await asyncio.wait_for(self._changed.wait(), remaining)
+        await self._view.wait_until(predicate, timeout)
 
     # ---- selection -------------------------------------------------------------
 
@@ -360,15 +268,6 @@ class WalkScreen(Screen[None]):
         """The step's status in the current walk (from the plan)."""
         plan = self.plan
         return plan.status(step_id) if plan is not None else "pending"
-
-    def _step_state(self, step_id: str) -> StepStateLike | None:
-        """The fold's state of `step_id` (None before the session exists)."""
-        engine = self._link.maybe_engine
-        return engine.state.steps.get(step_id) if engine is not None else None
-
-    def _statuses(self) -> dict[str, str]:
-        plan = self.plan
-        return plan.statuses() if plan is not None else {}
 
     def _advance_from(self, step_id: str) -> None:
         """After `step_id` is done, select the next step, unless the operator has moved;
@@ -392,36 +291,20 @@ class WalkScreen(Screen[None]):
 
     async def _show_selected(self) -> None:
         step = self.selected_step
-        if step is None:
-            return
-        step_state = self._step_state(step.id)
-        detail = self.query_one(StepDetail)
-        if detail.step_id == step.id:
-            await detail.show_step(step, step_state)
-            return
-        # A step that is running keeps writing: its stored output and the count of
-        # characters it holds are read together, and the feed skips the events
-        # (pending or still to come) that the stored output already has.
-        engine = self._link.maybe_engine
-        text, upto = ("", 0) if engine is None else engine.output_snapshot(step.id)
-        self._feed.show(step.id, step_state.attempts if step_state is not None else 0, upto)
-        await detail.show_step(step, step_state, text)
+        if step is not None:
+            await self._view.show_step(step)
 
     # ---- state questions (for keys and the footer) -------------------------------
 
     @property
     def step_running(self) -> bool:
-        worker = self._step_worker
-        return worker is not None and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+        return self._runs.running
 
     def _update_footer(self) -> None:
         """Refresh the footer's keys, only when what is possible has changed: every
         refresh rebuilds the footer, and moving between two pending steps changes
         nothing."""
-        possible = tuple(
-            self.check_action(action, ())
-            for action in ("perform", "skip", "cancel_step", "retry", "rollback")
-        )
+        possible = tuple(self.check_action(action, ()) for action in walk_keys.CHANGING)
         if possible != self._possible:
             self._possible = possible
             self.refresh_bindings()
@@ -431,21 +314,14 @@ class WalkScreen(Screen[None]):
             step = self.selected_step
         except NoMatches:  # asked before the screen is composed
             return True
-        plan = self.plan
-        running = self.step_running
-        if action == "perform":
-            return step is not None and not running
-        if action == "skip":
-            return step is not None and not running and (plan is None or plan.can_skip(step.id))
-        if action == "cancel_step":
-            return running
-        if action == "retry":
-            return step is not None and not running and plan is not None and plan.can_retry(step.id)
-        if action == "rollback":
-            return plan.can_roll_back if plan is not None else bool(self.runbook.rollback_steps)
-        if action == "show_tab":
-            return not self.has_class("-wide")
-        return True
+        return walk_keys.applies(
+            action,
+            step=step,
+            plan=self.plan,
+            running=self.step_running,
+            runbook=self.runbook,
+            wide=self.has_class("-wide"),
+        )
 
     # ---- actions ---------------------------------------------------------------
 
@@ -461,8 +337,6 @@ class WalkScreen(Screen[None]):
         return True
 
     def action_perform(self) -> None:
-        from runbook_tui.tui.dialogs import ConfirmDialog
-
         if self._held_back(self.action_perform):
             return
         step = self.selected_step
@@ -478,8 +352,8 @@ class WalkScreen(Screen[None]):
             return
         if status in ("succeeded", "skipped"):
             self.app.push_screen(
-                ConfirmDialog(f"“{step.title}” is already {status}. Perform it again?"),
-                lambda yes: self._guarded(step) if yes else self.say("Nothing was run."),
+                prompts.again_dialog(step, status),
+                lambda yes: self._guarded(step) if yes else self.say(prompts.NOTHING_RUN),
             )
             return
         self._guarded(step)
@@ -493,20 +367,13 @@ class WalkScreen(Screen[None]):
 
     def _guarded(self, step: Step) -> None:
         """Ask what the runbook says to ask, then perform."""
-        from runbook_tui.tui.dialogs import ConfirmDialog, DangerDialog
-
-        if step.danger:
-            self.app.push_screen(
-                DangerDialog(step.title, step.danger, command=step.command),
-                lambda typed: self._perform(step) if typed else self.say("Nothing was run."),
-            )
-        elif step.confirm:
-            self.app.push_screen(
-                ConfirmDialog(f"Run “{step.title}”?\n\n{step.command.strip()}"),
-                lambda yes: self._perform(step) if yes else self.say("Nothing was run."),
-            )
-        else:
+        dialog = prompts.guard_dialog(step)
+        if dialog is None:
             self._perform(step)
+            return
+        self.app.push_screen(
+            dialog, lambda yes: self._perform(step) if yes else self.say(prompts.NOTHING_RUN)
+        )
 
     def _perform(self, step: Step) -> None:
         if step.kind == "manual":
@@ -514,88 +381,58 @@ class WalkScreen(Screen[None]):
                 self.say(f"Done: {step.title}")
                 self._advance_from(step.id)
         elif step.interactive:
-            self._run_interactive(step)
+            end = self._runs.run_interactive(step)
+            if end.error is not None:
+                self.say(prompts.could_not_run(step, end.error))
+                return
+            self._after_outcome(step, end.outcome)
         else:
             self.say(f"Running: {step.title}")
-            self._step_worker = self.run_worker(
-                lambda: self.engine.run_step(step.id, confirmed_by=_allowed_by(step)),
-                name=step.id,
-                group="step",
-                thread=True,
-                exit_on_error=False,
-            )
+            self._runs.start_shell(step)
             self._update_footer()
 
-    def _run_interactive(self, step: Step) -> None:
-        from textual.app import SuspendNotSupported
-
-        had_terminal = terminal.terminal_present()
-        try:
-            with self.app.suspend():
-                outcome = self.engine.run_interactive(step.id, confirmed_by=_allowed_by(step))
-                # The step held the terminal, so a hang-up went to it, not to us.
-                if had_terminal and not terminal.terminal_present():
-                    terminal.hang_up(self.engine)
-        except SuspendNotSupported:
-            self.say("This step needs the real terminal, which this session cannot hand over.")
-            return
-        except Exception as error:
-            self.app.refresh(layout=True)
-            self.say(f"Could not run “{step.title}”: {error}")
-            return
-        self.app.refresh(layout=True)
-        self._after_outcome(step, outcome)
-
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        worker = event.worker
-        if worker.group != "step" or worker is not self._step_worker:
+        end = self._runs.ended(event)
+        if end is None:
             return
-        step = self.runbook.step(worker.name)
-        if event.state == WorkerState.SUCCESS:
-            self._after_outcome(step, worker.result)  # type: ignore[arg-type]
-        elif event.state == WorkerState.ERROR:
-            self.say(f"Could not run “{step.title}”: {worker.error}")
-        if event.state in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
-            self.flush_output()
-            self.refresh_view()
-            self._notify_changed()
+        if end.error is not None:
+            self.say(prompts.could_not_run(end.step, end.error))
+        elif end.outcome is not None:
+            self._after_outcome(end.step, end.outcome)
+        self.flush_output()
+        self.refresh_view()
+        self._view.changed()
 
     def _after_outcome(self, step: Step, outcome: StepOutcomeLike | None) -> None:
-        from runbook_tui.tui.dialogs import RollbackOfferDialog
-
         self.refresh_view()
         if outcome is None:
             return
-        code = f" (exit {outcome.exit_code})" if outcome.exit_code is not None else ""
+        plan = self.plan
         if outcome.verdict == "succeeded":
             # The output stays in view until the operator moves on (Enter or arrows).
-            plan = self.plan
             following = plan.next_step(step.id) if plan is not None else None
-            self._ended_text = f"✓ {step.title}{code}"
+            self._ended_text = prompts.succeeded_text(step, outcome)
             if following is None:
                 self.say(self._ended_text)
                 self._offer_end_of_walk()
             elif self.selected_step_id == step.id:
                 self._just_ended = step.id
-                self.say(f"{self._ended_text}. Enter moves on to “{following.title}”.")
+                self.say(prompts.moves_on_text(self._ended_text, following))
             else:
                 self.say(self._ended_text)
             return
-        reason = f": {outcome.reason}" if outcome.reason else ""
-        self.say(f"✗ {step.title}{code}{reason}. r retries, s skips.")
+        self.say(prompts.failed_text(step, outcome))
         if "cancel" in (outcome.reason or "").lower():
             return
-        if self.plan is not None and self.plan.can_roll_back:
-            dialog = RollbackOfferDialog(
-                f"“{step.title}” failed{code}{reason}.\n\n"
-                "Switch to the rollback steps, retry, or stay here?"
-            )
+        if plan is not None and plan.can_roll_back:
             # After the pending refresh: the footer behind a modal does not rebuild, so
             # it must show the failed step's keys (Retry) before the dialog covers it.
             self.call_after_refresh(
-                self.app.push_screen, dialog, lambda choice: self._on_rollback_choice(step, choice)
+                self.app.push_screen,
+                prompts.rollback_offer(step, outcome),
+                lambda choice: self._on_rollback_choice(step, choice),
             )
-        elif self.plan is not None and self.plan.over:
+        elif plan is not None and plan.over:
             self._offer_end_of_walk()
 
     def _on_rollback_choice(self, step: Step, choice: str | None) -> None:
@@ -616,7 +453,7 @@ class WalkScreen(Screen[None]):
             return
         earned = plan.earned_status()
         text = summary_text(plan, open_seconds(self.engine.state.segments, self.clock()))
-        self.say(f"The walk is over: {text}. Press e to end the session.")
+        self.say(prompts.walk_over_text(text))
 
         def done(end: bool | None) -> None:
             if end:
@@ -646,8 +483,6 @@ class WalkScreen(Screen[None]):
         self.refresh_view()
 
     def action_skip(self) -> None:
-        from runbook_tui.tui.dialogs import TextDialog
-
         if self._held_back(self.action_skip):
             return
         step = self.selected_step
@@ -659,33 +494,24 @@ class WalkScreen(Screen[None]):
                 self.say("Not skipped.")
                 return
             if self._intent("skip the step", lambda: self.engine.skip(step.id, reason)):
-                self.say(f"↷ Skipped: {step.title} ({reason})")
+                self.say(prompts.skipped_text(step, reason))
                 self.refresh_view()
                 self._advance_from(step.id)
 
-        self.app.push_screen(
-            TextDialog(f"Skip “{step.title}”", "Why is this step skipped?", placeholder="reason"),
-            done,
-        )
+        self.app.push_screen(prompts.skip_dialog(step), done)
 
     def action_note(self) -> None:
-        from runbook_tui.tui.dialogs import TextDialog
-
         if self._held_back(self.action_note):
             return
-        step = self.selected_step
+        step_id = self.selected_step_id
 
         def done(text: str | None) -> None:
-            if text is None:
-                return
-            step_id = step.id if step else None
-            if self._intent("save the note", lambda: self.engine.note(text, step_id=step_id)):
+            if text is not None and self._intent(
+                "save the note", lambda: self.engine.note(text, step_id=step_id)
+            ):
                 self.say(f"Note saved: {text}")
 
-        self.app.push_screen(
-            TextDialog("Note", "A note for the record (timestamped).", placeholder="note"),
-            done,
-        )
+        self.app.push_screen(prompts.note_dialog(), done)
 
     def action_cancel_step(self) -> None:
         if self._held_back(self.action_cancel_step):
@@ -697,8 +523,6 @@ class WalkScreen(Screen[None]):
         self.say("Cancelling the running step…")
 
     def action_end_session(self) -> None:
-        from runbook_tui.tui.dialogs import EndSessionDialog
-
         if self._held_back(self.action_end_session):
             return
         if self.step_running:
@@ -709,21 +533,17 @@ class WalkScreen(Screen[None]):
             if status is not None:
                 self._end(status)
 
-        self.app.push_screen(
-            EndSessionDialog("How did it go? The record will say so."),
-            done,
-        )
+        self.app.push_screen(prompts.end_dialog(), done)
 
     def _end(self, status: str) -> None:
         if self._intent("end the session", lambda: self.engine.end(status)):
             self.app.exit(message=f"Session {self.engine.session_id} ended: {status}.")
 
     def action_quit_walk(self) -> None:
-        from runbook_tui.tui.dialogs import QuitWhileRunningDialog
-
         if self._held_back(self.action_quit_walk):
             return
-        if not self.step_running:
+        running = self._runs.running_step_id
+        if running is None:
             self._leave()
             return
 
@@ -731,25 +551,14 @@ class WalkScreen(Screen[None]):
             if not yes:
                 return
             self.engine.cancel()
-            worker = self._step_worker
-            if worker is not None:
-                await worker.wait()
+            await self._runs.wait()
             self._leave()
 
-        step_name = self._step_worker.name if self._step_worker else ""
-        title = self.runbook.step(step_name).title if step_name else "a step"
-        self.app.push_screen(
-            QuitWhileRunningDialog(
-                f"“{title}” is still running. Quitting cancels it (its process group is "
-                "killed). The session stays resumable."
-            ),
-            done,
-        )
+        title = self.runbook.step(running).title
+        self.app.push_screen(prompts.quit_while_running_dialog(title), done)
 
     def _leave(self) -> None:
         """Quit on purpose: the session is paused (ended with steps left, resumable)."""
-        from runbook_tui.invocation import open_hint, resume_hint
-
         self.flush_output()
         engine = self.engine
         ended = engine.state.status not in ("running", "interrupted")
@@ -759,28 +568,12 @@ class WalkScreen(Screen[None]):
         if not self._intent("close the journal", leave):
             self.app.exit(return_code=1, message=self.message_text)
             return
-        path = self.runbook.path or "FILE"
-        self.app.exit(
-            message=(
-                f"Session {engine.session_id} is kept. To resume it, open the runbook "
-                f"again ({open_hint(path, engine.home)}), or without the UI: "
-                f"{resume_hint(engine.session_id, engine.home)}"
-            )
-        )
+        self.app.exit(message=prompts.quit_message(engine, self.runbook.path))
 
     def action_help(self) -> None:
         from runbook_tui.tui.dialogs import HelpDialog
 
-        rows: list[tuple[str, str]] = []
-        for binding in self.BINDINGS:
-            assert isinstance(binding, Binding)
-            text = self.ACTION_HELP.get(binding.action.split("(")[0], binding.description)
-            keys = " ".join(
-                self.app.get_key_display(Binding(key, "")) for key in binding.key.split(",")
-            )
-            rows.append((keys, text))
-        rows.append(("↑ ↓", "Select a step"))
-        rows.append(("ctrl+p", "Command palette: every action by name"))
+        rows = prompts.help_rows(self.BINDINGS, self.ACTION_HELP, self.app.get_key_display)
         self.app.push_screen(HelpDialog(rows))
 
     def action_show_tab(self, tab: str) -> None:
@@ -788,11 +581,3 @@ class WalkScreen(Screen[None]):
 
 
 __all__ = ["TABS", "WIDE_COLUMNS", "Clock", "JournalEvent", "WalkScreen"]
-
-
-def _allowed_by(step: Step) -> str | None:
-    """How the walk let the step run: the UI runs a danger step only after its phrase
-    was typed, and a confirm step only after a yes."""
-    if step.danger:
-        return "phrase"
-    return "operator" if step.confirm else None

@@ -1,0 +1,182 @@
+"""What the walk screen shows the operator in each situation: the dialogs it asks with,
+the message line it writes after a step ends, the help rows and the quit message.
+
+Pure builders: nothing here acts or keeps state; the screen decides when to show what
+and what to do with the answer. The dialogs are imported when first built, so opening
+the walk does not wait for their widgets.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from textual.binding import Binding, BindingType
+
+from runbook_tui.runbook.model import Step
+from runbook_tui.tui.command_box import EXPAND_KEY
+from runbook_tui.tui.engine_api import EngineLike, StepOutcomeLike
+
+if TYPE_CHECKING:
+    from runbook_tui.tui.dialogs import (
+        ChoiceDialog,
+        ConfirmDialog,
+        EndSessionDialog,
+        QuitWhileRunningDialog,
+        RollbackOfferDialog,
+        TextDialog,
+    )
+
+# What the message line says when the operator said no to running a step.
+NOTHING_RUN = "Nothing was run."
+
+# ---- before a step runs ---------------------------------------------------------
+
+
+def again_dialog(step: Step, status: str) -> ConfirmDialog:
+    """Asks before performing a step that is already done (`status`) again."""
+    from runbook_tui.tui.dialogs import ConfirmDialog
+
+    return ConfirmDialog(f"“{step.title}” is already {status}. Perform it again?")
+
+
+def guard_dialog(step: Step) -> ChoiceDialog | TextDialog | None:
+    """What the runbook says to ask before `step` runs: its danger phrase (with the
+    command), a yes to its command, or nothing (None). Either dialog answers with
+    something truthy only when the step may run."""
+    from runbook_tui.tui.dialogs import ConfirmDialog, DangerDialog
+
+    if step.danger:
+        return DangerDialog(step.title, step.danger, command=step.command)
+    if step.confirm:
+        return ConfirmDialog(f"Run “{step.title}”?\n\n{step.command.strip()}")
+    return None
+
+
+def could_not_run(step: Step, error: BaseException) -> str:
+    """The message line for a step that could not run at all."""
+    from textual.app import SuspendNotSupported
+
+    if isinstance(error, SuspendNotSupported):
+        return "This step needs the real terminal, which this session cannot hand over."
+    return f"Could not run “{step.title}”: {error}"
+
+
+# ---- after a step ended ---------------------------------------------------------
+
+
+def _exit_code(outcome: StepOutcomeLike) -> str:
+    return f" (exit {outcome.exit_code})" if outcome.exit_code is not None else ""
+
+
+def _reason(outcome: StepOutcomeLike) -> str:
+    return f": {outcome.reason}" if outcome.reason else ""
+
+
+def succeeded_text(step: Step, outcome: StepOutcomeLike) -> str:
+    """`✓ Title (exit 0)`: what the message line keeps saying of a step that succeeded."""
+    return f"✓ {step.title}{_exit_code(outcome)}"
+
+
+def moves_on_text(ended_text: str, following: Step) -> str:
+    """The message line while the operator reads the end of a step: Enter moves on."""
+    return f"{ended_text}. Enter moves on to “{following.title}”."
+
+
+def failed_text(step: Step, outcome: StepOutcomeLike) -> str:
+    """`✗ Title (exit 3): reason. r retries, s skips.`"""
+    return f"✗ {step.title}{_exit_code(outcome)}{_reason(outcome)}. r retries, s skips."
+
+
+def rollback_offer(step: Step, outcome: StepOutcomeLike) -> RollbackOfferDialog:
+    """Offered after `step` failed, when the walk can roll back."""
+    from runbook_tui.tui.dialogs import RollbackOfferDialog
+
+    return RollbackOfferDialog(
+        f"“{step.title}” failed{_exit_code(outcome)}{_reason(outcome)}.\n\n"
+        "Switch to the rollback steps, retry, or stay here?"
+    )
+
+
+def walk_over_text(summary: str) -> str:
+    """The message line once no step of the walk is left."""
+    return f"The walk is over: {summary}. Press e to end the session."
+
+
+# ---- the operator's other intents ---------------------------------------------------
+
+
+def skip_dialog(step: Step) -> TextDialog:
+    """Asks why `step` is skipped (the reason is recorded)."""
+    from runbook_tui.tui.dialogs import TextDialog
+
+    return TextDialog(f"Skip “{step.title}”", "Why is this step skipped?", placeholder="reason")
+
+
+def skipped_text(step: Step, reason: str) -> str:
+    return f"↷ Skipped: {step.title} ({reason})"
+
+
+def note_dialog() -> TextDialog:
+    """Asks for a note for the record."""
+    from runbook_tui.tui.dialogs import TextDialog
+
+    return TextDialog("Note", "A note for the record (timestamped).", placeholder="note")
+
+
+def end_dialog() -> EndSessionDialog:
+    """Asks how the session ended."""
+    from runbook_tui.tui.dialogs import EndSessionDialog
+
+    return EndSessionDialog("How did it go? The record will say so.")
+
+
+def quit_while_running_dialog(step_title: str) -> QuitWhileRunningDialog:
+    """Asks before quitting while the step `step_title` runs (quitting cancels it)."""
+    from runbook_tui.tui.dialogs import QuitWhileRunningDialog
+
+    return QuitWhileRunningDialog(
+        f"“{step_title}” is still running. Quitting cancels it (its process group is "
+        "killed). The session stays resumable."
+    )
+
+
+def quit_message(engine: EngineLike, runbook_path: str | None) -> str:
+    """What the terminal says after a quit: the session is kept, and the commands that
+    open or resume it."""
+    from runbook_tui.invocation import open_hint, resume_hint
+
+    path = runbook_path or "FILE"
+    return (
+        f"Session {engine.session_id} is kept. To resume it, open the runbook "
+        f"again ({open_hint(path, engine.home)}), or without the UI: "
+        f"{resume_hint(engine.session_id, engine.home)}"
+    )
+
+
+# ---- help -------------------------------------------------------------------------
+
+
+def help_rows(
+    bindings: Sequence[BindingType],
+    action_help: Mapping[str, str],
+    key_display: Callable[[Binding], str],
+) -> list[tuple[str, str]]:
+    """Every key of the walk, as (keys, what it does): the screen's `bindings` (named
+    by `action_help`, else by their description), then the keys that are not the
+    screen's own: the step list's arrows, the step detail's, the command palette."""
+    rows: list[tuple[str, str]] = []
+    for binding in bindings:
+        assert isinstance(binding, Binding)
+        text = action_help.get(binding.action.split("(")[0], binding.description)
+        keys = " ".join(key_display(Binding(key, "")) for key in binding.key.split(","))
+        rows.append((keys, text))
+    rows.append(("↑ ↓", "Select a step"))
+    # The step detail's own keys (tui/step_detail.py), which apply while it has the focus.
+    detail_keys = [
+        (EXPAND_KEY, "Expand or collapse a long command"),
+        ("escape", "Back to the step list (from the step detail)"),
+    ]
+    rows.extend((key_display(Binding(key, "")), text) for key, text in detail_keys)
+    rows.append(("ctrl+p", "Command palette: every action by name"))
+    return rows
