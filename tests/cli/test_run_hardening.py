@@ -10,8 +10,7 @@ import time
 from pathlib import Path
 
 import psutil
-
-from .test_run import cli, gone, sessions_json, start, wait_for_file
+from test_run import cli, gone, sessions_json, start, wait_for_file
 
 
 def journal(tmp_path: Path, session_id: str) -> list[dict]:
