@@ -10,7 +10,7 @@ import pytest
 from runbook_tui.session.engine import Engine
 from runbook_tui.session.store import list_sessions
 from runbook_tui.tui.app import RunbookApp
-from runbook_tui.tui.dialogs import ResumeOfferDialog, RollbackOfferDialog
+from runbook_tui.tui.dialogs import ConfirmDialog, ResumeOfferDialog, RollbackOfferDialog
 from runbook_tui.tui.summary import WalkOverDialog
 
 from .conftest import journal_events, of_type, parse_file, wait_status, walk_screen
@@ -119,3 +119,36 @@ async def test_a_failed_or_paused_session_is_offered_for_resume(tmp_path, home, 
         assert walk.engine.session_id == engine.session_id
         assert walk.selected_step.id == "two"
     assert len(list_sessions(home)) == 1
+
+
+async def test_an_interrupted_step_says_it_may_have_run_and_asks_before_running_again(
+    tmp_path, home
+):
+    runbook = parse_file(two(tmp_path, 0))
+    engine = Engine.start(runbook, home=home)
+    engine.run_step("one")
+    # What a process killed mid-step leaves behind: a start, some output, no finish.
+    engine.journal.append("step_started", step_id="two", attempt=1, name="two", kind="shell")
+    engine.journal.append_output("two", 1, "half of the migration ran\n")
+    engine.close()
+    app = RunbookApp(home=home, runbook=runbook)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert isinstance(app.screen, ResumeOfferDialog)
+        await pilot.press("r")
+        walk = await walk_screen(app, pilot)
+        assert walk.selected_step.id == "two" and walk.status_of("two") == "interrupted"
+        status = str(walk.query_one("#step-status").render())
+        assert "may have run" in status
+        assert "half of the migration ran" in walk.query_one("#output").plain_lines
+        for key in ("enter", "r"):
+            await pilot.press(key)
+            assert isinstance(app.screen, ConfirmDialog)
+            assert "may have run" in str(app.screen.body)
+            await pilot.press("n")
+            await pilot.pause()
+            assert walk.message_text == "Nothing was run."
+        await pilot.press("enter", "y")
+        await wait_status(walk, "two", "succeeded")
+    started = [e for e in of_type(journal_events(home), "step_started") if e["step_id"] == "two"]
+    assert [e["attempt"] for e in started] == [1, 2]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -351,19 +351,28 @@ class WalkScreen(Screen[None]):
             self._advance_from(step.id)
             return
         if status in ("succeeded", "skipped"):
-            self.app.push_screen(
-                prompts.again_dialog(step, status),
-                lambda yes: self._guarded(step) if yes else self.say(prompts.NOTHING_RUN),
-            )
+            self._ask_first(step, prompts.again_dialog(step, status))
             return
-        self._guarded(step)
+        self._run_again_or_guard(step, status)
 
     def action_retry(self) -> None:
         if self._held_back(self.action_retry):
             return
         step = self.selected_step
-        if step is not None and self.status_of(step.id) in ("failed", "interrupted"):
+        if step is not None and (status := self.status_of(step.id)) in ("failed", "interrupted"):
+            self._run_again_or_guard(step, status)
+
+    def _run_again_or_guard(self, step: Step, status: str) -> None:
+        """An interrupted step may have run already: ask before running it again."""
+        if status == "interrupted":
+            self._ask_first(step, prompts.may_have_run_dialog(step))
+        else:
             self._guarded(step)
+
+    def _ask_first(self, step: Step, dialog: Any) -> None:
+        self.app.push_screen(
+            dialog, lambda yes: self._guarded(step) if yes else self.say(prompts.NOTHING_RUN)
+        )
 
     def _guarded(self, step: Step) -> None:
         """Ask what the runbook says to ask, then perform."""

@@ -33,6 +33,19 @@ NOTHING_RUN = "Nothing was run."
 # ---- before a step runs ---------------------------------------------------------
 
 
+def may_have_run_dialog(step: Step) -> ConfirmDialog:
+    """Before running an interrupted step again: its process died mid-step, so what it
+    does may already be done."""
+    from runbook_tui.tui.dialogs import ConfirmDialog
+
+    return ConfirmDialog(
+        f"“{step.title}” was interrupted and may have run: its process died mid-step, so "
+        "its side effect may already have happened. Its recorded output is in the step's "
+        "view.\n\nRun it again?",
+        "May have run",
+    )
+
+
 def again_dialog(step: Step, status: str) -> ConfirmDialog:
     """Asks before performing a step that is already done (`status`) again."""
     from runbook_tui.tui.dialogs import ConfirmDialog
