@@ -52,8 +52,8 @@ def handle_list(args: argparse.Namespace) -> int:
 
 
 def handle_show(args: argparse.Namespace) -> int:
-    from runbook_tui.session.journal import read_journal
-    from runbook_tui.session.state import fold
+    from runbook_tui.session.journal import read_first_event
+    from runbook_tui.session.readback import fold_journal, write_session_json
     from runbook_tui.session.store import SessionError, find_session, is_live, state_home
 
     try:
@@ -61,16 +61,24 @@ def handle_show(args: argparse.Namespace) -> int:
     except (SessionError, OSError) as exc:
         print(f"runbook-tui sessions show: {exc}", file=sys.stderr)
         return 2
-    read = read_journal(sdir.journal_path)
-    runbook = _recorded_runbook(read.events)
-    state = fold(read.events, runbook=runbook, live=is_live(sdir.path))
-    doc = state.to_dict(include_output=not args.no_output)
-    doc["journal"] = str(sdir.journal_path)
-    doc["journal_torn"] = read.torn
+    # Streamed: the fold keeps where each step's output is, not the text, and --json
+    # writes the text from the journal as it goes (session/readback.py).
+    runbook = _recorded_runbook(read_first_event(sdir.journal_path))
+    read = fold_journal(sdir.journal_path, runbook=runbook, live=is_live(sdir.path))
+    state = read.state
+    extra = {"journal": str(sdir.journal_path), "journal_torn": read.torn}
     if args.json:
-        json.dump(doc, sys.stdout, indent=2)
+        write_session_json(
+            sys.stdout,
+            state,
+            sdir.journal_path,
+            extra=extra,
+            include_output=not args.no_output,
+            indent=2,
+        )
         print()
         return 0
+    doc = {**state.to_dict(include_output=False), **extra}
     print(f"{doc['title']}  [{doc['status']}]{'  (drill)' if doc['drill'] else ''}")
     print(f"session {doc['id']}  by {doc['operator']} on {doc['host']}")
     print(f"started {doc['started_at']}  ended {doc['ended_at'] or '-'}")
@@ -84,12 +92,13 @@ def handle_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _recorded_runbook(events: list[dict[str, Any]]) -> Any:
-    """The runbook the session ran, when it is still there and parses, so steps not yet
-    reached are listed as pending; otherwise the journal alone tells the steps."""
+def _recorded_runbook(first: dict[str, Any] | None) -> Any:
+    """The runbook the session ran (`first`: the journal's first event), when it is
+    still there and parses, so steps not yet reached are listed as pending; otherwise
+    the journal alone tells the steps."""
     from runbook_tui.runbook.parser import load
 
-    recorded = events[0].get("runbook") if events else None
+    recorded = first.get("runbook") if first else None
     path = recorded.get("path") if isinstance(recorded, dict) else None
     if not path:
         return None
