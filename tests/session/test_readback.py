@@ -67,7 +67,9 @@ def write_journal(path: Path, *, torn: bool = False) -> None:
     j.close()
     if torn:
         with open(path, "ab") as f:
-            f.write(b'{"seq":999,"ts":"2026-11-26T14:15:00.000Z","type":"output","step_id":"b","att')
+            f.write(
+                b'{"seq":999,"ts":"2026-11-26T14:15:00.000Z","type":"output","step_id":"b","att'
+            )
 
 
 def old_show_doc(path: Path, runbook: Runbook | None, include_output: bool) -> dict[str, Any]:
