@@ -42,6 +42,8 @@ _RESERVED = frozenset({"seq", "ts", "type"})
 # their (possibly large) JSON.
 _HEAD_RE = re.compile(rb'^\{"seq":(\d+),"ts":"[^"]*","type":"([A-Za-z0-9_]+)"')
 _HEAD_BYTES = 96
+# Reading lines of up to ~400 KB through the default 8 KiB buffer costs 4x the time.
+_READ_BUFFER = 1024 * 1024
 
 
 class JournalError(Exception):
@@ -571,7 +573,7 @@ class JournalReader:
             yield event
 
     def located(self) -> Iterator[tuple[Event, int, int]]:
-        with open(self.path, "rb") as f:
+        with open(self.path, "rb", buffering=_READ_BUFFER) as f:
             scan = _Scanner(f, skip_output=self.skip_output)
             try:
                 for item in scan.located():
@@ -612,7 +614,7 @@ def read_output(
     `spans` (as `JournalReader.located` gave them), in file order, one event at a
     time. A line that is not such an event (it cannot be, in an append-only file we
     wrote) is passed over."""
-    with open(path, "rb") as f:
+    with open(path, "rb", buffering=_READ_BUFFER) as f:
         for start, end in spans:
             f.seek(start)
             pos = start
