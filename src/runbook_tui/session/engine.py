@@ -165,8 +165,10 @@ class Engine:
         workdir = str(Path(runbook.path).resolve().parent) if runbook.path else os.getcwd()
         self.runner = ShellRunner(env=env, cwd=workdir, use_pty=use_pty)
         # `folder`: the journal folded already (resume); live output keeps a bounded tail.
-        self._folder = folder or StateFolder(
-            runbook=runbook, live=True, max_output_chars=LIVE_OUTPUT_CHARS
+        self._folder = (
+            folder
+            if folder is not None
+            else StateFolder(runbook=runbook, live=True, max_output_chars=LIVE_OUTPUT_CHARS)
         )
         for event in events:
             self._folder.apply(event)

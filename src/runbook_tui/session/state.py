@@ -295,7 +295,9 @@ class AttemptSnapshot:
 
 @dataclass(frozen=True)
 class StepSnapshot:
-    """A step as the journal told it when the snapshot was taken (see StepState)."""
+    """A step as the journal told it when the snapshot was taken (see StepState).
+    `output` is the text the fold kept: for the engine, the bounded live tail; output
+    folded from the file (before a resume) is counted in `output_chars`, not here."""
 
     id: str
     name: str
