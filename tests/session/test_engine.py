@@ -468,3 +468,23 @@ def test_interactive_steps_get_the_same_options(tmp_path: Path) -> None:
     assert engine.run_interactive("lenient").succeeded
     assert (tmp_path / "ran-on").exists()
     engine.end("failed")
+
+
+def test_resume_keeps_where_old_output_is_and_reads_its_tail_back(tmp_path: Path) -> None:
+    book = make_runbook(tmp_path, shell("a", "seq 1 100000"), shell("b", "echo b"))
+    engine = Engine.start(book, home=tmp_path / "home", use_pty=False)
+    assert engine.run_step("a").succeeded
+    engine.close()
+    events = read_journal(engine.journal_path).events
+    printed = "".join(e["data"] for e in events if e["type"] == "output")
+    assert len(printed) > 256 * 1024
+    resumed = Engine.resume(tmp_path / "home", engine.session_id, book, use_pty=False)
+    step = resumed.state.steps["a"]
+    # The fold holds the count, not the text: the journal has it.
+    assert step.output == "" and step.output_chars == len(printed)
+    text, upto = resumed.output_snapshot("a")
+    assert text == printed[-256 * 1024 :] and upto == len(printed)
+    assert resumed.run_step("b").succeeded
+    assert resumed.output_snapshot("b") == ("b\n", 2)  # live output: kept in memory
+    assert resumed.output_snapshot("a") == (text, upto)
+    resumed.end("completed")

@@ -278,7 +278,7 @@ def _recorded_tail(out: Console, engine: Engine, step: Step) -> None:
     if step.interactive:
         out.line("  it was interrupted; it ran on the terminal, so its output was not recorded")
         return
-    text = engine.state.steps[step.id].output if step.id in engine.state.steps else ""
+    text, _ = engine.output_snapshot(step.id)  # the kept tail, read back from the journal
     lines = [
         line.rsplit("\r", 1)[-1]  # a progress line shows what it ended as
         for line in strip_escapes(engine.redactor.mask(text)).replace("\r\n", "\n").split("\n")
@@ -288,10 +288,10 @@ def _recorded_tail(out: Console, engine: Engine, step: Step) -> None:
     if not lines:
         out.line("  it was interrupted before it printed anything")
         return
-    shown = lines[-TAIL_LINES:]
-    more = f"the last {len(shown)} of {len(lines)} lines" if len(lines) > len(shown) else "all"
+    last = lines[-TAIL_LINES:]
+    more = f"the last {len(last)} of {len(lines)} lines" if len(lines) > len(last) else "all"
     out.line(f"  it was interrupted; what it printed ({more}):")
-    for line in shown:
+    for line in last:
         out.line(f"  | {line}")
 
 

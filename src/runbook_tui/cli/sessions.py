@@ -61,8 +61,8 @@ def handle_list(args: argparse.Namespace) -> int:
 
 
 def handle_show(args: argparse.Namespace) -> int:
-    from runbook_tui.session.journal import read_journal
-    from runbook_tui.session.state import fold
+    from runbook_tui.session.journal import read_first_event
+    from runbook_tui.session.readback import fold_journal, write_session_json
     from runbook_tui.session.store import SessionError, find_session, is_live, state_home
 
     try:
@@ -70,17 +70,24 @@ def handle_show(args: argparse.Namespace) -> int:
     except (SessionError, OSError) as exc:
         print(f"runbook-tui sessions show: {exc}", file=sys.stderr)
         return 2
-    read = read_journal(sdir.journal_path)
-    runbook = _recorded_runbook(read.events)
-    state = fold(read.events, runbook=runbook, live=is_live(sdir.path))
-    doc = state.to_dict(include_output=not args.no_output)
-    _recorded_names(doc, read.events)
-    doc["journal"] = str(sdir.journal_path)
-    doc["journal_torn"] = read.torn
+    # Streamed: the fold keeps where each step's output is, not the text, and --json
+    # writes the text from the journal as it goes (session/readback.py).
+    runbook = _recorded_runbook(read_first_event(sdir.journal_path))
+    read = fold_journal(sdir.journal_path, runbook=runbook, live=is_live(sdir.path))
+    state = read.state
+    extra = {"journal": str(sdir.journal_path), "journal_torn": read.torn}
     if args.json:
-        json.dump(doc, sys.stdout, indent=2)
+        write_session_json(
+            sys.stdout,
+            state,
+            sdir.journal_path,
+            extra=extra,
+            include_output=not args.no_output,
+            indent=2,
+        )
         print()
         return 0
+    doc = {**state.to_dict(include_output=False), **extra}
     print(f"{doc['title']}  [{doc['status']}]{'  (drill)' if doc['drill'] else ''}")
     print(f"session {doc['id']}  by {doc['operator']} on {doc['host']}")
     print(f"started {doc['started_at']}  ended {doc['ended_at'] or '-'}")
@@ -94,26 +101,13 @@ def handle_show(args: argparse.Namespace) -> int:
     return 0
 
 
-def _recorded_names(doc: dict[str, Any], events: list[dict[str, Any]]) -> None:
-    """A step the journal names is shown by that name, which was masked when it was
-    written: the runbook file's own text may hold a secret value the journal masked. A
-    step the session never reached has only the runbook's words (docs/security.md)."""
-    names = {
-        e["step_id"]: e["name"]
-        for e in events
-        if isinstance(e.get("step_id"), str) and isinstance(e.get("name"), str)
-    }
-    for step in doc.get("steps", []):
-        if step.get("id") in names:
-            step["name"] = names[step["id"]]
-
-
-def _recorded_runbook(events: list[dict[str, Any]]) -> Any:
-    """The runbook the session ran, when it is still there and parses, so steps not yet
-    reached are listed as pending; otherwise the journal alone tells the steps."""
+def _recorded_runbook(first: dict[str, Any] | None) -> Any:
+    """The runbook the session ran (`first`: the journal's first event), when it is
+    still there and parses, so steps not yet reached are listed as pending; otherwise
+    the journal alone tells the steps."""
     from runbook_tui.runbook.parser import load
 
-    recorded = events[0].get("runbook") if events else None
+    recorded = first.get("runbook") if first else None
     path = recorded.get("path") if isinstance(recorded, dict) else None
     if not path:
         return None

@@ -21,8 +21,14 @@ from runbook_tui import __version__
 from runbook_tui.runbook.model import Runbook, Step
 from runbook_tui.session import orphans, provenance, redaction
 from runbook_tui.session.escapes import strip_escapes
-from runbook_tui.session.journal import Journal, JournalError, read_journal, utc_timestamp
+from runbook_tui.session.journal import (
+    Journal,
+    JournalError,
+    read_output_tail,
+    utc_timestamp,
+)
 from runbook_tui.session.plan import Plan
+from runbook_tui.session.readback import fold_journal
 from runbook_tui.session.redaction import MASK, Redactor, StreamMasker, mask_strings
 from runbook_tui.session.runner import RunResult, ShellRunner
 from runbook_tui.session.state import (
@@ -162,6 +168,7 @@ class Engine:
         variables: Mapping[str, str],
         events: list[Event],
         use_pty: bool = True,
+        folder: StateFolder | None = None,
     ) -> None:
         self.runbook = runbook
         self.session_id = session.id
@@ -189,7 +196,12 @@ class Engine:
         env["RUNBOOK_TUI_SESSION"] = session.id
         workdir = str(Path(runbook.path).resolve().parent) if runbook.path else os.getcwd()
         self.runner = ShellRunner(env=env, cwd=workdir, use_pty=use_pty)
-        self._folder = StateFolder(runbook=runbook, live=True, max_output_chars=LIVE_OUTPUT_CHARS)
+        # `folder`: the journal folded already (resume); live output keeps a bounded tail.
+        self._folder = (
+            folder
+            if folder is not None
+            else StateFolder(runbook=runbook, live=True, max_output_chars=LIVE_OUTPUT_CHARS)
+        )
         for event in events:
             self._folder.apply(event)
         self._subscribers: list[Subscriber] = []
@@ -297,12 +309,21 @@ class Engine:
         lock = SessionLock(sdir.path)
         lock.acquire()
         try:
-            read = read_journal(sdir.journal_path)
+            # One streaming pass: the live fold keeps where each step's output is in
+            # the journal, not its text (output_snapshot reads the tail back), and
+            # read.events holds every event but output.
+            read = fold_journal(
+                sdir.journal_path,
+                runbook,
+                live=True,
+                max_output_chars=LIVE_OUTPUT_CHARS,
+                keep_events=True,
+            )
             if not read.events:
                 raise EngineError(f"session {sdir.id} has an empty journal")
-            # As recorded, output left out: its status, and its variables including
-            # those given again on earlier resumes.
-            recorded = fold([e for e in read.events if e.get("type") != "output"])
+            # As recorded: its status, and its variables including those given again
+            # on earlier resumes.
+            recorded = fold(read.events)
             if recorded.status in _FINAL_STATUSES:
                 raise EngineError(f"session {sdir.id} already {recorded.status}")
             left = orphans.interrupted_step_processes(sdir.id, read.events)
@@ -333,8 +354,9 @@ class Engine:
             journal=journal,
             lock=lock,
             variables=merged,
-            events=read.events,
+            events=[],
             use_pty=use_pty,
+            folder=read.folder,
         )
         running = [s for s in engine.state.steps.values() if s.status == "running"]
         engine._write(
@@ -407,12 +429,25 @@ class Engine:
         """The kept output of `step_id`'s latest attempt and how many characters that
         attempt has produced in all, read together. While the step runs, the next output
         event continues right after that count: a view that shows the snapshot and then
-        the live events can tell which events the snapshot already holds."""
+        the live events can tell which events the snapshot already holds. Output
+        recorded before a resume is not in memory: its tail is read from the journal."""
         with self._state_lock:
             step = self._folder.state.steps.get(step_id)
             if step is None:
                 return "", 0
-            return step.output, step.output_chars
+            if not step.output_spans:
+                return step.output, step.output_chars
+            # An attempt from before the resume: it gets no more output, and the
+            # journal is append-only, so the ranges stay true outside the lock.
+            spans = [(start, end) for start, end in step.output_spans]
+            kept, chars = step.output, step.output_chars
+        room = LIVE_OUTPUT_CHARS - len(kept)
+        try:
+            stored = read_output_tail(self.journal_path, spans, step_id, room)
+        except OSError as exc:
+            log.warning("cannot read the output of %s back: %s", step_id, exc)
+            stored = ""
+        return stored + kept, chars
 
     @property
     def running(self) -> bool:

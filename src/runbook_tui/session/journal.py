@@ -42,6 +42,8 @@ _RESERVED = frozenset({"seq", "ts", "type"})
 # their (possibly large) JSON.
 _HEAD_RE = re.compile(rb'^\{"seq":(\d+),"ts":"[^"]*","type":"([A-Za-z0-9_]+)"')
 _HEAD_BYTES = 96
+# Reading lines of up to ~400 KB through the default 8 KiB buffer costs 4x the time.
+_READ_BUFFER = 1024 * 1024
 
 
 class JournalError(Exception):
@@ -495,6 +497,11 @@ class _Scanner:
         self._bad_since_good = False
 
     def __iter__(self) -> Iterator[Event]:
+        for event, _start, _end in self.located():
+            yield event
+
+    def located(self) -> Iterator[tuple[Event, int, int]]:
+        """Each event with the byte range [start, end) of its line in the file."""
         held: bytes | None = None
         held_no = 0
         offset = 0
@@ -503,13 +510,13 @@ class _Scanner:
             if held is not None:
                 event = self._take(held, held_no, held_start, last=False)
                 if event is not None:
-                    yield event
+                    yield event, held_start, held_start + len(held)
             held, held_no, held_start = line, no, offset
             offset += len(line)
         if held is not None:
             event = self._take(held, held_no, held_start, last=True)
             if event is not None:
-                yield event
+                yield event, held_start, held_start + len(held)
 
     def _take(self, line: bytes, no: int, start: int, last: bool) -> Event | None:
         if not last and self._skip_output:
@@ -547,7 +554,9 @@ class _Scanner:
 class JournalReader:
     """Iterate the events of a journal without holding them all; `torn`, `problems` and
     `last_seq` are complete once iteration ends. skip_output=True leaves out `output`
-    events without parsing them (fast listing of sessions with megabytes of output)."""
+    events without parsing them (fast listing of sessions with megabytes of output).
+    `located()` gives each event with the byte range of its line, so a reader can keep
+    where output is instead of the output itself (see session/readback.py)."""
 
     def __init__(self, path: str | os.PathLike[str], *, skip_output: bool = False) -> None:
         self.path = Path(path)
@@ -555,30 +564,120 @@ class JournalReader:
         self.torn = False
         self.problems: list[str] = []
         self.last_seq: int | None = None
+        # The type of the first event yielded, and how many were.
+        self.first_type: str | None = None
+        self.count = 0
 
     def __iter__(self) -> Iterator[Event]:
-        with open(self.path, "rb") as f:
+        for event, _start, _end in self.located():
+            yield event
+
+    def located(self) -> Iterator[tuple[Event, int, int]]:
+        with open(self.path, "rb", buffering=_READ_BUFFER) as f:
             scan = _Scanner(f, skip_output=self.skip_output)
             try:
-                yield from scan
+                for item in scan.located():
+                    if self.count == 0:
+                        self.first_type = item[0]["type"]
+                    self.count += 1
+                    yield item
             finally:
                 self.torn = scan.torn
                 self.problems = scan.problems
                 self.last_seq = scan.last_seq
 
+    def summary_problems(self) -> list[str]:
+        """`problems`, plus what is wrong with the journal as a whole (once iterated)."""
+        problems = list(self.problems)
+        if not self.count and self.last_seq is None and not self.torn:
+            problems.append("journal is empty")
+        elif self.count and self.first_type != "session_started":
+            problems.append("first event is not session_started")
+        return problems
+
 
 def read_journal(path: str | os.PathLike[str], *, skip_output: bool = False) -> JournalRead:
     """All good events of a journal. Never raises for damaged content: an invalid LAST
     line is torn (dropped, `torn=True`); an invalid line elsewhere is skipped and
-    reported in `problems`, and reading goes on. OSError (missing file) propagates."""
+    reported in `problems`, and reading goes on. OSError (missing file) propagates.
+    This holds every event in memory, output included unless skip_output: to read a
+    journal whose steps printed a lot, stream it (JournalReader, session/readback.py)."""
     reader = JournalReader(path, skip_output=skip_output)
     events = list(reader)
-    problems = list(reader.problems)
-    if not events and reader.last_seq is None and not reader.torn:
-        problems.append("journal is empty")
-    elif events and events[0].get("type") != "session_started":
-        problems.append("first event is not session_started")
-    return JournalRead(events=events, torn=reader.torn, problems=problems)
+    return JournalRead(events=events, torn=reader.torn, problems=reader.summary_problems())
+
+
+def read_output(
+    path: str | os.PathLike[str], spans: Iterable[tuple[int, int]], step_id: str
+) -> Iterator[str]:
+    """The `data` of `step_id`'s output events whose lines lie in the byte ranges
+    `spans` (as `JournalReader.located` gave them), in file order, one event at a
+    time. A line that is not such an event (it cannot be, in an append-only file we
+    wrote) is passed over."""
+    with open(path, "rb", buffering=_READ_BUFFER) as f:
+        for start, end in spans:
+            f.seek(start)
+            pos = start
+            while pos < end:
+                line = f.readline(end - pos)
+                if not line:
+                    break
+                pos += len(line)
+                data = _output_data(line, step_id)
+                if data is not None:
+                    yield data
+
+
+def read_output_tail(
+    path: str | os.PathLike[str],
+    spans: Iterable[tuple[int, int]],
+    step_id: str,
+    max_chars: int,
+    block_size: int = 256 * 1024,
+) -> str:
+    """The last `max_chars` characters of what `read_output` would give, reading the
+    ranges backwards from their end: only about max_chars of output is read."""
+    pieces: list[str] = []
+    have = 0
+    if max_chars <= 0:
+        return ""
+    with open(path, "rb") as f:
+        for start, end in reversed(list(spans)):
+            for line in _lines_backwards(f, start, end, block_size):
+                data = _output_data(line, step_id)
+                if data:
+                    pieces.append(data)
+                    have += len(data)
+                    if have >= max_chars:
+                        break
+            if have >= max_chars:
+                break
+    text = "".join(reversed(pieces))
+    return text[len(text) - max_chars :] if len(text) > max_chars else text
+
+
+def _lines_backwards(f: BinaryIO, start: int, end: int, block_size: int) -> Iterator[bytes]:
+    """The lines in [start, end) of `f` (start is a line start), last first."""
+    pos = end
+    carry = b""
+    while pos > start:
+        size = min(block_size, pos - start)
+        pos -= size
+        f.seek(pos)
+        lines = (f.read(size) + carry).split(b"\n")
+        # The first piece may be the end of a line that starts in an earlier block.
+        carry = lines.pop(0) if pos > start else b""
+        for line in reversed(lines):
+            if line:
+                yield line
+
+
+def _output_data(line: bytes, step_id: str) -> str | None:
+    event = _parse(line)
+    if event is None or event["type"] != "output" or event.get("step_id") != step_id:
+        return None
+    data = event.get("data")
+    return data if isinstance(data, str) else None
 
 
 def read_first_event(path: str | os.PathLike[str]) -> Event | None:

@@ -86,7 +86,12 @@ class Note:
 class StepState:
     """A step as the journal tells it. Result fields describe the latest attempt;
     `history` keeps every attempt's result (without output). `output` is the latest
-    attempt's output; with `max_output_chars` only its tail is kept."""
+    attempt's output as kept in memory; with `max_output_chars` only its tail is kept.
+
+    Output folded with the byte range of its journal line (a fold of the file, see
+    session/readback.py) is not kept at all: `output_spans` says where it is, and
+    `output_chars` counts it. `output` then holds only what came without a range (live
+    output of the engine), and `output_truncated` is true."""
 
     id: str
     name: str
@@ -113,6 +118,9 @@ class StepState:
     # Characters of output the latest attempt produced (kept or not).
     output_chars: int = 0
     max_output_chars: int | None = field(default=None, repr=False)
+    # [start, end) byte ranges in the journal of the latest attempt's output events
+    # that were folded from the file (adjacent ranges merged): the text is there.
+    output_spans: list[list[int]] = field(default_factory=list, repr=False)
     _chunks: list[str] = field(default_factory=list, repr=False)
     _kept: int = field(default=0, repr=False)
 
@@ -141,7 +149,16 @@ class StepState:
         """Finished in a way that needs no further action (succeeded or skipped)."""
         return self.status in DONE_STATUSES
 
-    def add_output(self, text: str) -> None:
+    def add_output(self, text: str, span: tuple[int, int] | None = None) -> None:
+        """Count `text`; keep it, or with `span` (where it is in the journal) only that."""
+        if span is not None:
+            self.output_chars += len(text)
+            spans = self.output_spans
+            if spans and spans[-1][1] == span[0]:
+                spans[-1][1] = span[1]
+            else:
+                spans.append([span[0], span[1]])
+            return
         self._chunks.append(text)
         self._kept += len(text)
         self.output_chars += len(text)
@@ -154,6 +171,7 @@ class StepState:
         self._chunks = []
         self._kept = 0
         self.output_chars = 0
+        self.output_spans = []
 
     def to_dict(self, *, include_output: bool = True) -> dict[str, Any]:
         d: dict[str, Any] = {
@@ -277,7 +295,9 @@ class AttemptSnapshot:
 
 @dataclass(frozen=True)
 class StepSnapshot:
-    """A step as the journal told it when the snapshot was taken (see StepState)."""
+    """A step as the journal told it when the snapshot was taken (see StepState).
+    `output` is the text the fold kept: for the engine, the bounded live tail; output
+    folded from the file (before a resume) is counted in `output_chars`, not here."""
 
     id: str
     name: str
@@ -423,7 +443,9 @@ class StateFolder:
                     max_output_chars=max_output_chars,
                 )
 
-    def apply(self, event: Event) -> None:
+    def apply(self, event: Event, span: tuple[int, int] | None = None) -> None:
+        """Fold one event. `span`: the byte range of its line in the journal file; an
+        output event folded with one is counted and located, its text not kept."""
         st = self.state
         st.events += 1
         seq = event.get("seq")
@@ -436,6 +458,9 @@ class StateFolder:
         kind = str(event.get("type"))
         if kind in SESSION_LEVEL_EVENTS:
             self._last_session_event = event
+        if kind == "output":
+            self._output(event, span)
+            return
         handler = _HANDLERS.get(kind)
         if handler is not None:
             handler(self, event)
@@ -481,6 +506,10 @@ class StateFolder:
                 max_output_chars=self.max_output_chars,
             )
             self.state.steps[step_id] = step
+        elif isinstance(event.get("name"), str) and event["name"]:
+            # The name as recorded (masked when written): the runbook file's own text
+            # may hold a secret value the journal masked.
+            step.name = event["name"]
         return step
 
     def _interrupt(self, step: StepState, ts: str | None = None) -> None:
@@ -566,7 +595,7 @@ class StateFolder:
     def _current_attempt(self, step: StepState) -> int | None:
         return step.history[-1].attempt if step.history else None
 
-    def _output(self, event: Event) -> None:
+    def _output(self, event: Event, span: tuple[int, int] | None = None) -> None:
         step = self._step(event)
         data = event.get("data")
         if step is None or not isinstance(data, str):
@@ -575,7 +604,7 @@ class StateFolder:
         current = self._current_attempt(step)
         if attempt is not None and current is not None and attempt != current:
             return  # late output of an earlier attempt: not this attempt's output
-        step.add_output(data)
+        step.add_output(data, span)
 
     def _step_finished(self, event: Event) -> None:
         step = self._step(event)
@@ -688,7 +717,6 @@ _HANDLERS = {
     "session_started": StateFolder._session_started,
     "session_resumed": StateFolder._session_resumed,
     "step_started": StateFolder._step_started,
-    "output": StateFolder._output,
     "step_finished": StateFolder._step_finished,
     "step_skipped": StateFolder._step_skipped,
     "manual_confirmed": StateFolder._manual_confirmed,
