@@ -34,11 +34,9 @@ class _StepFacts(Protocol):
     @property
     def rollback(self) -> bool: ...
     @property
-    def started_at(self) -> str | None: ...
+    def started_order(self) -> int: ...
     @property
-    def finished_at(self) -> str | None: ...
-    @property
-    def confirmed_at(self) -> str | None: ...
+    def ended_order(self) -> int: ...
     @property
     def duration_seconds(self) -> float | None: ...
 
@@ -86,10 +84,10 @@ class Plan:
         self.state = state
         walk = walk or state.walk
         self.walk = walk if walk in ("main", "rollback") else "main"
-        # The latest start of a main step: rollback steps done before it count again.
+        # The latest start of a main step (in journal order): rollback steps done
+        # before it count again.
         self._main_started = max(
-            (s.started_at or "" for s in state.steps.values() if not s.rollback),
-            default="",
+            (s.started_order for s in state.steps.values() if not s.rollback), default=0
         )
 
     @property
@@ -105,10 +103,13 @@ class Plan:
         st = self.state.steps.get(step_id)
         if st is None:
             return "pending"
-        if self.walk == "rollback" and st.rollback and st.status in DONE_STATUSES:
-            done_at = st.finished_at or st.confirmed_at or ""
-            if done_at and self._main_started and done_at < self._main_started:
-                return "pending"
+        undoing = self.walk == "rollback" and st.rollback
+        if (
+            undoing
+            and st.status in DONE_STATUSES
+            and st.ended_order < self._main_started
+        ):
+            return "pending"
         return st.status
 
     def statuses(self) -> dict[str, str]:

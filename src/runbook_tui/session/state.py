@@ -114,6 +114,11 @@ class StepState:
     skip_reason: str | None = None
     confirmed_at: str | None = None
     confirmed_text: str | None = None
+    # Where in the journal (the fold's event count) the latest attempt started, and
+    # where the step last ended (finished, skipped, confirmed): exact order, where two
+    # timestamps may fall in one millisecond.
+    started_order: int = 0
+    ended_order: int = 0
     history: list[Attempt] = field(default_factory=list)
     # Characters of output the latest attempt produced (kept or not).
     output_chars: int = 0
@@ -320,6 +325,8 @@ class StepSnapshot:
     skip_reason: str | None
     confirmed_at: str | None
     confirmed_text: str | None
+    started_order: int
+    ended_order: int
     history: tuple[AttemptSnapshot, ...]
     output_chars: int
     output: str
@@ -576,6 +583,7 @@ class StateFolder:
         step.attempts = max(step.attempts, attempt)
         step.status = "running"
         step.started_at = _opt_str(event.get("ts"))
+        step.started_order = self.state.events
         step.finished_at = None
         step.exit_code = step.signal = None
         step.verdict = step.reason = None
@@ -635,6 +643,7 @@ class StateFolder:
             return  # an older attempt's result: the latest attempt decides the status
         step.status = verdict
         step.finished_at = record.finished_at
+        step.ended_order = self.state.events
         step.exit_code = record.exit_code
         step.signal = record.signal
         step.verdict = verdict
@@ -652,6 +661,7 @@ class StateFolder:
         step.status = "skipped"
         step.skip_reason = _opt_str(event.get("reason")) or ""
         step.finished_at = _opt_str(event.get("ts"))
+        step.ended_order = self.state.events
         if self.state.current_step_id == step.id:
             self.state.current_step_id = None
 
@@ -670,6 +680,7 @@ class StateFolder:
         step.attempts = max(step.attempts, record.attempt)
         step.status = step.verdict = "succeeded"
         step.confirmed_at = step.finished_at = ts
+        step.ended_order = self.state.events
         step.confirmed_text = _opt_str(event.get("text"))
         step.skip_reason = None
         if self.state.current_step_id == step.id:
