@@ -488,3 +488,20 @@ def test_resume_keeps_where_old_output_is_and_reads_its_tail_back(tmp_path: Path
     assert resumed.output_snapshot("b") == ("b\n", 2)  # live output: kept in memory
     assert resumed.output_snapshot("a") == (text, upto)
     resumed.end("completed")
+
+
+def test_a_pattern_that_could_backtrack_without_end_is_judged_under_a_time_bound(
+    tmp_path: Path,
+) -> None:
+    """`(a*)*b` on a line of a's takes longer than the age of the universe in `re`; the
+    step ends failed, saying why, instead of hanging the engine."""
+    book = make_runbook(
+        tmp_path,
+        shell("hang", "printf 'a%.0s' $(seq 60); echo", expect_output="(a*)*b"),
+        shell("fine", "echo ababc", expect_output="(a|b)*c$"),
+    )
+    engine = Engine.start(book, home=tmp_path / "home", use_pty=False)
+    outcome = engine.run_step("hang")
+    assert outcome.verdict == "failed" and "could not be matched" in outcome.reason
+    assert engine.run_step("fine").succeeded
+    engine.end("failed")

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from runbook_tui import __version__
+from runbook_tui.runbook import patterns
 from runbook_tui.runbook.model import Runbook, Step
 from runbook_tui.session import orphans, provenance, redaction
 from runbook_tui.session.escapes import strip_escapes
@@ -64,6 +65,8 @@ LIVE_OUTPUT_CHARS = 256 * 1024
 _IDLE_RELEASE_SECONDS = 0.15
 # expect_output is searched in a sliding window, so memory stays bounded.
 _MATCH_WINDOW = 64 * 1024
+# A risky expect_output pattern gets this long at the step's end (see _OutputMatcher).
+MATCH_SECONDS = 2.0
 # Every string the engine writes is masked (Engine._write) except these fields' values:
 # identifiers the fold matches on, from the runbook's structure or the tool's own fixed
 # words, never from output, the environment or the operator. A step id that holds a
@@ -105,17 +108,26 @@ class StepOutcome:
 class _OutputMatcher:
     """Searches for `expect_output` in output as it streams, line by line, with colour
     codes removed, in a bounded window. Only complete lines are searched while the
-    step runs (so `$` cannot match the end of half a line); the rest at the end."""
+    step runs (so `$` cannot match the end of half a line); the rest at the end.
+
+    A pattern that could backtrack without end (`(a*)*b`, see runbook/patterns.py) is
+    not searched as output streams: once, at the step's end, on the last window of
+    output, in a child process under a time bound. `undecided` says it ran out."""
 
     def __init__(self, pattern: str | None) -> None:
+        self._pattern = pattern
         self._re = re.compile(pattern, re.MULTILINE) if pattern else None
+        self._risky = bool(pattern) and patterns.shape(pattern or "")[1]
         self._window = ""
         self.matched = False
+        self.undecided = False
 
     def feed(self, text: str) -> None:
         if self._re is None or self.matched:
             return
         self._window = (self._window + text)[-_MATCH_WINDOW:]
+        if self._risky:
+            return
         cut = self._window.rfind("\n")
         if cut < 0:
             return
@@ -124,11 +136,18 @@ class _OutputMatcher:
             self.matched = True
 
     def finish(self) -> None:
-        if self._re is not None and not self.matched and self._window:
-            self.matched = bool(self._re.search(strip_escapes(self._window)))
+        if self._re is None or self.matched or not self._window:
+            return
+        text = strip_escapes(self._window.replace("\r\n", "\n"))
+        if not self._risky:
+            self.matched = bool(self._re.search(text))
+            return
+        found = patterns.search_within(f"(?m){self._pattern}", text, MATCH_SECONDS)
+        self.matched = bool(found)
+        self.undecided = found is None
 
 
-def judge(step: Step, result: RunResult, matched: bool) -> tuple[str, str]:
+def judge(step: Step, result: RunResult, matched: bool, undecided: bool = False) -> tuple[str, str]:
     """(verdict, reason) for a finished shell step."""
     if result.cancelled:
         return "failed", "cancelled by the operator"
@@ -139,6 +158,11 @@ def judge(step: Step, result: RunResult, matched: bool) -> tuple[str, str]:
         return "failed", f"killed by {sig}"
     if result.exit_code != step.expect_exit:
         return "failed", f"exit {result.exit_code}, expected {step.expect_exit}"
+    if step.expect_output and undecided:
+        return "failed", (
+            f"output could not be matched against {step.expect_output!r} within "
+            f"{MATCH_SECONDS:g}s (the pattern may backtrack without end)"
+        )
     if step.expect_output and not matched:
         return "failed", f"output did not match {step.expect_output!r}"
     return "succeeded", f"exit {result.exit_code}"
@@ -589,7 +613,7 @@ class Engine:
         matcher.finish()
         if interactive:
             matcher.matched = True  # nothing captured: expect_output cannot apply
-        verdict, reason = judge(step, result, matcher.matched)
+        verdict, reason = judge(step, result, matcher.matched, matcher.undecided)
         reason = self.redactor.mask(reason)  # the outcome is printed, as the event is written
         self._write(
             "step_finished",

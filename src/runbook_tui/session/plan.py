@@ -104,11 +104,7 @@ class Plan:
         if st is None:
             return "pending"
         undoing = self.walk == "rollback" and st.rollback
-        if (
-            undoing
-            and st.status in DONE_STATUSES
-            and st.ended_order < self._main_started
-        ):
+        if undoing and st.status in DONE_STATUSES and st.ended_order < self._main_started:
             return "pending"
         return st.status
 
