@@ -56,3 +56,57 @@ def test_the_headless_header_escapes_what_the_runbook_says(tmp_path: Path) -> No
     engine = Engine.start(Runbook(title="b", path=str(path), steps=(step,)), home=tmp_path / "h")
     assert shown(engine, step.command) == "touch x ; : \\x1b[2K\\x1b[1G $ echo harmless"
     engine.close()
+
+
+def test_any_runbook_text_through_any_printer_holds_no_raw_control_character(
+    tmp_path: Path,
+) -> None:
+    """Property: whatever a heading, a step name, a command or prose holds, `show`'s
+    outline, the headless header and the screen's copy show no raw control character
+    (TAB and newline aside)."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from runbook_tui.cli.headless import shown
+    from runbook_tui.cli.show import outline
+    from runbook_tui.runbook.display import CONTROL
+    from runbook_tui.runbook.model import Runbook, Section, Step
+    from runbook_tui.session.engine import Engine
+    from runbook_tui.tui.masked import masked_copy
+
+    path = tmp_path / "b.md"
+    path.write_text("# b\n")
+    engine = Engine.start(Runbook(title="b", path=str(path)), home=tmp_path / "h")
+    text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)
+
+    @settings(max_examples=300, derandomize=True, database=None, deadline=None)
+    @given(title=text, name=text, command=text, prose=text)
+    def check(title: str, name: str, command: str, prose: str) -> None:
+        step = Step(
+            id="s",
+            kind="shell",
+            command=command or "true",
+            line=3,
+            name=name or None,
+            section=(title,),
+        )
+        runbook = Runbook(
+            title=title,
+            steps=(step,),
+            sections=(Section(title, 1, 1, (title,), prose=prose),),
+        )
+        copy = masked_copy(runbook)
+        printed = [
+            outline(runbook),
+            shown(engine, title),
+            shown(engine, command),
+            shown(engine, step.title),
+        ]
+        printed += [copy.title, copy.steps[0].command, copy.steps[0].title, copy.sections[0].prose]
+        for out in printed:
+            assert CONTROL.search(out) is None, repr(out)
+
+    try:
+        check()
+    finally:
+        engine.close()

@@ -53,13 +53,15 @@ def handle(args: argparse.Namespace) -> int:
         # already replaced any with null; this is the backstop).
         print(json.dumps(document, indent=2, ensure_ascii=False, default=str, allow_nan=False))
     else:
-        # Runbook text, untrusted: a control character is shown, never acted on.
-        print(escape_controls(outline(result.runbook)))
+        print(outline(result.runbook))
     return 1 if result.errors else 0
 
 
 def outline(runbook: Runbook) -> str:
-    """A readable outline: header facts, then sections with their steps in order."""
+    """A readable outline: header facts, then sections with their steps in order, with
+    control characters escaped."""
+    from runbook_tui.runbook.display import escape_controls
+
     lines = [runbook.title]
     facts = []
     if runbook.kind:
@@ -95,7 +97,8 @@ def outline(runbook: Runbook) -> str:
     # Steps whose section is missing from the list (not expected): never drop them.
     for steps in by_section.values():
         lines.extend(_step_line(step, "  ", width) for step in steps)
-    return "\n".join(lines)
+    # Runbook text, untrusted: a control character is shown, never acted on.
+    return escape_controls("\n".join(lines))
 
 
 def _step_line(step: Step, indent: str, width: int) -> str:
