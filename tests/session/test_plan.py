@@ -220,3 +220,25 @@ def test_the_rollback_walk_needs_only_the_variables_its_steps_left_mention(tmp_p
     )
     assert Plan(rb, engine.state, walk="rollback").needed_variables() == {"REGION", "WHY"}
     assert Plan(rb, engine.state).needed_variables() is None  # the main walk: all of them
+
+
+def test_a_snapshot_shares_unchanged_steps_and_equals_a_full_freeze(tmp_path: Path) -> None:
+    from runbook_tui.session.state import freeze
+
+    rb = book(tmp_path, *(shell(f"s{n}", f"echo {n}") for n in range(5)), undo("u"))
+    engine = Engine.start(rb, home=tmp_path / "home")
+    first = engine.state
+    engine.run_step("s1")
+    second = engine.state
+    assert second.steps["s0"] is first.steps["s0"]  # untouched: shared
+    assert second.steps["s1"] is not first.steps["s1"]
+    engine.note("a note changes no step")
+    engine.skip("s2", "later")
+    engine.switch_walk("rollback", "drill")
+    engine.run_step("u")
+    # A step only the journal knows (a changed runbook) joins the snapshot too.
+    engine._write("step_started", step_id="ghost", attempt=1, name="ghost", kind="shell")
+    with engine._state_lock:
+        full = freeze(engine._folder.state)
+    assert engine.state == full and "ghost" in engine.state.steps
+    engine.close()

@@ -35,10 +35,10 @@ from runbook_tui.session.runner import RunResult, ShellRunner
 from runbook_tui.session.state import (
     END_STATUSES,
     WALKS,
+    Freezer,
     SessionSnapshot,
     StateFolder,
     fold,
-    freeze,
 )
 from runbook_tui.session.store import (
     SessionDir,
@@ -232,6 +232,7 @@ class Engine:
         self._state_lock = threading.RLock()
         # The frozen snapshot handed out by `state`, rebuilt after the fold changes.
         self._snapshot: SessionSnapshot | None = None
+        self._freezer = Freezer()
         self._run_lock = threading.Lock()
         self._cancel: threading.Event | None = None
         self._cancel_pending = False
@@ -431,7 +432,7 @@ class Engine:
         change under a reader. Output is the kept tail of each step's latest attempt."""
         with self._state_lock:
             if self._snapshot is None:
-                self._snapshot = freeze(self._folder.state)
+                self._snapshot = self._freezer.freeze(self._folder.state)
             return self._snapshot
 
     @property
@@ -740,6 +741,7 @@ class Engine:
         )
         with self._state_lock:
             self._folder.apply(event)
+            self._freezer.touched(event)
             self._snapshot = None
         self._notify(event)
         return event
@@ -756,6 +758,7 @@ class Engine:
         }
         with self._state_lock:
             self._folder.apply(event)
+            self._freezer.touched(event)
             self._snapshot = None
             step = self._folder.state.steps.get(step_id)
             event["upto"] = step.output_chars if step is not None else len(text)

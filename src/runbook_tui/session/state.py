@@ -377,29 +377,75 @@ class SessionSnapshot:
         return self.ended_at is not None
 
 
-def _copy_fields(cls: type, obj: object, **extra: Any) -> dict[str, Any]:
-    names = [f.name for f in fields(cls) if f.name not in extra]
-    return {**{name: getattr(obj, name) for name in names}, **extra}
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(cls))
+
+
+_STEP_FIELDS = _field_names(StepSnapshot)
+_SESSION_FIELDS = _field_names(SessionSnapshot)
 
 
 def freeze_step(step: StepState) -> StepSnapshot:
+    values = {name: getattr(step, name) for name in _STEP_FIELDS if name != "history"}
     history = tuple(AttemptSnapshot(**vars(a)) for a in step.history)
-    return StepSnapshot(**_copy_fields(StepSnapshot, step, history=history))
+    return StepSnapshot(**values, history=history)
 
 
-def freeze(state: SessionState) -> SessionSnapshot:
-    """An immutable copy of `state` (output strings are shared, never copied)."""
-    return SessionSnapshot(
-        **_copy_fields(
-            SessionSnapshot,
-            state,
-            variables=MappingProxyType(dict(state.variables)),
-            steps=MappingProxyType({k: freeze_step(v) for k, v in state.steps.items()}),
-            notes=tuple(Note(n.ts, n.text, n.step_id) for n in state.notes),
-            resumes=tuple(MappingProxyType(dict(r)) for r in state.resumes),
-            segments=tuple((seg[0] or "", seg[1]) for seg in state.segments),
-        )
-    )
+def freeze(state: SessionState, steps: Mapping[str, StepSnapshot] | None = None) -> SessionSnapshot:
+    """An immutable copy of `state` (output strings are shared, never copied).
+    `steps`: the steps already frozen (see Freezer), else every step is."""
+    extra: dict[str, Any] = {
+        "variables": MappingProxyType(dict(state.variables)),
+        "steps": MappingProxyType(
+            dict(steps)
+            if steps is not None
+            else {k: freeze_step(v) for k, v in state.steps.items()}
+        ),
+        "notes": tuple(state.notes),  # Note is frozen
+        "resumes": tuple(MappingProxyType(dict(r)) for r in state.resumes),
+        "segments": tuple((seg[0] or "", seg[1]) for seg in state.segments),
+    }
+    values = {name: getattr(state, name) for name in _SESSION_FIELDS if name not in extra}
+    return SessionSnapshot(**values, **extra)
+
+
+# Events that change no step (every other event without a step id may change any).
+_NO_STEP_CHANGE = frozenset({"note", "walk_changed"})
+
+
+class Freezer:
+    """Snapshots of one fold that share the steps no event touched since the last one:
+    a snapshot costs the steps that changed, not every step of a long runbook."""
+
+    def __init__(self) -> None:
+        self._steps: dict[str, StepSnapshot] = {}
+        self._dirty: set[str] | None = None  # None: every step
+
+    def touched(self, event: Event) -> None:
+        """`event` was folded: mark what it may have changed."""
+        step_id = event.get("step_id")
+        if self._dirty is None:
+            return
+        if isinstance(step_id, str):
+            self._dirty.add(step_id)
+        elif event.get("type") not in _NO_STEP_CHANGE:
+            self._dirty = None
+
+    def freeze(self, state: SessionState) -> SessionSnapshot:
+        if self._dirty is None:
+            self._steps = {k: freeze_step(v) for k, v in state.steps.items()}
+        else:
+            for step_id in self._dirty:
+                step = state.steps.get(step_id)
+                if step is not None:
+                    self._steps[step_id] = freeze_step(step)
+            if len(self._steps) != len(state.steps) or list(self._steps) != list(state.steps):
+                # A step only the journal knew joined: keep the fold's order.
+                self._steps = {
+                    k: self._steps.get(k) or freeze_step(v) for k, v in state.steps.items()
+                }
+        self._dirty = set()
+        return freeze(state, self._steps)
 
 
 def _opt_int(value: Any) -> int | None:
