@@ -17,7 +17,7 @@ from runbook_tui.runbook.model import Runbook, Step, Variable
 from runbook_tui.session.engine import Engine, EngineError, StepOutcome
 from runbook_tui.session.escapes import strip_escapes
 from runbook_tui.session.journal import JournalError
-from runbook_tui.session.state import DONE_STATUSES
+from runbook_tui.session.statuses import DONE_STATUSES
 from runbook_tui.session.variables import (
     VariableError,
     check_declared,

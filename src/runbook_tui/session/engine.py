@@ -32,14 +32,8 @@ from runbook_tui.session.plan import Plan
 from runbook_tui.session.readback import fold_journal
 from runbook_tui.session.redaction import MASK, Redactor, StreamMasker, mask_strings
 from runbook_tui.session.runner import RunResult, ShellRunner
-from runbook_tui.session.state import (
-    END_STATUSES,
-    WALKS,
-    Freezer,
-    SessionSnapshot,
-    StateFolder,
-    fold,
-)
+from runbook_tui.session.state import Freezer, SessionSnapshot, StateFolder, fold
+from runbook_tui.session.statuses import END_STATUSES, WALKS
 from runbook_tui.session.store import (
     SessionDir,
     SessionError,

@@ -21,11 +21,10 @@ The rules (docs/execution.md, "The walk"):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from runbook_tui.runbook.model import Runbook, Step
-from runbook_tui.session.state import DONE_STATUSES
+from runbook_tui.session.statuses import DONE_STATUSES
 
 
 class _StepFacts(Protocol):
@@ -51,8 +50,7 @@ class _SessionFacts(Protocol):
 UNFINISHED = ("pending", "running", "interrupted")
 
 
-@dataclass(frozen=True)
-class Progress:
+class Progress(NamedTuple):
     """How far the walk got: counts of its steps by outcome."""
 
     total: int

@@ -28,34 +28,13 @@ from types import MappingProxyType
 from typing import Any
 
 from runbook_tui.runbook.model import Runbook
-
-Event = Mapping[str, Any]
-
-STEP_STATUSES = ("pending", "running", "succeeded", "failed", "skipped", "interrupted")
-# `paused`: the operator quit with steps left; `rolled_back`: the rollback walk ran to
-# its end; `interrupted`: the process died without ending the session.
-SESSION_STATUSES = (
-    "running",
-    "completed",
-    "failed",
-    "rolled_back",
-    "paused",
-    "interrupted",
-    "aborted",
+from runbook_tui.session.statuses import (
+    DONE_STATUSES,
+    SESSION_LEVEL_EVENTS,
+    WALKS,
+    Event,
+    session_status,
 )
-# What `Engine.end` may write (the others are derived, never written).
-END_STATUSES = ("completed", "failed", "rolled_back", "paused", "aborted")
-DONE_STATUSES = ("succeeded", "skipped")
-WALKS = ("main", "rollback")
-SESSION_LEVEL_EVENTS = ("session_started", "session_resumed", "session_ended")
-
-
-def session_status(last_session_event: Event | None, live: bool) -> str:
-    """A session's status from its last session-level event (see the module doc)."""
-    if last_session_event is not None and last_session_event.get("type") == "session_ended":
-        # An unknown status (a newer writer) is kept as written rather than guessed.
-        return _opt_str(last_session_event.get("status")) or "completed"
-    return "running" if live else "interrupted"
 
 
 @dataclass

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from runbook_tui.session.journal import fsync_dir, read_first_event, read_last_event_of
-from runbook_tui.session.state import SESSION_LEVEL_EVENTS, SESSION_STATUSES, session_status
+from runbook_tui.session.statuses import SESSION_LEVEL_EVENTS, SESSION_STATUSES, session_status
 
 SESSIONS_DIR = "sessions"
 JOURNAL_NAME = "journal.jsonl"

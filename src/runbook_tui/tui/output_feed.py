@@ -11,23 +11,21 @@ twice. No Textual here: the rules are tested on their own.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # Unflushed output beyond this many characters is cut from the front: the view keeps
 # only its last lines anyway, and the journal has all of it.
 BUFFER_LIMIT = 2_000_000
 
 
-@dataclass(frozen=True)
-class Chunk:
+class Chunk(NamedTuple):
     step_id: str
     attempt: int
     text: str
     upto: int  # characters the attempt had produced once this chunk was in
 
 
-@dataclass(frozen=True)
-class Writes:
+class Writes(NamedTuple):
     """What the view of the shown step must do: clear first (a new attempt began),
     then append `text`."""
 
