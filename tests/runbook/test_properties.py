@@ -12,6 +12,7 @@ from runbook_tui.runbook.codes import CODES
 from runbook_tui.runbook.frontmatter import TOP_LEVEL_KEYS, VARIABLE_KEYS
 from runbook_tui.runbook.parser import parse
 from runbook_tui.runbook.serialize import runbook_to_dict
+from runbook_tui.runbook.source import normalize_text
 
 SETTINGS = settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -87,7 +88,8 @@ FRONT = st.dictionaries(
 def check(text: str) -> None:
     result = parse(text, "prop.md")
     json.dumps(runbook_to_dict(result.runbook, result.diagnostics))
-    lines = text.count("\n") + 2
+    # Lines as the parser counts them: CRLF and a lone CR are line breaks too.
+    lines = normalize_text(text).count("\n") + 2
     for diagnostic in result.diagnostics:
         assert diagnostic.code in CODES
         assert 1 <= diagnostic.line <= lines
