@@ -260,14 +260,16 @@ class Engine:
             discard_session(sdir)
             raise EngineError(f"cannot create the session in {root}: {exc}") from exc
         sha = provenance.file_sha256(runbook.path) if runbook.path else None
-        commit, dirty = provenance.git_commit(runbook.path) if runbook.path else (None, False)
+        commit = provenance.head_commit(runbook.path) if runbook.path else None
         first = {
             "session_id": sdir.id,
             "runbook": {
                 "path": str(Path(runbook.path).resolve()) if runbook.path else "",
                 "sha256": sha,
                 "git_commit": commit,
-                "git_dirty": dirty,
+                # Finding it out means `git status`, which runs the repository's
+                # fsmonitor hook: no longer computed (journals keep the key, null).
+                "git_dirty": None,
                 "title": runbook.title,
                 "kind": runbook.kind,
             },

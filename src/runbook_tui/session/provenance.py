@@ -22,15 +22,6 @@ _OBJECT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")
 _MAX_REF_FILE = 4096
 
 
-def git_commit(path: str | Path) -> tuple[str | None, None]:
-    """(HEAD commit of the repository holding `path`, None). The second item was once
-    whether the file had local changes; finding that out means running `git status`,
-    which runs the repository's `core.fsmonitor` hook (and filters): code from the
-    repository's configuration, before the operator's first prompt. So it is no longer
-    computed, and journals record `git_dirty` as null. See `head_commit`."""
-    return head_commit(path), None
-
-
 def head_commit(path: str | Path) -> str | None:
     """The commit HEAD names in the git repository holding `path`, read from the files
     under `.git` without running git (no hook, fsmonitor, filter or pager of the

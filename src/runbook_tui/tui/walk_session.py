@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
 
 from runbook_tui.tui.engine_api import EngineLike, EventCallback
 
@@ -72,7 +71,3 @@ class SessionLink:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-
-
-def event_type(event: dict[str, Any]) -> str:
-    return str(event.get("type"))
