@@ -1,0 +1,1 @@
+"""Live evidence beside the step: logs, services, backups (UI-free)."""
