@@ -3,6 +3,7 @@ binary bytes in bounded memory, and (property) tail(n) is always the file's last
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 from pathlib import Path
@@ -19,7 +20,7 @@ from runbook_tui.sources.logfile import (
     NotRegularFile,
     decode_line,
 )
-from runbook_tui.sources.logs import FileLog
+from runbook_tui.sources.logs import FileLog, LineSplitter, cut_line
 
 
 class CountingFile(LogFile):
@@ -164,3 +165,29 @@ def test_tail_is_always_the_last_n_lines(
         reader = FileLog("p", path, keep=max(n, 1), window=window)
         assert reader.tail(n) == tuple(x.decode() for x in (expected[-n:] if n else []))
         reader.close()
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.binary(max_size=300).map(lambda b: b.replace(b"\x00", b"\n")),
+    cuts=st.lists(st.integers(0, 300), max_size=10),
+    max_line=st.integers(1, 20),
+    n=st.integers(1, 50),
+)
+def test_splitting_any_chunks_gives_the_lines_cut_to_the_bound(
+    data: bytes, cuts: list[int], max_line: int, n: int
+) -> None:
+    splitter = LineSplitter(max_line)
+    got: list[bytes] = []
+    counted = 0
+    bounds = [0, *sorted(c for c in cuts if c < len(data)), len(data)]
+    for start, end in itertools.pairwise(bounds):
+        arrived = splitter.feed(data[start:end])
+        if arrived is not None:
+            counted += arrived.count
+            assert arrived.last(n) == arrived.last(arrived.count)[-n:]
+            got += arrived.last(arrived.count)
+    parts = data.split(b"\n")
+    assert got == [cut_line(line, max_line) for line in parts[:-1]]
+    assert counted == len(parts) - 1
+    assert splitter.partial() == (cut_line(parts[-1], max_line) if parts[-1] else None)
