@@ -13,6 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runbook_tui.runbook.model import LogSource
+from runbook_tui.session.redaction import MASK, Redactor
 from runbook_tui.sources.logs import CommandLog, FileLog, LogReading, _describe, open_log
 
 
@@ -56,8 +57,11 @@ def test_a_line_in_progress_is_shown_and_counted_once_complete(tmp_path: Path) -
     path = tmp_path / "app.log"
     path.write_text("one\ntw")
     log = FileLog("app", str(path))
+    # Shown once it stopped growing for a poll: a write may end inside a secret.
+    assert log.poll().lines == ("one",)
     assert log.poll().lines == ("one", "tw")
     append(path, "o ERROR")
+    assert log.poll().lines == ("one",)
     r = log.poll()
     assert r.lines == ("one", "two ERROR") and r.new_lines == 0 and r.error_lines == 0
     append(path, "\nthree\n")
@@ -250,6 +254,7 @@ def test_following_any_appends_sees_every_line_once(chunks: list[str], keep: int
         for chunk in chunks:
             append(path, chunk)
             readings.append(log.poll())
+        readings.append(log.poll())  # a line in progress shows once idle for a poll
         data = "".join(chunks)
         complete = data.split("\n")[:-1]
         last = readings[-1]
@@ -258,3 +263,16 @@ def test_following_any_appends_sees_every_line_once(chunks: list[str], keep: int
         shown = [] if not data else complete if data.endswith("\n") else data.split("\n")
         assert last.lines == tuple(shown[-keep:])
         log.close()
+
+
+def test_a_secret_cut_by_a_write_never_shows_as_a_prefix(tmp_path: Path) -> None:
+    """A writer's buffer ended inside the secret: the line waits for the rest."""
+    path = tmp_path / "app.log"
+    path.write_text("")
+    log = FileLog("app", str(path), mask=Redactor(["hunter2secret"]).mask)
+    log.poll()
+    append(path, "login with hunter2")
+    assert log.poll().lines == ()
+    append(path, "secret done\n")
+    assert log.poll().lines == (f"login with {MASK} done",)
+    log.close()

@@ -154,7 +154,8 @@ def classify(line: str) -> Level | None:
 @dataclass(frozen=True)
 class LogReading:
     """One poll of a log. `lines` are the newest (at most the reader's `keep`), masked,
-    oldest first; the last one may be a line still being written (no newline yet).
+    oldest first; the last one may be a line still being written (no newline yet),
+    shown once it did not grow between two polls.
     Counts are of lines that arrived since the log was opened (the lines shown at
     opening are history and not counted)."""
 
@@ -297,10 +298,6 @@ class _Ring:
         while self.lines and (len(self.lines) > self.keep or self.chars > self.max_chars):
             self.chars -= len(self.lines.popleft())
 
-    def clear(self) -> None:
-        self.lines.clear()
-        self.chars = 0
-
 
 class _Feed:
     """Where lines arrive: counted and classified as they come (raw, cheap), the newest
@@ -318,6 +315,7 @@ class _Feed:
         self.errors = 0
         self.warnings = 0
         self.reported = 0  # `total` at the previous poll
+        self.last_partial: bytes | None = None  # the line in progress at that poll
 
     def text(self, raw: bytes) -> str:
         return self.mask(decode_line(raw))
@@ -331,18 +329,23 @@ class _Feed:
         self.fresh.extend(arrived.last(self.fresh.maxlen or 1))
 
     def feed(self, data: bytes) -> None:
-        arrived = self.splitter.feed(data)
-        if arrived is not None:
-            with self.lock:
+        with self.lock:
+            arrived = self.splitter.feed(data)
+            if arrived is not None:
                 self._count(arrived)
 
     def end_line(self) -> None:
         """The source ended (file rotated away, truncated, command exited): the line
         being written is complete."""
-        line = self.splitter.flush()
-        if line is not None:
-            with self.lock:
+        with self.lock:
+            line = self.splitter.flush()
+            if line is not None:
                 self._count(Arrived(line, None, 1, self.splitter.max_line))
+
+    def reset(self) -> None:
+        """Forget the line being written (the bytes after it are skipped)."""
+        with self.lock:
+            self.splitter.reset()
 
     def history(self, lines: Iterable[bytes]) -> None:
         """Lines shown at opening: kept, not counted."""
@@ -354,17 +357,23 @@ class _Feed:
         self.ring.extend(self.text(line) for line in fresh)
 
     def shown(self) -> tuple[str, ...]:
+        """The kept lines, and the line in progress once it has not grown since the
+        previous call: a writer's buffer may end inside a secret, and the masker
+        needs the whole value to recognise it (a prompt or progress line that waits
+        for its newline still shows, one poll later)."""
         with self.lock:
             partial = self.splitter.partial()
+        idle, self.last_partial = partial == self.last_partial, partial
         lines = tuple(self.ring.lines)
-        if partial is not None:
+        if partial is not None and idle:
             lines = (*lines, self.text(partial))[-self.ring.keep :]
         return lines
 
-    def take_new(self) -> int:
+    def take_counts(self) -> tuple[int, int, int, int]:
+        """(new since the previous call, total, error lines, warning lines), together."""
         with self.lock:
             new, self.reported = self.total - self.reported, self.total
-        return new
+            return new, self.total, self.errors, self.warnings
 
 
 # -- the readers -------------------------------------------------------------------
@@ -376,7 +385,6 @@ class LogReader:
     def __init__(self, name: str, *, mask: Mask | None, keep: int) -> None:
         self.name = name
         self.keep = keep
-        self._mask = mask
         self._feed = _Feed(keep, mask)
         # One poll (or tail, or jump) at a time; close waits for the one running.
         self._lock = threading.Lock()
@@ -397,14 +405,14 @@ class LogReader:
         feed = self._feed
         feed.absorb()
         notes, self._notes = tuple(self._notes), []
-        new = feed.take_new()
+        new, total, errors, warnings = feed.take_counts()
         return LogReading(
             name=self.name,
             lines=feed.shown(),
             new_lines=new,
-            total_lines=feed.reported,
-            error_lines=feed.errors,
-            warning_lines=feed.warnings,
+            total_lines=total,
+            error_lines=errors,
+            warning_lines=warnings,
             notes=notes,
             detail=detail,
             error=error,
@@ -575,7 +583,7 @@ class FileLog(LogReader):
         self._file = file
         self._gone_noted = False
         self._pos, self._mark = 0, b""
-        self._feed.splitter.reset()
+        self._feed.reset()
         if at_tail:
             size = file.size()
             spans = file.spans_before(size, self.keep)
@@ -604,7 +612,7 @@ class FileLog(LogReader):
                 f"skipped {start - self._pos} bytes: the log grew faster than it was read"
             )
             self._skipped += start - self._pos
-            self._feed.splitter.reset()
+            self._feed.reset()
             self._pos = start
         while self._pos < size:
             chunk = file.read(self._pos, min(READ_CHUNK, size - self._pos))
