@@ -5,6 +5,8 @@ dropped, exit statuses reported."""
 from __future__ import annotations
 
 import gc
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -147,3 +149,30 @@ def test_lines_around_a_time_among_the_kept_lines(tmp_path: Path) -> None:
     )
     assert jump.index == 2 and jump.at == datetime(2026, 1, 2, 9, 12, tzinfo=UTC)
     log.close()
+
+
+OWNER = """
+import sys, time
+import psutil
+from runbook_tui.sources.logs import CommandLog
+
+log = CommandLog("ticks", sys.argv[1])
+deadline = time.monotonic() + 20
+while log.poll().total_lines < 2:
+    assert time.monotonic() < deadline
+    time.sleep(0.02)
+kids = psutil.Process(log.pid).children(recursive=True)
+print(" ".join(str(p) for p in [log.pid, *(k.pid for k in kids)]), flush=True)
+# Exits without close(): the reader is still referenced, so only the exit stops it.
+"""
+
+
+def test_the_command_is_stopped_when_its_owner_exits(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", OWNER, FOREVER],
+        capture_output=True, text=True, timeout=60, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    pids = [int(p) for p in done.stdout.split()]
+    assert len(pids) >= 4
+    assert [p for p in pids if not gone(p)] == []

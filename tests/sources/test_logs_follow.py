@@ -276,3 +276,18 @@ def test_a_secret_cut_by_a_write_never_shows_as_a_prefix(tmp_path: Path) -> None
     append(path, "secret done\n")
     assert log.poll().lines == (f"login with {MASK} done",)
     log.close()
+
+
+def test_a_glob_whose_file_is_deleted_shows_the_older_match_as_history(tmp_path: Path) -> None:
+    old, cur = tmp_path / "app-1.log", tmp_path / "app-2.log"
+    old.write_text(numbered("old ERROR", 100))
+    cur.write_text("cur\n")
+    os.utime(old, (1_000_000, 1_000_000))
+    log = FileLog("app", str(tmp_path / "app-*.log"), keep=2)
+    assert log.poll().lines == ("cur",)
+    cur.unlink()
+    r = log.poll()
+    assert r.notes == (f"switched to {old}",)
+    assert r.lines == ("old ERROR 98", "old ERROR 99")
+    assert (r.new_lines, r.error_lines) == (0, 0)  # history, not news
+    log.close()

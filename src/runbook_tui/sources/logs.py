@@ -566,13 +566,17 @@ class FileLog(LogReader):
             if not stay and found is not None:
                 self._read_new(file)  # the rest of the old file first
                 self._feed.end_line()
+                # A new file under the name, or a glob's newer file, holds what was
+                # written since: read from its start. A glob's older file (the current
+                # one was deleted) holds history: show its tail.
+                older = found.path != file.path and found.mtime < file.mtime()
                 file.close()
                 self._file = None
                 if found.path == file.path:
                     self._notes.append(f"rotated: {found.path} is a new file")
                 else:
                     self._notes.append(f"switched to {found.path}")
-                self._open(found.path, at_tail=False)
+                self._open(found.path, at_tail=older)
                 file = self._file
                 assert file is not None
         self._read_new(file)
@@ -823,10 +827,10 @@ class CommandLog(LogReader):
         return ended, None if status == 0 else ended
 
     def tail(self, n: int) -> tuple[str, ...]:
-        """The last `n` lines of what the command printed (at most `keep`)."""
+        """The last `n` complete lines the command printed (at most `keep`)."""
         with self._lock:
             self._feed.absorb()
-            return self._feed.shown()[-n:] if n > 0 else ()
+            return tuple(self._feed.ring.lines)[-n:] if n > 0 else ()
 
     def lines_around(self, when: datetime | time_of_day, n: int) -> TimeJump:
         """The same, among the kept lines (a command's output is not a file to bisect)."""
