@@ -19,12 +19,13 @@ import subprocess
 import threading
 import time
 import weakref
+from abc import ABC, abstractmethod
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from datetime import time as time_of_day
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, TypeVar
 
 from runbook_tui.runbook.model import LogSource
 from runbook_tui.session import process_group
@@ -39,6 +40,7 @@ from runbook_tui.sources.logfile import (
 from runbook_tui.sources.logtime import StampedFile, as_aware, parse_stamp
 
 Mask = Callable[[str], str]
+T = TypeVar("T")
 Level = Literal["error", "warning"]
 
 # Lines a reader keeps (the newest): a tall screen and a filter's worth.
@@ -379,7 +381,7 @@ class _Feed:
 # -- the readers -------------------------------------------------------------------
 
 
-class LogReader:
+class LogReader(ABC):
     """What the hub polls. Subclasses: `FileLog`, `CommandLog`."""
 
     def __init__(self, name: str, *, mask: Mask | None, keep: int) -> None:
@@ -420,20 +422,22 @@ class LogReader:
             at=time.time(),
         )
 
+    @abstractmethod
     def _advance(self) -> tuple[str, str | None]:
-        raise NotImplementedError
+        """Read what arrived; (detail, error)."""
 
+    @abstractmethod
     def tail(self, n: int) -> tuple[str, ...]:
         """The last `n` lines, masked, oldest first."""
-        raise NotImplementedError
 
+    @abstractmethod
     def lines_around(self, when: datetime | time_of_day, n: int) -> TimeJump:
         """About `n` lines around the first line written at or after `when` (a naive
         datetime is local time; a time of day is its latest occurrence in the log)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def close(self) -> None:
-        raise NotImplementedError
+        """Stop reading (and whatever the reader started); later polls say `closed`."""
 
     def __enter__(self) -> LogReader:
         return self
@@ -628,7 +632,7 @@ class FileLog(LogReader):
 
     # -- on demand ----------------------------------------------------------------
 
-    def _with_file(self, use: Callable[[LogFile], object]) -> object:
+    def _with_file(self, use: Callable[[LogFile], T]) -> T:
         """Run `use` on the followed file, or on the target's file opened for it."""
         if self._file is not None:
             return use(self._file)
@@ -646,17 +650,14 @@ class FileLog(LogReader):
                 raw = self._with_file(lambda file: file.tail(n))
             except OSError:
                 return ()
-            assert isinstance(raw, list)
             return tuple(self._feed.text(line) for line in raw)
 
     def lines_around(self, when: datetime | time_of_day, n: int) -> TimeJump:
         with self._lock:
             try:
-                jump = self._with_file(lambda file: self._jump(file, when, n))
+                return self._with_file(lambda file: self._jump(file, when, n))
             except OSError as exc:
                 return TimeJump((), 0, None, _describe(exc, self.path or self.target))
-            assert isinstance(jump, TimeJump)
-            return jump
 
     def _jump(self, file: LogFile, when: datetime | time_of_day, n: int) -> TimeJump:
         end = file.size()
