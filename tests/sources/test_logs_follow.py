@@ -291,3 +291,17 @@ def test_a_glob_whose_file_is_deleted_shows_the_older_match_as_history(tmp_path:
     assert r.lines == ("old ERROR 98", "old ERROR 99")
     assert (r.new_lines, r.error_lines) == (0, 0)  # history, not news
     log.close()
+
+
+def test_a_private_key_printed_to_a_log_is_masked_as_a_block(tmp_path: Path) -> None:
+    """Masked per line, the key's body lines would show: a batch is masked as one text."""
+    path = tmp_path / "app.log"
+    path.write_text("")
+    log = FileLog("app", str(path), mask=Redactor([]).mask)
+    log.poll()
+    body = "MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7"
+    append(path, f"loaded key\n-----BEGIN PRIVATE KEY-----\n{body}\n-----END PRIVATE KEY-----\n")
+    lines = log.poll().lines
+    assert lines == ("loaded key", f"-----BEGIN PRIVATE KEY-----{MASK}-----END PRIVATE KEY-----")
+    assert not any(body in line for line in log.tail(10))
+    log.close()

@@ -65,10 +65,9 @@ EXIT_DRAIN = 0.5
 # ASCII-only, as re.IGNORECASE is on bytes), their boundaries checked as regex `\b`
 # would: a regex alternation over every byte is 5-10x slower, and a log at 100,000
 # lines/s must be classified as it arrives.
-LEVEL_WORDS = (
-    (b"error", True), (b"fatal", True), (b"critical", True), (b"panic", True),
-    (b"warning", False), (b"warn", False),
-)  # fmt: skip
+LEVEL_WORDS = ((b"error", True), (b"fatal", True), (b"critical", True), (b"panic", True))
+# "warn" also finds "warning": one pass for both.
+WARN, ING = b"warn", b"ing"
 WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_")
 JSON_KEYS = (b'"level"', b'"severity"', b'"levelname"')
 JSON_VALUE = re.compile(rb'[ \t]*:[ \t]*(?:"([a-z]+)"|(\d+))')
@@ -117,10 +116,12 @@ def count_levels(text: bytes) -> tuple[int, int]:
     json_lines = _json_levels(low) if b"{" in low else {}
     worded: dict[int, bool] = {}  # line start -> whether it holds an error word
     size = len(low)
-    for word, is_error in LEVEL_WORDS:
+    for word, is_error in (*LEVEL_WORDS, (WARN, False)):
         pos = low.find(word)
         while pos >= 0:
             end = pos + len(word)
+            if word is WARN and low.startswith(ING, end):
+                end += len(ING)
             if (pos == 0 or low[pos - 1] not in WORD_BYTES) and (
                 end == size or low[end] not in WORD_BYTES
             ):
@@ -322,6 +323,13 @@ class _Feed:
     def text(self, raw: bytes) -> str:
         return self.mask(decode_line(raw))
 
+    def texts(self, raws: Iterable[bytes]) -> list[str]:
+        """Lines masked as one text: a shape that spans lines (a private key block)
+        is masked when it arrives within one batch, and one call costs less than one
+        per line. A masked span may join lines: fewer may come back."""
+        decoded = [decode_line(raw) for raw in raws]
+        return self.mask("\n".join(decoded)).split("\n") if decoded else []
+
     def _count(self, arrived: Arrived) -> None:
         self.total += arrived.count
         for region in arrived.regions():
@@ -351,12 +359,12 @@ class _Feed:
 
     def history(self, lines: Iterable[bytes]) -> None:
         """Lines shown at opening: kept, not counted."""
-        self.ring.extend(self.text(line) for line in lines)
+        self.ring.extend(self.texts(lines))
 
     def absorb(self) -> None:
         with self.lock:
             fresh, self.fresh = self.fresh, deque(maxlen=self.fresh.maxlen)
-        self.ring.extend(self.text(line) for line in fresh)
+        self.ring.extend(self.texts(fresh))
 
     def shown(self) -> tuple[str, ...]:
         """The kept lines, and the line in progress once it has not grown since the
@@ -650,7 +658,7 @@ class FileLog(LogReader):
                 raw = self._with_file(lambda file: file.tail(n))
             except OSError:
                 return ()
-            return tuple(self._feed.text(line) for line in raw)
+            return tuple(self._feed.texts(raw))
 
     def lines_around(self, when: datetime | time_of_day, n: int) -> TimeJump:
         with self._lock:
@@ -670,8 +678,9 @@ class FileLog(LogReader):
             return TimeJump((), 0, None, "no timestamps in this log")
         before = file.spans_before(offset, n // 2 if at is not None else n)
         after = file.spans_after(offset, n - len(before), end) if at is not None else []
-        lines = tuple(self._feed.text(file.line(span)) for span in (*before, *after))
-        return TimeJump(lines, len(before), at)
+        shown_before = self._feed.texts(file.line(span) for span in before)
+        shown_after = self._feed.texts(file.line(span) for span in after)
+        return TimeJump((*shown_before, *shown_after), len(shown_before), at)
 
     def close(self) -> None:
         with self._lock:
