@@ -13,7 +13,8 @@
     with the follower's CPU. A line written just after a poll waits up to INTERVAL
     more for the next one: that is the poll interval, not the follower's lag.
 
-`bench_logs.py` runs both; `--tail PATH` is the child of (a).
+`bench_logs.py` runs both (`bench_logs.py tail` or `follow` one); `--tail PATH` is the
+child of (a).
 """
 
 from __future__ import annotations
@@ -168,7 +169,9 @@ def follow(label: str, log: LogReader, path: Path) -> None:
     seen += last.new_lines
     log.close()
     med, worst = statistics.median(lags), max(lags)
+    load = os.getloadavg()[0]
     print(f"(b) following a log appended at {rate:,.0f} lines/s for {SECONDS:.0f}s: {label}")
+    print(f"  machine load {load:.1f} on {os.cpu_count()} CPUs (the writer shares them)")
     print(
         f"  lines seen {seen:,} in {len(lags)} polls every {INTERVAL * 1e3:.0f} ms; "
         f"follower cpu {cpu / wall * 100:.0f}% of one core"
@@ -182,9 +185,13 @@ def follow(label: str, log: LogReader, path: Path) -> None:
 def main() -> int:
     if len(sys.argv) == 3 and sys.argv[1] == "--tail":
         return tail_child(sys.argv[2])
+    only = sys.argv[1:]
     work = Path(tempfile.mkdtemp(prefix="rbt-bench-logs-"))
     try:
-        bench_tail(work)
+        if not only or "tail" in only:
+            bench_tail(work)
+        if only and "follow" not in only:
+            return 0
         path = work / "follow.log"
         path.write_text("")
         follow("a file", FileLog("f", str(path), mask=MASK), path)
