@@ -1,5 +1,5 @@
 """Command-line entry point. Each subcommand lives in its own module and imports its
-heavy dependencies inside its handler, so `check`, `show` and `run` never load Textual."""
+heavy dependencies inside its handler, so `check`, `show`, `run` and `status` never load Textual."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import sys
 from collections.abc import Sequence
 
 from runbook_tui import __version__
-from runbook_tui.cli import check, open_ui, resume, run, sessions, show, startup
+from runbook_tui.cli import check, open_ui, resume, run, sessions, show, startup, status
 
-COMMANDS = (check, show, run, sessions, resume, open_ui)
-SUBCOMMANDS = {"check", "show", "run", "sessions", "resume", "open"}
+COMMANDS = (check, show, run, sessions, resume, status, open_ui)
+SUBCOMMANDS = {"check", "show", "run", "sessions", "resume", "status", "open"}
 TOP_LEVEL_FLAGS = {"-h", "--help", "--version"}
 
 
