@@ -108,8 +108,11 @@ class _Slot:
 
 
 class Hub:
-    def __init__(self, *, mask: Mask | None = None, commands_allowed: bool = False) -> None:
+    def __init__(
+        self, *, mask: Mask | None = None, commands_allowed: bool = False, grace: float = GRACE
+    ) -> None:
         self.mask = mask
+        self.grace = grace
         self._slots: list[_Slot] = []
         self._lock = threading.Lock()
         self._changed = threading.Condition(self._lock)  # a report, a poll start, close
@@ -315,7 +318,7 @@ class Hub:
         late: list[_Slot] = []
         with self._lock:
             for slot in slots:
-                own = begun + (slot.info.timeout + GRACE if slot.info.timeout else UNTIMED_WAIT)
+                own = begun + (slot.info.timeout + self.grace if slot.info.timeout else UNTIMED_WAIT)
                 deadline = own if overall is None else min(own, overall)
                 while slot.reports < wanted[id(slot)] and not self._closed:
                     left = deadline - time.monotonic()
@@ -423,7 +426,7 @@ class Hub:
                 for slot in self._slots:
                     if slot.busy_since is None or slot.overdue_sent or slot.info.timeout is None:
                         continue
-                    deadline = slot.busy_since + slot.info.timeout + GRACE
+                    deadline = slot.busy_since + slot.info.timeout + self.grace
                     if deadline <= now:
                         slot.overdue_sent = True
                         due.append((slot, now - slot.busy_since))
@@ -474,8 +477,6 @@ class Hub:
                     else:
                         reading = replace(reading, since=before.since)
                 self._latest[slot.key] = reading
-                slot.reports += 1
-                self._changed.notify_all()
                 subscribers = self._subscribers
             for update in (change, reading):
                 if update is None:
@@ -485,6 +486,10 @@ class Hub:
                         callback(update)
                     except Exception:
                         log.exception("a subscriber of the sources failed")
+            # Counted once delivered: `poll_once` returns after its subscribers heard.
+            with self._lock:
+                slot.reports += 1
+                self._changed.notify_all()
 
 
 def _failure(info: SourceInfo, why: str) -> Any:
