@@ -263,7 +263,7 @@ def test_command_sources_wait_for_consent(tmp_path: Path) -> None:
     runbook = parse(
         "---\nservices:\n"
         "  - {name: cmd, command: 'true'}\n"
-        f"  - {{name: port, tcp: '127.0.0.1:1'}}\n"
+        "  - {name: port, tcp: '127.0.0.1:1'}\n"
         "logs:\n  - {name: follow, command: 'journalctl -fu app'}\n"
         "  - {name: file, path: app.log}\n"
         "---\n# x\n"

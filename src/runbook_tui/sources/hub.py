@@ -318,7 +318,8 @@ class Hub:
         late: list[_Slot] = []
         with self._lock:
             for slot in slots:
-                own = begun + (slot.info.timeout + self.grace if slot.info.timeout else UNTIMED_WAIT)
+                timeout = slot.info.timeout
+                own = begun + (timeout + self.grace if timeout else UNTIMED_WAIT)
                 deadline = own if overall is None else min(own, overall)
                 while slot.reports < wanted[id(slot)] and not self._closed:
                     left = deadline - time.monotonic()
