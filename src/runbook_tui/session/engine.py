@@ -272,8 +272,6 @@ class Engine:
                 "git_dirty": None,
                 "title": runbook.title,
                 "kind": runbook.kind,
-                # The backup sets it restores: a drill of it is restore evidence for
-                # them (sources/restores.py), whatever the file says later.
                 "restores": list(runbook.restores),
             },
             "tool_version": __version__,
