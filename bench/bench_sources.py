@@ -16,13 +16,10 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).parent))
-
-from pairs import paired  # noqa: E402
-
-from runbook_tui.runbook.parser import parse  # noqa: E402
-from runbook_tui.sources.hub import Hub  # noqa: E402
-from runbook_tui.sources.readings import ServiceReading  # noqa: E402
+from pairs import paired
+from runbook_tui.runbook.parser import parse
+from runbook_tui.sources.hub import Hub
+from runbook_tui.sources.readings import ServiceReading
 
 
 class _Ok(http.server.BaseHTTPRequestHandler):

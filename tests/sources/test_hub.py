@@ -374,3 +374,13 @@ def test_sources_have_unique_names_per_kind() -> None:
     hub.add(Counter("a"), kind="backup", interval=1)
     with pytest.raises(ValueError, match="two service sources named 'a'"):
         hub.add(Counter("a"), kind="service", interval=1)
+
+
+def test_poll_once_again_does_not_stack_on_a_poll_still_stuck() -> None:
+    stuck = Gate("stuck")
+    hub = Hub(grace=0)
+    hub.add(stuck, kind="service", interval=600, timeout=0.05)
+    assert hub.poll_once().services["stuck"].detail == "overdue"
+    assert hub.poll_once().services["stuck"].detail == "overdue"
+    hub.close()
+    assert stuck.calls == 1 and stuck.most_at_once == 1

@@ -307,10 +307,12 @@ class Hub:
             wanted = {
                 id(s): s.reports + 1 for s in self._slots if s.info.command is None or self._allowed
             }
-        slots = [s for s in self._slots if id(s) in wanted]
+            slots = [s for s in self._slots if id(s) in wanted]
+            # A poll still stuck from an earlier call is waited for, not doubled.
+            idle = [s for s in slots if s.busy_since is None]
         self._start_watchdog()
         begun = time.monotonic()
-        for slot in slots:
+        for slot in idle:
             threading.Thread(
                 target=self._poll, args=(slot,), name=f"source-{slot.info.name}", daemon=True
             ).start()
