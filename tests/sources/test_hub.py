@@ -384,3 +384,26 @@ def test_poll_once_again_does_not_stack_on_a_poll_still_stuck() -> None:
     assert hub.poll_once().services["stuck"].detail == "overdue"
     hub.close()
     assert stuck.calls == 1 and stuck.most_at_once == 1
+
+
+def test_the_evidence_of_a_snapshot_counts_the_error_lines_gained() -> None:
+    from dataclasses import dataclass
+
+    from runbook_tui.sources.hub import Snapshot
+    from runbook_tui.sources.readings import BackupReading
+
+    @dataclass(frozen=True)
+    class LogSeen:
+        name: str
+        error_lines: int
+
+    up = ServiceReading("api", "up", "HTTP 200 OK", 3.0, 100.0, 100.0)
+    nightly = BackupReading("nightly", "ok", 40.0, 60.0, 3, 30, None, "", 100.0)
+    before = Snapshot({"api": up}, {"nightly": nightly}, {"app": LogSeen("app", 2)})
+    after = Snapshot({"api": up}, {"nightly": nightly}, {"app": LogSeen("app", 7)})
+    assert after.evidence(before, now=140.0) == {
+        "services": {"api": "up"},
+        "backups": {"nightly": {"state": "ok", "age_seconds": 100.0}},
+        "logs": {"app": 5},
+    }
+    assert after.evidence(now=140.0)["logs"] == {"app": 7}

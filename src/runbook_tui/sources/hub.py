@@ -87,6 +87,34 @@ class Snapshot:
     backups: Mapping[str, BackupReading]
     logs: Mapping[str, Any]
 
+    def evidence(self, since: Snapshot | None = None, now: float | None = None) -> dict[str, Any]:
+        """The compact evidence of the journal's `evidence` event: `services` {name:
+        state}, `backups` {name: {state, age_seconds}} (the age as of `now`), `logs`
+        {name: error lines gained since the snapshot `since`, else since the log was
+        opened} (a log reading's `error_lines`)."""
+        now = time.time() if now is None else now
+        backups = {
+            name: {
+                "state": b.state,
+                "age_seconds": None
+                if b.newest_at is None
+                else round(max(0.0, now - b.newest_at), 3),
+            }
+            for name, b in self.backups.items()
+        }
+        logs = {}
+        for name, reading in self.logs.items():
+            errors = getattr(reading, "error_lines", None)
+            if not isinstance(errors, int):
+                continue
+            before = getattr(since.logs.get(name), "error_lines", 0) if since is not None else 0
+            logs[name] = max(0, errors - (before if isinstance(before, int) else 0))
+        return {
+            "services": {name: s.state for name, s in self.services.items()},
+            "backups": backups,
+            "logs": logs,
+        }
+
 
 class _Slot:
     """One source and its schedule. Fields are guarded by the hub's lock."""
