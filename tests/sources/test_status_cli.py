@@ -207,3 +207,15 @@ def test_logs_are_listed_with_their_lines(tmp_path: Path) -> None:
     doc = json.loads(done.stdout)
     assert [list(entry) for entry in doc["logs"]] == [["name", "lines"]]
     assert doc["logs"][0]["name"] == "app"
+
+
+def test_a_state_folder_in_the_way_is_exit_2_once_there_is_something_to_look_at(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "home").write_text("a file, not a folder")
+    declared = book(tmp_path, "services:\n  - {name: db, tcp: '127.0.0.1:1'}\n", "a.md")
+    done = status(tmp_path, declared)
+    assert done.returncode == 2
+    assert "is a file, not a folder" in done.stderr
+    # Nothing declared: nothing is read from the state folder, and nothing fails.
+    assert status(tmp_path, book(tmp_path, "", "b.md")).returncode == 0

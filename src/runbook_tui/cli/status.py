@@ -75,16 +75,21 @@ def register(sub: argparse._SubParsersAction) -> None:
         help=f"let a command log run this long (default {DEFAULT_WAIT:g}s)",
     )
     add_home(p)
-    p.set_defaults(handler=handle)
+    # The state home (the log, the drills) is opened only when there is something to
+    # look at: a runbook that declares nothing costs what `check` costs.
+    p.set_defaults(handler=handle, defer_log=True)
 
 
 def handle(args: argparse.Namespace) -> int:
-    from runbook_tui.cli.common import load_runbook
+    from runbook_tui.cli.common import load_runbook, start_log
 
     runbook = load_runbook(args.file, "status")
     if runbook is None:
         return 2
-    if not (runbook.services or runbook.backups or runbook.logs):
+    declared = bool(runbook.services or runbook.backups or runbook.logs)
+    if declared and not start_log(args):
+        return 2
+    if not declared:
         services: list[ServiceReading] = []
         backups: list[BackupReading] = []
         logs: list[tuple[str, tuple[str, ...], str]] = []
