@@ -407,3 +407,44 @@ def test_the_evidence_of_a_snapshot_counts_the_error_lines_gained() -> None:
         "logs": {"app": 5},
     }
     assert after.evidence(now=140.0)["logs"] == {"app": 7}
+
+
+def test_the_runbooks_logs_are_read_by_the_log_readers(tmp_path: Path) -> None:
+    """for_runbook opens each log with sources/logs.py; the command log waits for consent
+    and stops with the hub."""
+    from runbook_tui.sources.logs import LogReading
+
+    (tmp_path / "app.log").write_text("started\nERROR disk full\n")
+    pid_file = tmp_path / "pid"
+    path = tmp_path / "book.md"
+    path.write_text(
+        "---\nvariables:\n  LOG: {default: app.log}\nlogs:\n"
+        "  - {name: app, path: '${LOG}'}\n"
+        f"  - {{name: follow, command: 'echo $$ > {pid_file}; echo ERROR one; exec sleep 600'}}\n"
+        "---\n# x\n"
+    )
+    runbook = parse(path.read_text(), path=str(path)).runbook
+    hub = Hub.for_runbook(runbook)
+    seen = Recorder()
+    hub.subscribe(seen)
+    hub.start()
+    try:
+        assert wait_until(lambda: any(u.name == "app" for u in seen.updates))
+        app = hub.latest().logs["app"]
+        assert isinstance(app, LogReading) and app.lines == ("started", "ERROR disk full")
+        assert "follow" not in hub.latest().logs and not pid_file.exists()
+        before = hub.latest()
+        hub.allow_commands()
+        assert wait_until(lambda: getattr(hub.latest().logs.get("follow"), "error_lines", 0) == 1)
+        assert hub.latest().evidence(before)["logs"] == {"app": 0, "follow": 1}
+        pid = int(pid_file.read_text())
+    finally:
+        hub.close()
+
+    def gone() -> bool:
+        try:
+            return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+        except psutil.NoSuchProcess:
+            return True
+
+    assert wait_until(gone)

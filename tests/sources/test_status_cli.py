@@ -200,13 +200,48 @@ def test_the_last_restore_drill_of_each_set(tmp_path: Path) -> None:
     assert "last restore drill: never tested" in plain
 
 
-def test_logs_are_listed_with_their_lines(tmp_path: Path) -> None:
+def test_logs_show_their_last_lines(tmp_path: Path) -> None:
     (tmp_path / "app.log").write_text("".join(f"line {i}\n" for i in range(100)))
-    path = book(tmp_path, "logs:\n  - {name: app, path: app.log}\n")
+    path = book(
+        tmp_path,
+        "logs:\n  - {name: app, path: app.log}\n"
+        "  - {name: once, command: 'echo first; echo second'}\n"
+        "  - {name: gone, path: nothing.log}\n",
+    )
     done = status(tmp_path, path, "--json", "--lines", "3")
-    doc = json.loads(done.stdout)
-    assert [list(entry) for entry in doc["logs"]] == [["name", "lines"]]
-    assert doc["logs"][0]["name"] == "app"
+    assert done.returncode == 0, done.stderr  # logs do not decide the exit status
+    assert json.loads(done.stdout)["logs"] == [
+        {"name": "app", "lines": ["line 97", "line 98", "line 99"]},
+        {"name": "once", "lines": ["first", "second"]},
+        {"name": "gone", "lines": []},
+    ]
+    plain = status(tmp_path, path, "--lines", "2").stdout
+    assert "log app: last 2 line(s)\n  line 98\n  line 99\n" in plain
+    assert "log gone: last 0 line(s) (no such file: " in plain
+    assert status(tmp_path, path, "--json", "--lines", "0").stdout.count('"lines": []') == 3
+
+
+def test_a_command_log_runs_for_wait_then_is_stopped_masked_and_escaped(tmp_path: Path) -> None:
+    pid_file = tmp_path / "pid"
+    path = book(
+        tmp_path,
+        "variables:\n  TOKEN: {secret: true, from_env: ORDERS_TOKEN}\n"
+        "logs:\n  - {name: follow, command: 'echo $$ > pid; "
+        'printf "token=%s \\033[2J\\n" "$TOKEN"; exec sleep 600\'}\n',
+    )
+    done = status(tmp_path, path, "--wait", "300ms", env={"ORDERS_TOKEN": "s3cret-token-value"})
+    assert done.returncode == 0, done.stderr
+    assert "log follow: last 1 line(s)\n  token=******** \\x1b[2J\n" in done.stdout
+    assert "s3cret-token-value" not in done.stdout
+    pid = int(pid_file.read_text())
+
+    import psutil
+
+    try:
+        alive = psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        alive = False
+    assert not alive  # stopped with its group when status ended
 
 
 def test_a_state_folder_in_the_way_is_exit_2_once_there_is_something_to_look_at(

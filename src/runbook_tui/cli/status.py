@@ -171,10 +171,15 @@ def read_logs(
             readers.append((entry.name, reader, getattr(reading, "error", None) or ""))
         except Exception as exc:  # one log that cannot be read says so; the rest print
             readers.append((entry.name, None, f"cannot read: {exc}"))
-    if any(e.source == "command" for e in runbook.logs):
-        deadline = started + wait
-        while time.monotonic() < deadline:
-            time.sleep(min(_LOG_POLL, max(0.0, deadline - time.monotonic())))
+    running = [
+        r for (_, r, _), e in zip(readers, runbook.logs, strict=True) if r and e.source == "command"
+    ]
+    deadline = started + wait
+    while running and time.monotonic() < deadline:
+        time.sleep(min(_LOG_POLL, max(0.0, deadline - time.monotonic())))
+        # A command that ended (`journalctl -n 50`) is not waited for: its reading's
+        # detail is `running (pid N)` only while it runs (docs/architecture.md).
+        running = [r for r in running if str(getattr(r.poll(), "detail", "")).startswith("running")]
     for name, reader, problem in readers:
         if reader is None:
             out.append((name, (), problem))

@@ -564,7 +564,7 @@ def _default_log_opener(
     mask: Mask | None, cwd: str, env: Mapping[str, str]
 ) -> Callable[[LogSource], Source]:
     def opener(entry: LogSource) -> Source:
-        from runbook_tui.sources.logs import open_log  # type: ignore[import-not-found]
+        from runbook_tui.sources.logs import open_log
 
         reader: Source = open_log(entry, mask=mask, base_dir=cwd, env=env)
         return reader
