@@ -87,13 +87,50 @@ def test_the_runbook_package_never_imports_the_session_package() -> None:
 
 def test_the_core_never_imports_the_ui_or_the_command_line() -> None:
     graph = _graph()
-    core = ("runbook_tui.runbook", "runbook_tui.session")
+    core = ("runbook_tui.runbook", "runbook_tui.session", "runbook_tui.sources")
     bad = {
         name: sorted(m for m in deps if m.startswith(("runbook_tui.tui", "runbook_tui.cli")))
         for name, deps in graph.items()
         if name.startswith(core)
     }
     assert not {k: v for k, v in bad.items() if v}
+
+
+def test_the_runbook_and_session_packages_never_import_the_sources() -> None:
+    """Sources sit above the session: they use its masking and store, not the reverse."""
+    graph = _graph()
+    bad = {
+        name: sorted(m for m in deps if m.startswith("runbook_tui.sources"))
+        for name, deps in graph.items()
+        if name.startswith(("runbook_tui.runbook", "runbook_tui.session"))
+    }
+    assert not {k: v for k, v in bad.items() if v}
+
+
+STATUS_SCRIPT = """
+import sys
+from runbook_tui import cli
+
+code = cli.main(["status", sys.argv[1], "--home", sys.argv[2], "--json"])
+loaded = sorted(m for m in sys.modules if m == "textual" or m.startswith("textual."))
+print(code, "runbook_tui.sources.hub" in sys.modules, loaded)
+"""
+
+
+def test_status_does_not_import_textual(tmp_path: Path) -> None:
+    book = tmp_path / "book.md"
+    book.write_text(
+        "---\nservices:\n  - {name: none, tcp: '127.0.0.1:1'}\n"
+        "backups:\n  - {name: b, path: '*.dump'}\nlogs:\n  - {name: l, path: x.log}\n"
+        "---\n# x\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", STATUS_SCRIPT, str(book), str(tmp_path / "home")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.stdout.splitlines()[-1] == "1 True []", done.stdout + done.stderr
 
 
 def test_no_module_imports_itself_back_through_others() -> None:

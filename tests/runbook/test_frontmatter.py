@@ -197,6 +197,13 @@ def test_tcp_service_needs_host_and_port() -> None:
     assert ("bad-value", 3) in codes(fm("services:\n  - {name: db, tcp: localhost}\n"))
 
 
+def test_a_tcp_target_with_a_variable_is_judged_once_expanded() -> None:
+    text = fm(
+        "services:\n  - {name: db, tcp: '${DB_HOST}:${DB_PORT}'}\n  - {name: e, tcp: '${ADDR}'}\n"
+    )
+    assert codes(text) == []
+
+
 def test_duplicate_service_names_are_an_error() -> None:
     text = fm("services:\n  - {name: a, systemd: x}\n  - {name: a, systemd: y}\n")
     assert ("duplicate-name", 4) in codes(text)

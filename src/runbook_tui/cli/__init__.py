@@ -1,5 +1,5 @@
 """Command-line entry point. Each subcommand lives in its own module and imports its
-heavy dependencies inside its handler, so `check`, `show` and `run` never load Textual."""
+heavy dependencies inside its handler, so `check`, `show`, `run` and `status` never load Textual."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ import sys
 from collections.abc import Sequence
 
 from runbook_tui import __version__
-from runbook_tui.cli import check, open_ui, resume, run, sessions, show, startup
+from runbook_tui.cli import check, open_ui, resume, run, sessions, show, startup, status
+from runbook_tui.cli.common import start_log
 
-COMMANDS = (check, show, run, sessions, resume, open_ui)
-SUBCOMMANDS = {"check", "show", "run", "sessions", "resume", "open"}
+COMMANDS = (check, show, run, sessions, resume, status, open_ui)
+SUBCOMMANDS = {"check", "show", "run", "sessions", "resume", "status", "open"}
 TOP_LEVEL_FLAGS = {"-h", "--help", "--version"}
 
 
@@ -54,7 +55,8 @@ def _main(argv: Sequence[str] | None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    if hasattr(args, "home") and not _start_log(args):
+    # A command may start the log itself, once it knows it has work (`status`).
+    if hasattr(args, "home") and not getattr(args, "defer_log", False) and not start_log(args):
         return 2
     if args.command != "open":  # the UI ends start-up after its first frame
         startup.done()
@@ -65,25 +67,7 @@ def _main(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         return 0
     except Exception:
-        import logging  # only here and in _start_log: `check` should not pay for it
+        import logging  # only here and in start_log: `check` should not pay for it
 
         logging.getLogger("runbook_tui").exception("unexpected error in %s", args.command)
         raise
-
-
-def _start_log(args: argparse.Namespace) -> bool:
-    """Commands that keep state also keep the tool's own log beside it. False after
-    saying why when the state folder cannot be used (the command would fail anyway)."""
-    import logging
-
-    from runbook_tui import applog
-    from runbook_tui.session.store import StateHomeError, state_home
-
-    try:
-        home = state_home(args.home)
-    except StateHomeError as exc:
-        print(f"runbook-tui: {exc}", file=sys.stderr)
-        return False
-    applog.configure(home)
-    logging.getLogger("runbook_tui").info("runbook-tui %s: %s", __version__, args.command)
-    return True

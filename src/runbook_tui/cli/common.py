@@ -18,6 +18,24 @@ def add_home(p: argparse.ArgumentParser) -> None:
     )
 
 
+def start_log(args: argparse.Namespace) -> bool:
+    """Commands that keep state also keep the tool's own log beside it. False after
+    saying why when the state folder cannot be used (the command would fail anyway)."""
+    import logging
+
+    from runbook_tui import __version__, applog
+    from runbook_tui.session.store import StateHomeError, state_home
+
+    try:
+        home = state_home(args.home)
+    except StateHomeError as exc:
+        print(f"runbook-tui: {exc}", file=sys.stderr)
+        return False
+    applog.configure(home)
+    logging.getLogger("runbook_tui").info("runbook-tui %s: %s", __version__, args.command)
+    return True
+
+
 def add_variables(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--var",

@@ -47,6 +47,9 @@ BACKUP_KEYS = ("name", *BACKUP_KINDS, "password_env", "password_file", "max_age"
 ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _CLOSING = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 _TCP_TARGET = re.compile(r".+:\d{1,5}")
+# `${NAME}` in a value is expanded when the walk or `status` starts (sources/expand.py):
+# a target holding one is judged then.
+_REFERENCE = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 # How long `check` lets a variable's pattern match its default or a choice.
 PATTERN_SECONDS = 1.0
 
@@ -651,7 +654,7 @@ class _Checker:
         self, item: dict[Any, Any], path: Path, name: str, kind: str, target: str
     ) -> Service | None:
         self.unknown_keys(item, SERVICE_KEYS, path)
-        if kind == "tcp" and not _TCP_TARGET.fullmatch(target):
+        if kind == "tcp" and not _TCP_TARGET.fullmatch(target) and not _REFERENCE.search(target):
             self.error(
                 "bad-value",
                 (*path, "tcp"),

@@ -272,6 +272,7 @@ class Engine:
                 "git_dirty": None,
                 "title": runbook.title,
                 "kind": runbook.kind,
+                "restores": list(runbook.restores),
             },
             "tool_version": __version__,
             "operator": provenance.operator(),
