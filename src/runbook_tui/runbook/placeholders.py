@@ -41,8 +41,9 @@ Context = Literal[
     "comment",
 ]
 
-# `<pod-name>`, `<IP address>`; the lookbehind keeps `<<EOF` and `a<b>` out.
-PLACEHOLDER = re.compile(r"(?<![<\w])<([A-Za-z][A-Za-z0-9_-]*(?: [A-Za-z0-9_-]+)*)>(?!>)")
+# `<pod-name>`, `<IP address>`; not `<<name>>`. As a bare word it must not follow a
+# word character either (`0<in>out`, `a<b>c` are redirections); in quotes it may.
+PLACEHOLDER = re.compile(r"(?<!<)<([A-Za-z][A-Za-z0-9_-]*(?: [A-Za-z0-9_-]+)*)>(?!>)")
 # Words commands print in angle brackets, which runbooks paste as sample output.
 OUTPUT_WORDS = frozenset(
     ("none", "nil", "null", "unknown", "invalid", "pending", "unset", "empty", "no value")
@@ -305,7 +306,9 @@ class _Scanner:
             if text.startswith("<<", i):
                 return self.heredoc_operator(i)
         match = PLACEHOLDER.match(text, i)
-        if match is None or (i and (text[i - 1] == "<" or _is_word(text[i - 1]))):
+        if match is None or (i and text[i - 1] == "<"):
+            return i + 1
+        if mode in _BARE_LIKE and i and _is_word(text[i - 1]):
             return i + 1
         self.placeholder(match.group(1), i, match.end(), self.context(mode))
         return match.end()
