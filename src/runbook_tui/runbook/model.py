@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
+from runbook_tui.runbook.console import reference_commands
 from runbook_tui.runbook.placeholders import assigned_names, scan
 
 StepKind = Literal["shell", "manual"]
@@ -244,9 +245,14 @@ class Runbook:
         table: dict[str, tuple[str, ...]] = {}
         items = sorted((*self.steps, *self.references), key=lambda item: item.line)
         for item in items:
-            text = item.command if isinstance(item, Step) else item.text
-            if isinstance(item, Step) and item.kind != "shell":
-                continue
+            if isinstance(item, Step):
+                if item.kind != "shell":
+                    continue
+                text = item.command
+            elif item.language and item.language not in SHELL_LANGUAGES:
+                continue  # yaml, json, sql: not shell, `$x` means something else there
+            else:
+                text = reference_commands(item.text)
             names = tuple(n for n in scan(text).names if n not in assigned)
             if names:
                 table[item.id] = names

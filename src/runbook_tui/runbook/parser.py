@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from runbook_tui.runbook.attributes import parse_info, typed_attributes
 from runbook_tui.runbook.codes import DiagnosticSink
-from runbook_tui.runbook.console import command_look, is_prompted, split_block
+from runbook_tui.runbook.console import command_look, reference_commands, split_block
 from runbook_tui.runbook.display import CONTROL, escape_char
 from runbook_tui.runbook.frontmatter import read_front_matter, split_front_matter
 from runbook_tui.runbook.ids import IdRequest, assign_ids, assign_reference_ids
@@ -532,9 +532,7 @@ class _Walker:
         }
         if "<" in text:
             # A block of prompts and output: only its commands can hold placeholders.
-            lines = text.split("\n")
-            commands = split_block(text, console=True).command if is_prompted(lines) else text
-            draft["placeholders"] = placeholder_names(commands)
+            draft["placeholders"] = placeholder_names(reference_commands(text))
         self.references.append(draft)
 
     def indented_code(self, content: str, where: list[int] | None) -> None:

@@ -4,7 +4,8 @@ Two kinds (docs/runbook-format.md, "Placeholders"):
 - `<pod-name>`: `<`, a letter, then letters, digits, `-` and `_` (words may be joined
   by single spaces: `<IP address>`), `>`. Not a redirection (`<file`, `sort <in >out`),
   a here-document (`<<EOF`), a here-string (`<<<`), process substitution (`<(`), and
-  not a word kubectl and friends print as output (`<none>`, `<unknown>`).
+  not a word kubectl and friends print as output (`<none>`, `<unknown>`), nor an HTML
+  tag closed in the same text (`<details>` ... `</details>`).
 - `$NAME` / `${NAME}`: a variable the text uses but does not set itself (`NAME=`,
   `export NAME`, `read NAME`, `for NAME in`); `${NAME:-default}` and the like are not
   asked for (they have a default or test whether NAME is set), nor bash's own variables.
@@ -46,8 +47,11 @@ Context = Literal[
 PLACEHOLDER = re.compile(r"(?<!<)<([A-Za-z][A-Za-z0-9_-]*(?: [A-Za-z0-9_-]+)*)>(?!>)")
 # Words commands print in angle brackets, which runbooks paste as sample output.
 OUTPUT_WORDS = frozenset(
-    ("none", "nil", "null", "unknown", "invalid", "pending", "unset", "empty", "no value")
-)
+    (
+        "none", "nil", "null", "unknown", "invalid", "pending", "unset", "empty", "no value",
+        "snip", "snipped", "redacted", "truncated", "omitted",
+    )
+)  # fmt: skip
 # Variables bash sets itself: never asked for.
 BASH_VARIABLES = frozenset(
     (
@@ -295,7 +299,8 @@ class _Scanner:
             self.placeholder(match.group(1), start + match.start(), start + match.end(), context)
 
     def placeholder(self, name: str, start: int, end: int, context: Context) -> None:
-        if name.lower() not in OUTPUT_WORDS:
+        # `<details>` with a `</details>` in the same text is HTML, not a placeholder.
+        if name.lower() not in OUTPUT_WORDS and f"</{name}>" not in self.text:
             self.found.append(Found("placeholder", name, start, end, context))
 
     def angle(self, mode: str, i: int) -> int:
