@@ -6,9 +6,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
 
-from runbook_tui.runbook.console import reference_commands
-from runbook_tui.runbook.placeholders import assigned_names, scan
-
 StepKind = Literal["shell", "manual"]
 Severity = Literal["error", "warning"]
 
@@ -241,6 +238,10 @@ class Runbook:
     def _unset_table(self) -> dict[str, tuple[str, ...]]:
         # Computed on first use (a frozen dataclass without slots may cache this way),
         # so a parse never pays for it.
+        # Imported here: the model is imported before the walk's first frame.
+        from runbook_tui.runbook.console import reference_commands
+        from runbook_tui.runbook.placeholders import assigned_names, scan
+
         assigned = {v.name for v in self.variables}
         table: dict[str, tuple[str, ...]] = {}
         items = sorted((*self.steps, *self.references), key=lambda item: item.line)
