@@ -144,9 +144,9 @@ def env_name(placeholder: str) -> str:
 
 def placeholder_names(text: str) -> tuple[str, ...]:
     """The `<...>` placeholders of `text` outside comments, each once, in order."""
-    if "<" not in text:
+    if "<" not in text or PLACEHOLDER.search(text) is None:
         return ()
-    return scan(text).placeholders
+    return Scan(tuple(_Scanner(text, names=False).run())).placeholders
 
 
 def scan(text: str) -> Scan:
@@ -191,8 +191,9 @@ def _drop_assigned(text: str, found: list[Found]) -> list[Found]:
 class _Scanner:
     """One pass over a bash text with a stack of quoting contexts."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, names: bool = True) -> None:
         self.text = text
+        self.names = names  # whether to record variable uses (not only placeholders)
         self.found: list[Found] = []
         # ("bare" | "subst" | "paren" | "double" | "backquote" | "expansion" |
         #  "arithmetic" | "heredoc", end): end is where a here-document body stops.
@@ -335,8 +336,8 @@ class _Scanner:
             self.stack.append(("subst", -1))
             return i + 2
         if nxt == "{":
-            match = re.compile(_NAME).match(text, i + 2)
-            if match is not None:
+            match = _WORD_AT.match(text, i + 2)
+            if match is not None and self.names:
                 after = text[match.end() : match.end() + 2]
                 if not _DEFAULTING.match(after):
                     self.found.append(
@@ -346,7 +347,10 @@ class _Scanner:
             return i + 2
         match = _WORD_AT.match(text, i + 1)
         if match is not None:
-            self.found.append(Found("name", match.group(), i, match.end(), self.context(mode)))
+            if self.names:
+                self.found.append(
+                    Found("name", match.group(), i, match.end(), self.context(mode))
+                )
             return match.end()
         return i + 2 if nxt else i + 1
 
