@@ -15,7 +15,12 @@ from runbook_tui.runbook.codes import DiagnosticSink
 from runbook_tui.runbook.console import command_look, reference_commands, split_block
 from runbook_tui.runbook.display import CONTROL, escape_char
 from runbook_tui.runbook.frontmatter import read_front_matter, split_front_matter
-from runbook_tui.runbook.ids import IdRequest, assign_ids, assign_reference_ids
+from runbook_tui.runbook.ids import (
+    REFERENCE_PREFIX,
+    IdRequest,
+    assign_ids,
+    assign_reference_ids,
+)
 from runbook_tui.runbook.lint import StepSource, lint
 from runbook_tui.runbook.markdown import make_markdown, plain_text
 from runbook_tui.runbook.model import (
@@ -48,6 +53,7 @@ _SHELL = frozenset(SHELL_LANGUAGES)
 # The containers a fence without a closing line runs to the end of.
 _CONTAINERS = {"list_item_open": "list item", "blockquote_open": "block quote"}
 _CONTAINER_CLOSE = frozenset(("list_item_close", "blockquote_close"))
+_NO_ATTRIBUTES: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -147,7 +153,9 @@ def parse(text: str, path: str = "") -> ParseResult:
         if draft.command_lines:
             sources.append(StepSource(step, draft.command_lines))
 
-    taken = set(ids)
+    # Only step ids that look like reference ids can collide (a set of every id would
+    # cost tens of bytes per step of a runbook with hundreds of thousands).
+    taken = {i for i in ids if i.startswith(REFERENCE_PREFIX)} if walker.references else set()
     ref_ids = assign_reference_ids([draft["text"] for draft in walker.references], taken)
     references = tuple(
         Reference(id=ref_id, **draft)
@@ -471,7 +479,9 @@ class _Walker:
             "section": self.path,
             "section_line": self.section_line,
             "language": parsed.language,
-            "attrs": attrs,
+            # One shared empty dict for the steps without attributes (most of them):
+            # steps are read-only, and an empty dict per step weighed 64 bytes each.
+            "attrs": attrs or _NO_ATTRIBUTES,
             "rollback": self.in_rollback,
             "sample_output": split.sample_output,
             "prose": self.prose(start, where[1] if where else start + 1),

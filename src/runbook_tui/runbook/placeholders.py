@@ -348,9 +348,7 @@ class _Scanner:
         match = _WORD_AT.match(text, i + 1)
         if match is not None:
             if self.names:
-                self.found.append(
-                    Found("name", match.group(), i, match.end(), self.context(mode))
-                )
+                self.found.append(Found("name", match.group(), i, match.end(), self.context(mode)))
             return match.end()
         return i + 2 if nxt else i + 1
 
