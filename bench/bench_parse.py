@@ -25,7 +25,8 @@ RUNS = 7
 
 def generate_runbook(sections: int = 1000) -> str:
     """A deploy runbook of about 1 MB: front matter, headings, prose, lists, tables,
-    shell blocks in both attribute forms, console blocks, task items, a rollback."""
+    shell blocks in both attribute forms, console blocks, task items, reference blocks
+    with placeholders, a rollback."""
     parts = [
         "---\ntitle: Generated deploy\nkind: deploy\nowner: bench\nrto: 1h30m\n",
         "restores: [nightly]\nvariables:\n",
@@ -61,6 +62,10 @@ def generate_runbook(sections: int = 1000) -> str:
             f"- plain bullet about component {i}\n\n"
             f"```bash {{ cwd=/srv/app{i} expect_exit=0 interactive=false }}\n"
             f"./smoke-test --component {i} --timeout 30\n```\n\n"
+            # Reference blocks (no language, console output) with placeholders.
+            f"If it is stuck, look at the pod:\n\n```\nkubectl -n <namespace> describe "
+            f'pod app-{i}-<pod-id> | grep "$FILTER"\n```\n\n'
+            f"```console\nStarted app {i} in 2.1s\n```\n\n"
         )
     parts.append('## Rollback\n\n```sh {"danger":"roll back"}\n./rollback-all.sh\n```\n')
     return "".join(parts)
@@ -85,8 +90,10 @@ def bench_parse() -> None:
     assert not result.errors, result.errors[:3]
     steps = len(result.runbook.steps)
     sections = len(result.runbook.sections)
+    refs = len(result.runbook.references)
     print(
-        f"generated runbook: {len(text.encode()) / 1e6:.2f} MB, {sections} sections, {steps} steps"
+        f"generated runbook: {len(text.encode()) / 1e6:.2f} MB, {sections} sections, "
+        f"{steps} steps, {refs} reference blocks"
     )
     parse(text)  # warm caches (regexes, markdown-it rule chains)
     medians = interleaved(

@@ -45,6 +45,59 @@ def test_every_corpus_file_parses(
     assert steps > 1200
 
 
+def test_every_file_reports_its_steps_reference_blocks_and_placeholders(
+    corpus: dict[str, ParseResult], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The corpus report: per file, what a walk of it would hold. Every model field the
+    walk reads is computed (prose, placeholders, unset names, the walk's order), so a
+    file that makes any of it raise fails here, named."""
+    rows: list[str] = []
+    failures: list[str] = []
+    totals = [0, 0, 0, 0]
+    for name, result in corpus.items():
+        book = result.runbook
+        try:
+            items = (*book.walk_items(), *book.walk_items(rollback=True))
+            placeholders = sorted({p for item in items for p in item.placeholders})
+            unset = sorted({n for item in items for n in book.unset_names(item.id)})
+            prose = sum(len(item.prose) for item in items)
+        except Exception as exc:  # the report names the file; the test fails below
+            failures.append(f"{name}: {type(exc).__name__}: {exc}")
+            continue
+        counts = (len(book.steps), len(book.references), len(placeholders), len(unset))
+        totals = [a + b for a, b in zip(totals, counts, strict=True)]
+        listed = " ".join(f"<{p}>" for p in placeholders) + " " + " ".join(f"${n}" for n in unset)
+        rows.append(
+            f"{name}: {counts[0]} steps, {counts[1]} reference blocks, "
+            f"{counts[2] + counts[3]} placeholders {listed.strip()} (prose {prose} chars)"
+        )
+    with capsys.disabled():
+        print("\ncorpus report (file: steps, reference blocks, placeholders):")
+        for row in rows:
+            print("  " + row)
+        print(
+            f"corpus totals: {totals[0]} steps, {totals[1]} reference blocks, "
+            f"{totals[2]} <placeholders>, {totals[3]} unset $NAMEs"
+        )
+    assert not failures, failures
+    # 1158 reference blocks when this was written: the code blocks that are not steps.
+    assert totals[1] > 1000
+
+
+def test_reference_blocks_of_real_runbooks_are_walkable(corpus: dict[str, ParseResult]) -> None:
+    pvc = corpus["gitlab-com-runbooks/docs/kube/k8s-pvc-resize.md"].runbook
+    # Its untagged kubectl blocks, and its Rollback section's, are in the walk.
+    assert len(pvc.references) == 11
+    assert [r.line for r in pvc.walk_items(rollback=True)] == [150, 157]
+    drain = corpus[
+        "openshift-runbooks/alerts/machine-config-operator/MachineConfigControllerDrainError.md"
+    ].runbook
+    force = next(s for s in drain.steps if "--force" in s.command)
+    assert force.placeholders == ("pod-name",)
+    assert "if you are comfortable with possible data loss" in force.prose
+    assert "Check the `openshift-kube-apiserver` logs" not in force.prose
+
+
 def test_prompts_are_stripped_and_output_kept_aside(corpus: dict[str, ParseResult]) -> None:
     result = corpus[
         "prometheus-operator-runbooks/content/runbooks/node/NodeFilesystemFilesFillingUp.md"

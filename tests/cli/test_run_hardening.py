@@ -132,7 +132,10 @@ def test_vars_file_values_are_kept_as_written_and_typos_refused(tmp_path: Path) 
 
 
 def test_errors_about_values_do_not_print_the_value(tmp_path: Path) -> None:
-    (tmp_path / "s.md").write_text("---\nvariables:\n  TOKEN: {secret: true}\n---\n# S\n")
+    # A step, so the run gets as far as the values (a runbook without steps exits 2 first).
+    (tmp_path / "s.md").write_text(
+        "---\nvariables:\n  TOKEN: {secret: true}\n---\n# S\n\n```sh\ntrue\n```\n"
+    )
     res = cli("run", "s.md", "--yes", "--var", "TOKEN:s3cr3tvalue", cwd=tmp_path,
               home=tmp_path / "h")  # fmt: skip
     assert res.returncode == 2 and "s3cr3tvalue" not in res.stderr

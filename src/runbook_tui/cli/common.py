@@ -58,6 +58,14 @@ def add_walk_options(p: argparse.ArgumentParser, *, yes_help: str) -> None:
         "--rollback", action="store_true", help="walk the rollback steps instead of the main walk"
     )
     p.add_argument("--no-pty", action="store_true", help="capture output through pipes, not a pty")
+    p.add_argument(
+        "--fill",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a value for the placeholder <NAME> (as written: --fill pod-name=web-1) or for "
+        "an unset $NAME (repeatable); it reaches commands as an environment variable",
+    )
     add_variables(p)
     add_home(p)
 

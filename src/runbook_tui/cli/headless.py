@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 from runbook_tui.invocation import resume_hint
 from runbook_tui.runbook.display import escape_controls
-from runbook_tui.runbook.model import Runbook, Step, Variable
+from runbook_tui.runbook.model import Reference, Runbook, Step, Variable
 from runbook_tui.session.engine import Engine, EngineError, StepOutcome
 from runbook_tui.session.escapes import strip_escapes
 from runbook_tui.session.journal import JournalError
@@ -32,6 +32,43 @@ EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 class _Quit(Exception):
     """The operator chose to stop the walk."""
+
+
+def parse_fills(items: list[str]) -> dict[str, str] | None:
+    """`--fill NAME=VALUE` values by placeholder name, or None after printing why not."""
+    fills: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = name.strip().removeprefix("$").strip("<>{}")
+        if not sep or not name:
+            print(f"runbook-tui: --fill {item!r}: expected NAME=VALUE", file=sys.stderr)
+            return None
+        fills[name] = value
+    return fills
+
+
+def nothing_to_run(runbook: Runbook, rollback: bool) -> str | None:
+    """Why a walk of `runbook` would run nothing (its walk has no steps), naming what
+    the runbook has instead; None when it has steps to walk."""
+    steps = runbook.rollback_steps if rollback else runbook.main_steps
+    if steps:
+        return None
+    if not rollback and runbook.rollback_steps:
+        return (
+            f"it has no main steps, only {len(runbook.rollback_steps)} rollback step(s): "
+            "pass --rollback to walk them"
+        )
+    refs = runbook.references
+    if not refs:
+        return "it has no steps and no code blocks: nothing to run"
+    why: dict[str, int] = {}
+    for ref in refs:
+        why[ref.why] = why.get(ref.why, 0) + 1
+    listed = ", ".join(f"{n} {reason}" for reason, n in why.items())
+    return (
+        f"it has no steps: {len(refs)} code block(s) are shown only ({listed}); only "
+        "```sh/```bash blocks and ```console blocks with `$ ` prompts are steps"
+    )
 
 
 def gather_variables(
@@ -113,8 +150,17 @@ class Console:
             self.write(event.get("data", ""))
 
 
-def walk(engine: Engine, *, yes: bool, resumed: bool = False) -> int:
-    """Perform the engine's walk (main or rollback) step by step; return the exit code."""
+def walk(
+    engine: Engine,
+    *,
+    yes: bool,
+    resumed: bool = False,
+    fills: Mapping[str, str] | None = None,
+) -> int:
+    """Perform the engine's walk (main or rollback) step by step; return the exit code.
+    Reference blocks are listed in place as shown only, never run. A step with a
+    placeholder that has no value in `fills` (`--fill`) is not run: the session ends
+    failed, exit 2."""
     out = Console(sys.stdout)
     err = Console(sys.stderr)
     engine.subscribe(out)
@@ -131,8 +177,15 @@ def walk(engine: Engine, *, yes: bool, resumed: bool = False) -> int:
     out.line(f"journal: {engine.journal_path}")
     steps = engine.plan.steps
     hint = resume_hint(engine.session_id, engine.home, rollback=rollback)
+    fills = dict(fills or {})
+    index = 0
     try:
-        for index, step in enumerate(steps, 1):
+        for item in engine.plan.items:
+            if isinstance(item, Reference):
+                _shown_only(out, engine, item)
+                continue
+            step = item
+            index += 1
             status = engine.plan.status(step.id)
             title = mask(step.title)
             if status in DONE_STATUSES:
@@ -154,10 +207,17 @@ def walk(engine: Engine, *, yes: bool, resumed: bool = False) -> int:
                 engine.skip(step.id, _input("reason for skipping: ") or "skipped by the operator")
                 out.line("  skipped")
                 continue
+            prepared = engine.prepare(step.command, fills)
+            if not prepared.ready:
+                return _unfilled(out, engine, step, prepared.problem, hint)
+            if prepared.fills:
+                out.line("  filled, it runs as:")
+                for line in mask(prepared.command).splitlines():
+                    out.line(f"  $ {line}")
             confirmed_by = "--yes" if yes else ("phrase" if step.danger else "operator")
             if yes and step.danger:
                 out.line("  danger step allowed by --yes (the phrase was not typed)")
-            outcome = _run_step(engine, step, confirmed_by)
+            outcome = _run_step(engine, step, confirmed_by, fills)
             out.line_break()
             _verdict(out, outcome)
             if not outcome.succeeded:
@@ -183,7 +243,26 @@ def walk(engine: Engine, *, yes: bool, resumed: bool = False) -> int:
         return EXIT_FAILED
 
 
-def _run_step(engine: Engine, step: Step, confirmed_by: str) -> StepOutcome:
+def _shown_only(out: Console, engine: Engine, ref: Reference) -> None:
+    """A reference block, where the runbook has it: shown only, never run headless."""
+    done = engine.plan.status(ref.id)
+    after = f", {done}" if done != "pending" else ""
+    out.line(f"· line {ref.line}: shown only ({ref.why}{after}): {shown(engine, ref.title)}")
+
+
+def _unfilled(out: Console, engine: Engine, step: Step, problem: str, hint: str) -> int:
+    """A step whose placeholders have no value: not run; the session ends failed."""
+    reason = f"step {step.id} (line {step.line}) was not run: {problem}"
+    out.line(f"✗ {shown(engine, reason)}")
+    out.line("  give each value with --fill NAME=VALUE (NAME as written: --fill pod-name=...)")
+    out.line(f"  then resume: {hint} --fill NAME=VALUE")
+    _end_quietly(engine, "failed", reason)
+    return EXIT_USAGE
+
+
+def _run_step(
+    engine: Engine, step: Step, confirmed_by: str, fills: Mapping[str, str] | None = None
+) -> StepOutcome:
     """Run in a worker thread so Ctrl-C reaches the main thread, which cancels the
     step's process group and waits until the engine has recorded the end.
 
@@ -196,7 +275,7 @@ def _run_step(engine: Engine, step: Step, confirmed_by: str) -> StepOutcome:
     def work() -> None:
         try:
             run = engine.run_interactive if step.interactive else engine.run_step
-            result.append(run(step.id, confirmed_by=confirmed_by))
+            result.append(run(step.id, confirmed_by=confirmed_by, fills=fills))
         except BaseException as exc:  # handed to the main thread
             errors.append(exc)
         finally:

@@ -32,7 +32,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from runbook_tui.cli.common import load_runbook
-    from runbook_tui.cli.headless import gather_variables, install_signal_handlers, walk
+    from runbook_tui.cli.headless import (
+        gather_variables,
+        install_signal_handlers,
+        parse_fills,
+        walk,
+    )
     from runbook_tui.session.engine import Engine, EngineError
     from runbook_tui.session.journal import JournalError, read_journal
     from runbook_tui.session.plan import Plan
@@ -65,6 +70,9 @@ def handle(args: argparse.Namespace) -> int:
         print(f"runbook-tui resume: {path} has no rollback steps", file=sys.stderr)
         return 2
     plan = Plan(runbook, state, walk="rollback" if args.rollback else None)
+    fills = parse_fills(args.fill)
+    if fills is None:
+        return 2
     values = gather_variables(
         runbook,
         args,
@@ -87,4 +95,4 @@ def handle(args: argparse.Namespace) -> int:
     except (EngineError, JournalError, SessionError, OSError) as exc:
         print(f"runbook-tui resume: {exc}", file=sys.stderr)
         return 2
-    return walk(engine, yes=args.yes, resumed=True)
+    return walk(engine, yes=args.yes, resumed=True, fills=fills)

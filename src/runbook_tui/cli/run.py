@@ -15,8 +15,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         description=(
             "Run the main walk of FILE in order, printing each step, its live output and "
             "its verdict, and recording everything in a session journal. Stops at the "
-            "first failed step. Exit codes: 0 all steps succeeded, 1 a step failed, "
-            "2 usage or validation error, 130 interrupted."
+            "first failed step. Code blocks that are not steps are listed as shown only. "
+            "Exit codes: 0 all steps succeeded, 1 a step failed, 2 usage or validation "
+            "error, a runbook with no steps, or a placeholder without a value (--fill), "
+            "130 interrupted."
         ),
     )
     p.add_argument("file", help="the runbook (markdown)")
@@ -29,7 +31,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     from runbook_tui.cli.common import load_runbook
-    from runbook_tui.cli.headless import gather_variables, install_signal_handlers, walk
+    from runbook_tui.cli.headless import (
+        gather_variables,
+        install_signal_handlers,
+        nothing_to_run,
+        parse_fills,
+        walk,
+    )
     from runbook_tui.session.engine import Engine, EngineError
     from runbook_tui.session.journal import JournalError
     from runbook_tui.session.store import SessionError
@@ -47,6 +55,13 @@ def handle(args: argparse.Namespace) -> int:
     if args.rollback and not runbook.rollback_steps:
         print(f"runbook-tui run: {args.file} has no rollback steps", file=sys.stderr)
         return 2
+    empty = nothing_to_run(runbook, args.rollback)
+    if empty is not None:
+        print(f"runbook-tui run: nothing to run in {args.file}: {empty}", file=sys.stderr)
+        return 2
+    fills = parse_fills(args.fill)
+    if fills is None:
+        return 2
     values = gather_variables(runbook, args, interactive=not args.yes)
     if values is None:
         return 2
@@ -62,4 +77,4 @@ def handle(args: argparse.Namespace) -> int:
     except (EngineError, JournalError, SessionError, OSError) as exc:
         print(f"runbook-tui run: {exc}", file=sys.stderr)
         return 2
-    return walk(engine, yes=args.yes)
+    return walk(engine, yes=args.yes, fills=fills)

@@ -92,13 +92,41 @@ def handle_show(args: argparse.Namespace) -> int:
     print(f"session {doc['id']}  by {doc['operator']} on {doc['host']}")
     print(f"started {doc['started_at']}  ended {doc['ended_at'] or '-'}")
     print(f"journal {doc['journal']}")
+    off_plan = []
     for st in doc["steps"]:
+        if st["kind"] in ("reference", "adhoc"):
+            off_plan.append(st)
+            continue
         extra = f" exit {st['exit_code']}" if st["exit_code"] is not None else ""
         tries = f" ({st['attempts']} attempts)" if st["attempts"] > 1 else ""
         print(f"  {st['status']:<12} {st['id']}{extra}{tries}")
+    if off_plan:
+        # In the order they last happened: the transcript of what was run off the plan.
+        print("off the runbook's steps (reference blocks and ad-hoc commands):")
+        off_plan.sort(key=lambda st: st["finished_at"] or st["started_at"] or "")
+        for st in off_plan:
+            print("  " + _off_plan_line(st))
     for note in doc["notes"]:
         print(f"  note {note.get('ts', '')}: {note.get('text', '')}")
     return 0
+
+
+def _off_plan_line(st: dict[str, Any]) -> str:
+    """A reference block run, marked or passed by, or an ad-hoc command, on one line
+    (journal text: masked when written, control characters escaped here)."""
+    from runbook_tui.runbook.display import escape_controls
+
+    status = st["status"]
+    text = st["command"]
+    if status == "skipped":
+        status, text = "passed by", st["written"]
+    elif status == "succeeded" and st["confirmed_at"]:
+        status, text = "done by hand", st["written"]
+    where = f"block at line {st['source_line']}" if st["kind"] == "reference" else "ad-hoc"
+    extra = f" exit {st['exit_code']}" if st["exit_code"] is not None else ""
+    lines = (text or "").strip().splitlines()
+    shown = f": {lines[0]}{' …' if len(lines) > 1 else ''}" if lines else ""
+    return escape_controls(f"{status:<12} {st['id']} ({where}){extra}{shown}")
 
 
 def _recorded_runbook(first: dict[str, Any] | None) -> Any:

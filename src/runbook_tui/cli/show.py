@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from runbook_tui.runbook.durations import format_duration
 
 if TYPE_CHECKING:
-    from runbook_tui.runbook.model import Runbook, Step
+    from runbook_tui.runbook.model import Reference, Runbook, Step
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -83,25 +83,32 @@ def outline(runbook: Runbook) -> str:
         if items:
             lines.append(f"  {label}: " + ", ".join(i.name for i in items))
     main, rollback = len(runbook.main_steps), len(runbook.rollback_steps)
-    lines.append(f"  {main} step(s), {rollback} rollback step(s)")
-    by_section: dict[tuple[tuple[str, ...], int], list[Step]] = {}
-    for step in runbook.steps:
-        by_section.setdefault((step.section, step.section_line), []).append(step)
-    width = max((len(s.id) for s in runbook.steps), default=0)
+    counts = f"  {main} step(s), {rollback} rollback step(s)"
+    if runbook.references:
+        counts += f", {len(runbook.references)} reference block(s) (shown, never run)"
+    lines.append(counts)
+    by_section: dict[tuple[tuple[str, ...], int], list[Step | Reference]] = {}
+    items = sorted((*runbook.steps, *runbook.references), key=lambda item: item.line)
+    for item in items:
+        by_section.setdefault((item.section, item.section_line), []).append(item)
+    width = max((len(s.id) for s in items), default=0)
     for section in runbook.sections:
-        steps = by_section.pop((section.path, section.line if section.level else 0), [])
+        found = by_section.pop((section.path, section.line if section.level else 0), [])
         indent = "  " * max(section.level, 1)
         if section.level:
             lines.append(f"{indent}{'#' * section.level} {section.title}  (line {section.line})")
-        lines.extend(_step_line(step, indent, width) for step in steps)
+        lines.extend(_item_line(item, indent, width) for item in found)
     # Steps whose section is missing from the list (not expected): never drop them.
-    for steps in by_section.values():
-        lines.extend(_step_line(step, "  ", width) for step in steps)
+    for found in by_section.values():
+        lines.extend(_item_line(item, "  ", width) for item in found)
     # Runbook text, untrusted: a control character is shown, never acted on.
     return escape_controls("\n".join(lines))
 
 
-def _step_line(step: Step, indent: str, width: int) -> str:
-    mark = " [rollback]" if step.rollback else ""
-    title = step.title if len(step.title) <= 70 else step.title[:69] + "…"
-    return f"{indent}  {step.id:<{width}}  {step.kind:<6}  line {step.line:<5} {title}{mark}"
+def _item_line(item: Step | Reference, indent: str, width: int) -> str:
+    mark = " [rollback]" if item.rollback else ""
+    title = item.title if len(item.title) <= 70 else item.title[:69] + "…"
+    kind = "shown" if item.kind == "reference" else item.kind
+    if item.kind == "reference":
+        mark += f" [{item.why}]"  # type: ignore[union-attr]
+    return f"{indent}  {item.id:<{width}}  {kind:<6}  line {item.line:<5} {title}{mark}"

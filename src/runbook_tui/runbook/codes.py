@@ -49,7 +49,7 @@ _TABLE = (
     Code("mixed-prompts", "warning", "a shell block run as a script has lines starting `$ `"),
     Code("untagged-command", "warning", "a fence without a language that reads as a command"),
     # Whole-runbook lint.
-    Code("placeholder", "warning", "a `<placeholder>` in a command: use a variable instead"),
+    Code("placeholder", "warning", "a `<placeholder>` in a command: needs a value to run"),
     Code("no-steps", "warning", "the runbook has no steps"),
     Code("danger-without-rollback", "warning", "a deploy runbook has a danger step, no rollback"),
 )

@@ -93,6 +93,13 @@ def _split_prompted(lines: list[str]) -> SplitBlock:
     )
 
 
+def reference_commands(text: str) -> str:
+    """The lines of a reference block that an operator would run: its `$ ` commands
+    when it is written with prompts (the rest is sample output), else all of it."""
+    lines = text.split("\n")
+    return split_block(text, console=True).command if is_prompted(lines) else text
+
+
 # Commands common enough in runbooks that a block starting with one is almost surely
 # meant to be run. A short list on purpose: the hint must not fire on sample output.
 # fmt: off

@@ -62,3 +62,24 @@ def assign_ids(requests: Sequence[IdRequest]) -> list[str]:
             prefix = slugify(req.section_title) or "step"
             claim(index, f"{prefix}-{content_hash(req.kind, req.text)}")
     return [i for i in ids if i is not None]
+
+
+REFERENCE_PREFIX = "ref-"
+
+
+def assign_reference_ids(texts: Sequence[str], taken: set[str]) -> list[str]:
+    """Ids of reference blocks (code blocks that are not steps), in document order:
+    `ref-` and the hash of the text as for a step (kind `reference`), `-2`, `-3`, ...
+    for a repeat. `taken` (the step ids) is never given out: a step named `ref-ab12cd`
+    keeps its id and the block gets `ref-ab12cd-2`."""
+    used = set(taken)
+    ids: list[str] = []
+    for text in texts:
+        base = candidate = REFERENCE_PREFIX + content_hash("reference", text)
+        n = 1
+        while candidate in used:
+            n += 1
+            candidate = f"{base}-{n}"
+        used.add(candidate)
+        ids.append(candidate)
+    return ids

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from runbook_tui.runbook.codes import DiagnosticSink
 from runbook_tui.runbook.model import Runbook, Step
-
-# `<namespace>`, `<pod name>`, `<value of instance label>`; not `<<EOF`, `< in > out`.
-_PLACEHOLDER = re.compile(r"(?<![<\w])<([A-Za-z][\w.:/-]*(?: [\w.:/-]+)*)>(?!>)")
-_NOT_ENV = re.compile(r"[^A-Za-z0-9]+")
+from runbook_tui.runbook.placeholders import PLACEHOLDER, env_name
 
 
 @dataclass(frozen=True)
@@ -26,10 +22,7 @@ class StepSource:
 def placeholder_variable(placeholder: str) -> str:
     """The environment variable name suggested for `<placeholder>`: `<pod name>` ->
     `POD_NAME`."""
-    name = _NOT_ENV.sub("_", placeholder).strip("_").upper()
-    if not name or name[0].isdigit():
-        name = "_" + name
-    return name
+    return env_name(placeholder)
 
 
 def lint(
@@ -80,13 +73,18 @@ def _placeholders(
     declared: set[str],
     sink: DiagnosticSink,
 ) -> None:
+    # The step's placeholders (runbook/placeholders.py: not in comments, not `<none>`),
+    # each reported at its first place on a command line.
+    wanted = set(source.step.placeholders)
+    if not wanted:
+        return
     seen: set[str] = set()
     for line_no, text in source.command_lines:
         if "<" not in text:
             continue
-        for match in _PLACEHOLDER.finditer(text):
+        for match in PLACEHOLDER.finditer(text):
             name = match.group(1)
-            if name in seen:
+            if name in seen or name not in wanted:
                 continue
             seen.add(name)
             all_lines = file_lines()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Literal
 
 StepKind = Literal["shell", "manual"]
@@ -101,6 +102,11 @@ class Step:
     # Line of the heading that holds the step (0: none). Tells apart two sections with
     # the same title path, e.g. two "## Diagnosis" under one title.
     section_line: int = 0
+    # The markdown between the previous step or reference (or the heading) and this one
+    # (see docs/runbook-format.md, "The prose beside a step").
+    prose: str = ""
+    # The `<...>` placeholders of the command, each once (runbook/placeholders.py).
+    placeholders: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:
@@ -109,6 +115,45 @@ class Step:
             return self.name
         first = next((ln.strip() for ln in self.command.splitlines() if ln.strip()), "")
         return first or self.id
+
+
+@dataclass(frozen=True, slots=True)  # slots: one per code block, of many
+class Reference:
+    """A code block that is not a step: shown in the walk in place, never run as written.
+    The operator may run an edited copy of it, mark it done by hand, or pass it by."""
+
+    id: str
+    line: int  # of the fence (of the first line, for indented code)
+    text: str  # the block's content as written
+    language: str | None = None
+    section: tuple[str, ...] = ()
+    section_line: int = 0
+    rollback: bool = False
+    indented: bool = False  # indented code, not a fence
+    prose: str = ""
+    placeholders: tuple[str, ...] = ()
+
+    kind: Literal["reference"] = "reference"
+
+    @property
+    def title(self) -> str:
+        """The first line that is not blank."""
+        first = next((ln.strip() for ln in self.text.splitlines() if ln.strip()), "")
+        return first or self.id
+
+    @property
+    def why(self) -> str:
+        """Why it is shown only: `not tagged sh/bash`, `console without $ prompts`, ..."""
+        if self.indented:
+            return "indented code"
+        if not self.language:
+            return "not tagged sh/bash"
+        if self.language in SHELL_LANGUAGES:
+            return f"{self.language} without $ prompts"
+        return f"tagged {self.language}"
+
+
+WalkItem = Step | Reference
 
 
 @dataclass(frozen=True)
@@ -143,6 +188,8 @@ class Runbook:
     steps: tuple[Step, ...] = ()
     sections: tuple[Section, ...] = ()
     front_matter: dict[str, Any] = field(default_factory=dict)
+    # Code blocks that are not steps, in document order.
+    references: tuple[Reference, ...] = ()
 
     @property
     def main_steps(self) -> tuple[Step, ...]:
@@ -158,7 +205,62 @@ class Runbook:
                 return s
         raise KeyError(step_id)
 
-    def section_for(self, step: Step) -> Section | None:
+    def reference(self, ref_id: str) -> Reference:
+        for r in self.references:
+            if r.id == ref_id:
+                return r
+        raise KeyError(ref_id)
+
+    def item(self, item_id: str) -> WalkItem:
+        """The step or reference with this id (ids of the two never collide)."""
+        try:
+            return self.step(item_id)
+        except KeyError:
+            return self.reference(item_id)
+
+    def walk_items(self, rollback: bool = False) -> tuple[WalkItem, ...]:
+        """The main walk's (or the rollback walk's) steps and references, in document
+        order: what the walk lists, references in place between the steps."""
+        steps = self.rollback_steps if rollback else self.main_steps
+        refs = [r for r in self.references if r.rollback == rollback]
+        if not refs:
+            return steps
+        return tuple(sorted((*steps, *refs), key=lambda item: item.line))
+
+    def unset_names(self, item_id: str) -> tuple[str, ...]:
+        """The `$NAME`s a step or reference uses that are neither declared variables,
+        nor set by itself before the use, nor assigned by an earlier step or reference
+        (a static guess: the walk asks at run time only for those the carried shell
+        state does not export)."""
+        return self._unset_table.get(item_id, ())
+
+    @cached_property
+    def _unset_table(self) -> dict[str, tuple[str, ...]]:
+        # Computed on first use (a frozen dataclass without slots may cache this way),
+        # so a parse never pays for it.
+        # Imported here: the model is imported before the walk's first frame.
+        from runbook_tui.runbook.console import reference_commands
+        from runbook_tui.runbook.placeholders import assigned_names, scan
+
+        assigned = {v.name for v in self.variables}
+        table: dict[str, tuple[str, ...]] = {}
+        items = sorted((*self.steps, *self.references), key=lambda item: item.line)
+        for item in items:
+            if isinstance(item, Step):
+                if item.kind != "shell":
+                    continue
+                text = item.command
+            elif item.language and item.language not in SHELL_LANGUAGES:
+                continue  # yaml, json, sql: not shell, `$x` means something else there
+            else:
+                text = reference_commands(item.text)
+            names = tuple(n for n in scan(text).names if n not in assigned)
+            if names:
+                table[item.id] = names
+            assigned |= assigned_names(text)
+        return table
+
+    def section_for(self, step: Step | Reference) -> Section | None:
         """The innermost section that holds `step`, for its prose."""
         fallback = None
         for sec in self.sections:

@@ -12,13 +12,26 @@ from typing import TYPE_CHECKING, Any
 
 from runbook_tui.runbook.attributes import parse_info, typed_attributes
 from runbook_tui.runbook.codes import DiagnosticSink
-from runbook_tui.runbook.console import command_look, split_block
+from runbook_tui.runbook.console import command_look, reference_commands, split_block
 from runbook_tui.runbook.display import CONTROL, escape_char
 from runbook_tui.runbook.frontmatter import read_front_matter, split_front_matter
-from runbook_tui.runbook.ids import IdRequest, assign_ids
+from runbook_tui.runbook.ids import (
+    REFERENCE_PREFIX,
+    IdRequest,
+    assign_ids,
+    assign_reference_ids,
+)
 from runbook_tui.runbook.lint import StepSource, lint
 from runbook_tui.runbook.markdown import make_markdown, plain_text
-from runbook_tui.runbook.model import SHELL_LANGUAGES, Diagnostic, Runbook, Section, Step
+from runbook_tui.runbook.model import (
+    SHELL_LANGUAGES,
+    Diagnostic,
+    Reference,
+    Runbook,
+    Section,
+    Step,
+)
+from runbook_tui.runbook.placeholders import placeholder_names
 from runbook_tui.runbook.source import (
     MAX_RUNBOOK_BYTES,
     decode_source,
@@ -40,6 +53,7 @@ _SHELL = frozenset(SHELL_LANGUAGES)
 # The containers a fence without a closing line runs to the end of.
 _CONTAINERS = {"list_item_open": "list item", "blockquote_open": "block quote"}
 _CONTAINER_CLOSE = frozenset(("list_item_close", "blockquote_close"))
+_NO_ATTRIBUTES: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -139,6 +153,16 @@ def parse(text: str, path: str = "") -> ParseResult:
         if draft.command_lines:
             sources.append(StepSource(step, draft.command_lines))
 
+    # Only step ids that look like reference ids can collide (a set of every id would
+    # cost tens of bytes per step of a runbook with hundreds of thousands).
+    taken = {i for i in ids if i.startswith(REFERENCE_PREFIX)} if walker.references else set()
+    ref_ids = assign_reference_ids([draft["text"] for draft in walker.references], taken)
+    references = tuple(
+        Reference(id=ref_id, **draft)
+        for ref_id, draft in zip(ref_ids, walker.references, strict=True)
+    )
+    walker.references = []
+
     runbook = Runbook(
         title=front.title or walker.first_title(path),
         path=path,
@@ -155,6 +179,7 @@ def parse(text: str, path: str = "") -> ParseResult:
         steps=tuple(steps),
         sections=tuple(walker.sections()),
         front_matter=front.raw,
+        references=references,
     )
     lint(runbook, sources, text, walker.has_rollback_heading, front.restores_line, sink)
     sink.items.sort(key=lambda d: (d.line, d.column))
@@ -205,6 +230,25 @@ def _last_top_level_block(tokens: list[Token]) -> int | None:
     return None
 
 
+def _dedent_runs(lines: list[str]) -> list[str]:
+    """Prose lines cut out of a list, made to read as markdown of their own: each run of
+    lines is dedented by the indentation of its first line, and a line indented less
+    than its run starts a new run. `    4. Last item` followed by `- Next bullet` must
+    not render as indented code (a step's prose never holds code: blocks are steps or
+    references)."""
+    out: list[str] = []
+    base = -1
+    for line in lines:
+        if not line.strip():
+            out.append("")
+            continue
+        indent = len(line) - len(line.lstrip(" "))
+        if base < 0 or indent < base:
+            base = indent
+        out.append(line[base:])
+    return out
+
+
 @dataclass
 class _Draft:
     line: int
@@ -231,6 +275,11 @@ class _Walker:
         self.in_rollback = False
         self.section_line = 0
         self.has_rollback_heading = False
+        # Reference drafts (the fields of a Reference but its id), in document order.
+        self.references: list[dict[str, Any]] = []
+        # Body line where the prose of the next step or reference starts: after the
+        # previous one, or after the heading above it.
+        self.prose_from = 0
         # Per heading, in parallel (one tuple each weighed more than its Section):
         # title, level, file line, body line after the heading, path (shared if equal).
         self.titles: list[str] = []
@@ -292,6 +341,8 @@ class _Walker:
                         token.meta["swallowed"] += shift
                     container = containers[-1] if containers else "document"
                     self.unclosed(token.markup, token.info, token.meta, container, token.map)
+            elif kind == "code_block":
+                self.indented_code(token.content, token.map)
             elif kind == "heading_open" and index + 1 < count:
                 self.heading(int(token.tag[1]), tokens[index + 1].content, token.map)
             elif kind in _CONTAINERS:
@@ -313,7 +364,10 @@ class _Walker:
         title = plain_text(source)
         while self.stack and self.stack[-1][0] >= level:
             self.stack.pop()
-        rollback = ROLLBACK_HEADING.match(title) is not None
+        # The document's title (its first heading, when level 1) never makes a rollback
+        # section: `# Rollback the payments release` is a runbook for rolling back.
+        is_title = level == 1 and not self.titles
+        rollback = not is_title and ROLLBACK_HEADING.match(title) is not None
         self.has_rollback_heading = self.has_rollback_heading or rollback
         self.stack.append((level, title, rollback))
         path = tuple(entry[1] for entry in self.stack)
@@ -326,6 +380,7 @@ class _Walker:
         self.heading_lines.append(self.section_line)
         self.heading_ends.append(end)
         self.paths.append(self.path)
+        self.prose_from = end
 
     def unclosed(
         self, markup: str, info: str, meta: dict[str, Any], container: str, where: list[int] | None
@@ -369,6 +424,7 @@ class _Walker:
                 "it a step",
             )
         if parsed.language not in _SHELL:
+            self.reference(content, where, parsed.language)
             return
         attrs_column = self._column_of("{", start) if parsed.error or parsed.attrs else 1
         if parsed.error:
@@ -405,6 +461,7 @@ class _Walker:
                     f"{parsed.language} block has no `$ ` command lines: shown as sample "
                     "output, never run (prefix commands with `$ `)",
                 )
+                self.reference(content, where, parsed.language)
             else:
                 self.sink.add("empty-step", line, f"empty {parsed.language} block: not a step")
             return
@@ -422,10 +479,15 @@ class _Walker:
             "section": self.path,
             "section_line": self.section_line,
             "language": parsed.language,
-            "attrs": attrs,
+            # One shared empty dict for the steps without attributes (most of them):
+            # steps are read-only, and an empty dict per step weighed 64 bytes each.
+            "attrs": attrs or _NO_ATTRIBUTES,
             "rollback": self.in_rollback,
             "sample_output": split.sample_output,
+            "prose": self.prose(start, where[1] if where else start + 1),
         }
+        if "<" in split.command:
+            fields["placeholders"] = placeholder_names(split.command)
         if typed is not None:
             fields.update(typed.values)
             # A rollback attribute adds to a Rollback heading; it cannot cancel one.
@@ -450,6 +512,8 @@ class _Walker:
         if not text:
             self.sink.add("empty-step", line, "empty task-list item: not a step")
             return
+        start = where[0] if where else 0
+        # The item's own lines, wrapped ones too, are the step: prose ends before them.
         fields: dict[str, Any] = {
             "kind": "manual",
             "command": text,
@@ -457,8 +521,51 @@ class _Walker:
             "section": self.path,
             "section_line": self.section_line,
             "rollback": self.in_rollback,
+            "prose": self.prose(start, paragraph[1] if paragraph else start + 1),
         }
         self._add(_Draft(line, fields), None, "manual", text)
+
+    def reference(self, content: str, where: list[int] | None, language: str | None) -> None:
+        """A code block that is not a step: shown in the walk, never run as written."""
+        text = content.rstrip("\n")
+        if not text.strip():
+            return
+        start = where[0] if where else 0
+        draft: dict[str, Any] = {
+            "line": self.offset + start + 1,
+            "text": text,
+            "language": language,
+            "section": self.path,
+            "section_line": self.section_line,
+            "rollback": self.in_rollback,
+            "prose": self.prose(start, where[1] if where else start + 1),
+        }
+        if "<" in text:
+            # A block of prompts and output: only its commands can hold placeholders.
+            draft["placeholders"] = placeholder_names(reference_commands(text))
+        self.references.append(draft)
+
+    def indented_code(self, content: str, where: list[int] | None) -> None:
+        start = len(self.references)
+        self.reference(content, where, None)
+        if len(self.references) > start:
+            self.references[-1]["indented"] = True
+
+    def prose(self, start: int, end: int) -> str:
+        """The markdown on body lines [prose_from, start), dedented, blank lines around
+        it dropped; the next prose starts at `end` (after this step or block)."""
+        begin, self.prose_from = self.prose_from, max(end, self.prose_from)
+        if start <= begin:
+            return ""
+        chunk = self.body_lines[begin:start]
+        while chunk and not chunk[-1].strip():
+            chunk.pop()
+        first = 0
+        while first < len(chunk) and not chunk[first].strip():
+            first += 1
+        if first == len(chunk):
+            return ""
+        return "\n".join(_dedent_runs(chunk[first:]))
 
     def finite_attributes(self, attrs: dict[str, Any], line: int, column: int) -> dict[str, Any]:
         """`attrs` without values holding NaN or an infinity (JSON `NaN`, `Infinity`,

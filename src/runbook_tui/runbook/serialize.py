@@ -7,7 +7,7 @@ import math
 from dataclasses import asdict
 from typing import Any
 
-from runbook_tui.runbook.model import Diagnostic, Runbook, Step
+from runbook_tui.runbook.model import Diagnostic, Reference, Runbook, Step
 
 SCHEMA_VERSION = 1
 
@@ -63,6 +63,17 @@ def step_to_dict(step: Step) -> dict[str, Any]:
     }
 
 
+def reference_to_dict(ref: Reference) -> dict[str, Any]:
+    """One entry of `references`: a code block shown in the walk, never run as written."""
+    return {
+        "id": ref.id,
+        "line": ref.line,
+        "language": ref.language,
+        "text": ref.text,
+        "section": list(ref.section),
+    }
+
+
 def runbook_to_dict(
     runbook: Runbook, diagnostics: list[Diagnostic] | None = None
 ) -> dict[str, Any]:
@@ -92,6 +103,7 @@ def runbook_to_dict(
             for s in runbook.sections
         ],
         "steps": [step_to_dict(s) for s in runbook.steps],
+        "references": [reference_to_dict(r) for r in runbook.references],
     }
     if diagnostics is not None:
         result["diagnostics"] = [diagnostic_to_dict(d) for d in diagnostics]

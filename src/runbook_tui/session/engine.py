@@ -19,7 +19,8 @@ from typing import Any
 
 from runbook_tui import __version__
 from runbook_tui.runbook import patterns
-from runbook_tui.runbook.model import Runbook, Step
+from runbook_tui.runbook.model import Reference, Runbook, Step
+from runbook_tui.runbook.placeholders import Refusal, fill, scan
 from runbook_tui.session import orphans, provenance, redaction
 from runbook_tui.session.escapes import strip_escapes
 from runbook_tui.session.journal import (
@@ -81,6 +82,44 @@ class EngineError(Exception):
 
 class RunbookChanged(EngineError):
     pass
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A command about to run, its placeholders filled (see `Engine.prepare`).
+
+    `command` is what bash runs: a filled `<placeholder>` in it is a reference to an
+    environment variable (`"${RBT_FILL_POD_NAME}"`), whose value is in `env` (for this
+    command only); a filled `$NAME` is exported in the carried shell state (`exports`)
+    and stays for the steps after. It may run only when `ready`: `unfilled` are the
+    placeholders without a value, `missing` the `$NAME`s neither declared nor exported
+    in the carried shell state and given no value, `refused` the placeholders that
+    cannot be filled where they stand (single quotes: edit the command instead)."""
+
+    template: str
+    command: str
+    fills: dict[str, str]
+    env: dict[str, str]
+    exports: dict[str, str]
+    unfilled: tuple[str, ...] = ()
+    missing: tuple[str, ...] = ()
+    refused: tuple[Refusal, ...] = ()
+
+    @property
+    def ready(self) -> bool:
+        return not (self.unfilled or self.missing or self.refused)
+
+    @property
+    def problem(self) -> str:
+        """Why it cannot run yet, for the operator (empty when ready)."""
+        parts = [r.describe() for r in self.refused]
+        if self.unfilled:
+            listed = ", ".join(f"<{name}>" for name in self.unfilled)
+            parts.append(f"no value for placeholder {listed}")
+        if self.missing:
+            listed = ", ".join(f"${name}" for name in self.missing)
+            parts.append(f"no value for {listed} (not set in the session's shell)")
+        return "; ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -490,32 +529,207 @@ class Engine:
 
     # -- intents -----------------------------------------------------------------------
 
-    def run_step(self, step_id: str, *, confirmed_by: str | None = None) -> StepOutcome:
+    def prepare(self, text: str, fills: Mapping[str, str] | None = None) -> Prepared:
+        """`text` as it would run now with `fills` (keyed by the name as written:
+        `pod-name` for `<pod-name>`, `NAME` for `$NAME`): which placeholders still need
+        a value, and the final command to show before running. A `$NAME` needs one when
+        the text uses it before setting it, it is not a declared variable, and the
+        carried shell state does not export it (the environment the session started
+        with counts)."""
+        fills = dict(fills or {})
+        found = scan(text)
+        filled = fill(text, fills, found.found)
+        declared = {v.name for v in self.runbook.variables}
+        env = self.runner.env
+        exports: dict[str, str] = {}
+        missing: list[str] = []
+        for name in found.names:
+            if name in declared or name in env:
+                continue
+            if name in fills:
+                exports[name] = fills[name]
+            else:
+                missing.append(name)
+        used = set(found.placeholders) | set(exports)
+        return Prepared(
+            template=text,
+            command=filled.command,
+            fills={k: v for k, v in fills.items() if k in used},
+            env=filled.env,
+            exports=exports,
+            unfilled=filled.unfilled,
+            missing=tuple(missing),
+            refused=filled.refused,
+        )
+
+    def run_step(
+        self,
+        step_id: str,
+        *,
+        confirmed_by: str | None = None,
+        fills: Mapping[str, str] | None = None,
+    ) -> StepOutcome:
         """Run a shell step to its end and record it. Blocks; raises EngineError if
-        another step is running or the step is not a shell step. `confirmed_by` says
-        how a confirm or danger step was allowed (`operator`, `phrase`, `--yes`)."""
+        another step is running, the step is not a shell step, or a placeholder of it
+        has no value in `fills` (see `prepare`; nothing is recorded then).
+        `confirmed_by` says how a confirm or danger step was allowed (`operator`,
+        `phrase`, `--yes`)."""
         step = self._step(step_id)
         if step.kind != "shell":
             raise EngineError(f"{step_id} is a manual step: confirm it instead")
-        if not self._run_lock.acquire(blocking=False):
-            raise EngineError("another step is running")
-        try:
-            return self._run(step, interactive=False, confirmed_by=confirmed_by)
-        finally:
-            self._run_lock.release()
+        return self._locked(step, interactive=False, confirmed_by=confirmed_by, fills=fills)
 
-    def run_interactive(self, step_id: str, *, confirmed_by: str | None = None) -> StepOutcome:
+    def run_interactive(
+        self,
+        step_id: str,
+        *,
+        confirmed_by: str | None = None,
+        fills: Mapping[str, str] | None = None,
+    ) -> StepOutcome:
         """Run a step with the real terminal (the caller has released it). Its output
         is not captured; start, end and exit code are recorded."""
         step = self._step(step_id)
+        return self._locked(step, interactive=True, confirmed_by=confirmed_by, fills=fills)
+
+    def run_reference(
+        self,
+        ref_id: str,
+        text: str,
+        *,
+        confirmed_by: str | None = None,
+        fills: Mapping[str, str] | None = None,
+        interactive: bool = False,
+        timeout_seconds: float | None = None,
+    ) -> StepOutcome:
+        """Run `text`, the operator's edited copy of reference block `ref_id`, in the
+        carried shell state like a step: recorded as a step of kind `reference` with
+        the block's line and its text as written beside the text that ran. Running it
+        again is a new attempt. It never counts in the walk's progress."""
+        ref = self._reference(ref_id)
+        step = Step(
+            id=ref.id,
+            kind="shell",
+            command=text,
+            line=ref.line,
+            section=ref.section,
+            timeout_seconds=timeout_seconds,
+            interactive=interactive,
+            errexit=self.runbook.errexit,
+            pipefail=self.runbook.pipefail,
+        )
+        extra = {"source_line": ref.line, "written": ref.text}
+        return self._locked(
+            step,
+            interactive=interactive,
+            confirmed_by=confirmed_by,
+            fills=fills,
+            kind="reference",
+            extra=extra,
+        )
+
+    def run_adhoc(
+        self,
+        text: str,
+        *,
+        confirmed_by: str | None = None,
+        fills: Mapping[str, str] | None = None,
+        interactive: bool = False,
+        timeout_seconds: float | None = None,
+    ) -> StepOutcome:
+        """Run a command the runbook does not have, in the carried shell state like a
+        step: recorded as a step of kind `adhoc`, id `adhoc-N` (N counts from 1 in the
+        session), in time order with the rest. It never counts in progress and is never
+        run again on resume."""
+        if not text.strip():
+            raise EngineError("nothing to run: the command is empty")
+        step = Step(
+            id=self._adhoc_id(),
+            kind="shell",
+            command=text,
+            line=0,
+            timeout_seconds=timeout_seconds,
+            interactive=interactive,
+            errexit=self.runbook.errexit,
+            pipefail=self.runbook.pipefail,
+        )
+        return self._locked(
+            step, interactive=interactive, confirmed_by=confirmed_by, fills=fills, kind="adhoc"
+        )
+
+    def mark_reference(self, ref_id: str, *, by: str = "operator") -> None:
+        """Record reference block `ref_id` as done by hand (outside this tool)."""
+        ref = self._reference(ref_id)
+        self._write(
+            "manual_confirmed",
+            step_id=ref.id,
+            name=None,
+            kind="reference",
+            text=ref.text,
+            by=by,
+            source_line=ref.line,
+            written=ref.text,
+        )
+
+    def pass_reference(self, ref_id: str, reason: str = "") -> None:
+        """Record that the operator passed reference block `ref_id` by."""
+        if self.running and self._running_step() == ref_id:
+            raise EngineError("cancel the running command before passing it by")
+        ref = self._reference(ref_id)
+        self._write(
+            "step_skipped",
+            step_id=ref.id,
+            name=None,
+            kind="reference",
+            reason=reason.strip() or "passed by",
+            source_line=ref.line,
+            written=ref.text,
+        )
+
+    def _locked(
+        self,
+        step: Step,
+        *,
+        interactive: bool,
+        confirmed_by: str | None,
+        fills: Mapping[str, str] | None,
+        kind: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> StepOutcome:
+        """Run `step` under the run lock, once its placeholders have values."""
         if not self._run_lock.acquire(blocking=False):
             raise EngineError("another step is running")
         try:
-            return self._run(step, interactive=True, confirmed_by=confirmed_by)
+            prepared = self.prepare(step.command, fills)
+            if not prepared.ready:
+                where = f" (line {step.line})" if step.line else ""
+                raise EngineError(f"{step.id}{where}: {prepared.problem}")
+            return self._run(
+                step,
+                interactive=interactive,
+                confirmed_by=confirmed_by,
+                prepared=prepared,
+                kind=kind or step.kind,
+                extra=extra or {},
+            )
         finally:
             self._run_lock.release()
 
-    def _run(self, step: Step, *, interactive: bool, confirmed_by: str | None) -> StepOutcome:
+    def _run(
+        self,
+        step: Step,
+        *,
+        interactive: bool,
+        confirmed_by: str | None,
+        prepared: Prepared | None = None,
+        kind: str | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> StepOutcome:
+        """Run `step` (the run lock held). `prepared`: its command filled (`_locked`
+        checked it is ready); `kind` and `extra`: what the journal records of it beyond
+        a runbook step's fields (a reference block's line and text)."""
+        if prepared is None:
+            prepared = self.prepare(step.command)
+        kind = kind or step.kind
         attempt = self._attempts(step.id) + 1
         # Made before step_started is written, so a cancel that arrives during that
         # fsync is not lost: the runner sees the event set and runs nothing.
@@ -529,17 +743,24 @@ class Engine:
             cwd = os.path.join(self.runner.cwd, os.path.expanduser(step.cwd))
         self.runner.env["RUNBOOK_TUI_STEP"] = step.id
         self.runner.env["RUNBOOK_TUI_ATTEMPT"] = str(attempt)
+        recorded: dict[str, Any] = dict(extra or {})
+        if prepared.fills:
+            # The values are masked where they match a secret, as every string is.
+            recorded.update(template=prepared.template, fills=dict(prepared.fills))
         self._write(
             "step_started",
             step_id=step.id,
             attempt=attempt,
             name=step.name,
-            kind=step.kind,
-            command=step.command,
+            kind=kind,
+            command=prepared.command,
             cwd=cwd or self.runner.cwd,
             interactive=interactive,
             confirmed_by=confirmed_by,
+            **recorded,
         )
+        # A filled $NAME is exported in the carried shell state, as if a step had.
+        self.runner.env.update(prepared.exports)
         masker = StreamMasker(self.redactor)
         matcher = _OutputMatcher(step.expect_output)
         # The masker holds back a tail that might be the start of a secret; when output
@@ -571,7 +792,7 @@ class Engine:
 
         try:
             result = self.runner.run(
-                step.command,
+                prepared.command,
                 on_output=on_output,
                 timeout=step.timeout_seconds,
                 cwd=cwd,
@@ -579,6 +800,7 @@ class Engine:
                 interactive=interactive,
                 errexit=step.errexit,
                 pipefail=step.pipefail,
+                child_env=prepared.env,
             )
         except JournalError:
             raise
@@ -719,6 +941,21 @@ class Engine:
             return self.runbook.step(step_id)
         except KeyError:
             raise EngineError(f"no step {step_id!r} in this runbook") from None
+
+    def _reference(self, ref_id: str) -> Reference:
+        try:
+            return self.runbook.reference(ref_id)
+        except KeyError:
+            raise EngineError(f"no reference block {ref_id!r} in this runbook") from None
+
+    def _adhoc_id(self) -> str:
+        """`adhoc-N`, one more than the ad-hoc commands recorded, never an id in use."""
+        steps = self.state.steps
+        n = sum(1 for st in steps.values() if st.kind == "adhoc") + 1
+        taken = {s.id for s in self.runbook.steps} | {r.id for r in self.runbook.references}
+        while f"adhoc-{n}" in steps or f"adhoc-{n}" in taken:
+            n += 1
+        return f"adhoc-{n}"
 
     def _attempts(self, step_id: str) -> int:
         st = self.state.steps.get(step_id)

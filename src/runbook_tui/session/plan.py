@@ -16,6 +16,9 @@ The rules (docs/execution.md, "The walk"):
 - The status earned at the end: `rolled_back` when the rollback walk has every step
   done; else `failed` when a step of the walk failed; else `completed` when every step
   is done; else `paused` (steps are left).
+- Reference blocks are listed in place among the walk's steps (`items`) but are not
+  steps: never counted in progress, never next, never run again on resume. Neither are
+  ad-hoc commands (`adhoc`), which are listed in the order they ran.
 """
 
 from __future__ import annotations
@@ -23,13 +26,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import NamedTuple, Protocol
 
-from runbook_tui.runbook.model import Runbook, Step
-from runbook_tui.session.statuses import DONE_STATUSES
+from runbook_tui.runbook.model import Reference, Runbook, Step, WalkItem
+from runbook_tui.session.statuses import DONE_STATUSES, OFF_PLAN_KINDS
 
 
 class _StepFacts(Protocol):
     @property
+    def kind(self) -> str: ...
+    @property
     def status(self) -> str: ...
+    @property
+    def confirmed_at(self) -> str | None: ...
     @property
     def rollback(self) -> bool: ...
     @property
@@ -75,6 +82,17 @@ class Progress(NamedTuple):
         return text
 
 
+class ReferenceCounts(NamedTuple):
+    """What became of the walk's reference blocks: run (an edited copy ran, whatever
+    its verdict), marked done by hand, passed by (passed on the record, or never
+    touched)."""
+
+    total: int
+    ran: int
+    marked: int
+    passed: int
+
+
 class Plan:
     def __init__(self, runbook: Runbook, state: _SessionFacts, walk: str | None = None) -> None:
         """The rules for `state`'s walk, or for `walk` (a walk about to be taken)."""
@@ -85,7 +103,12 @@ class Plan:
         # The latest start of a main step (in journal order): rollback steps done
         # before it count again.
         self._main_started = max(
-            (s.started_order for s in state.steps.values() if not s.rollback), default=0
+            (
+                s.started_order
+                for s in state.steps.values()
+                if not s.rollback and s.kind not in OFF_PLAN_KINDS
+            ),
+            default=0,
         )
 
     @property
@@ -95,6 +118,36 @@ class Plan:
 
     def steps_of(self, walk: str) -> tuple[Step, ...]:
         return self.runbook.rollback_steps if walk == "rollback" else self.runbook.main_steps
+
+    @property
+    def items(self) -> tuple[WalkItem, ...]:
+        """The walk's steps and reference blocks, in document order (what the walk
+        lists; references sit between the steps where the runbook has them)."""
+        return self.runbook.walk_items(rollback=self.walk == "rollback")
+
+    @property
+    def references(self) -> tuple[Reference, ...]:
+        """The walk's reference blocks, in order."""
+        rollback = self.walk == "rollback"
+        return tuple(r for r in self.runbook.references if r.rollback == rollback)
+
+    def reference_counts(self) -> ReferenceCounts:
+        """For the end-of-walk summary: what became of this walk's reference blocks."""
+        ran = marked = 0
+        refs = self.references
+        for ref in refs:
+            st = self.state.steps.get(ref.id)
+            if st is None:
+                continue
+            if st.status == "succeeded" and st.confirmed_at is not None:
+                marked += 1
+            elif st.status in ("succeeded", "failed", "running", "interrupted"):
+                ran += 1
+        return ReferenceCounts(len(refs), ran, marked, len(refs) - ran - marked)
+
+    def adhoc(self) -> tuple[str, ...]:
+        """The ids of the ad-hoc commands run in this session, in the order they ran."""
+        return tuple(k for k, st in self.state.steps.items() if st.kind == "adhoc")
 
     def status(self, step_id: str) -> str:
         """The step's status for this walk (see the module doc)."""

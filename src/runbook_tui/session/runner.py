@@ -19,7 +19,7 @@ import subprocess
 import termios
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import psutil
@@ -122,9 +122,11 @@ class ShellRunner:
         interactive: bool = False,
         errexit: bool = True,
         pipefail: bool = True,
+        child_env: Mapping[str, str] | None = None,
     ) -> RunResult:
         """Run `command` to completion (blocking). It runs under `set -e` and
-        `set -o pipefail` unless `errexit` / `pipefail` is False. Raises OSError if bash
+        `set -o pipefail` unless `errexit` / `pipefail` is False. `child_env`: variables
+        for this command only, not carried to the next (filled placeholders). Raises OSError if bash
         cannot be started (e.g. the working directory is gone); exceptions from
         `on_output` propagate after everything the step started has been killed."""
         if not self._run_lock.acquire(blocking=False):
@@ -134,7 +136,7 @@ class ShellRunner:
             if cancel is not None and cancel.is_set():
                 return RunResult(None, None, timed_out=False, cancelled=True, duration_seconds=0.0)
             options = _Options(interactive=interactive, errexit=errexit, pipefail=pipefail)
-            return self._run(command, on_output, timeout, cwd, cancel, options)
+            return self._run(command, on_output, timeout, cwd, cancel, options, child_env or {})
         finally:
             self._run_lock.release()
 
@@ -146,6 +148,7 @@ class ShellRunner:
         cwd: str | None,
         cancel: threading.Event | None,
         options: _Options,
+        only_child: Mapping[str, str],
     ) -> RunResult:
         started = time.monotonic()
         interactive = options.interactive
@@ -158,7 +161,8 @@ class ShellRunner:
             if "TERM" not in child_env:
                 injected["TERM"] = DEFAULT_TERM
             injected.update(PTY_CHILD_ENV)
-            child_env.update(injected)
+        injected.update(only_child)
+        child_env.update(injected)
 
         with _Channels(capture, self.window_size) as ch:
             proc = self._spawn(command, workdir, child_env, ch, options)

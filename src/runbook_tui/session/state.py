@@ -93,6 +93,13 @@ class StepState:
     skip_reason: str | None = None
     confirmed_at: str | None = None
     confirmed_text: str | None = None
+    # The latest attempt as recorded beside its command (docs/journal-format.md): a
+    # reference block's line and text as written (kind "reference"); the text before
+    # its placeholders were filled, and the values, as (name, value) pairs (masked).
+    source_line: int | None = None
+    written: str | None = None
+    template: str | None = None
+    fills: tuple[tuple[str, str], ...] = ()
     # Where in the journal (the fold's event count) the latest attempt started, and
     # where the step last ended (finished, skipped, confirmed): exact order, where two
     # timestamps may fall in one millisecond.
@@ -179,6 +186,10 @@ class StepState:
             "duration_seconds": self.duration_seconds,
             "skip_reason": self.skip_reason,
             "confirmed_at": self.confirmed_at,
+            "source_line": self.source_line,
+            "written": self.written,
+            "template": self.template,
+            "fills": dict(self.fills),
             "history": [vars(a).copy() for a in self.history],
             "output_chars": self.output_chars,
         }
@@ -304,6 +315,10 @@ class StepSnapshot:
     skip_reason: str | None
     confirmed_at: str | None
     confirmed_text: str | None
+    source_line: int | None
+    written: str | None
+    template: str | None
+    fills: tuple[tuple[str, str], ...]
     started_order: int
     ended_order: int
     history: tuple[AttemptSnapshot, ...]
@@ -615,11 +630,19 @@ class StateFolder:
         step.duration_seconds = None
         step.timed_out = step.cancelled = False
         step.skip_reason = None
+        step.confirmed_at = None  # a reference marked done by hand, now run
         if not step.in_runbook:
             step.name = _opt_str(event.get("name")) or step.name
             step.kind = _opt_str(event.get("kind")) or step.kind
         if isinstance(event.get("command"), str):
             step.command = event["command"]  # as run (masked), may differ from the runbook
+        step.source_line = _opt_int(event.get("source_line")) or step.source_line
+        step.written = _opt_str(event.get("written")) or step.written
+        step.template = _opt_str(event.get("template"))
+        fills = event.get("fills")
+        step.fills = (
+            tuple((str(k), str(v)) for k, v in fills.items()) if isinstance(fills, Mapping) else ()
+        )
         step.cwd = _opt_str(event.get("cwd")) or step.cwd
         step.clear_output()
         step.history.append(Attempt(attempt=attempt, started_at=step.started_at))
@@ -685,6 +708,7 @@ class StateFolder:
             return
         step.status = "skipped"
         step.skip_reason = _opt_str(event.get("reason")) or ""
+        self._source(step, event)
         step.finished_at = _opt_str(event.get("ts"))
         step.ended_order = self.state.events
         if self.state.current_step_id == step.id:
@@ -708,8 +732,14 @@ class StateFolder:
         step.ended_order = self.state.events
         step.confirmed_text = _opt_str(event.get("text"))
         step.skip_reason = None
+        self._source(step, event)
         if self.state.current_step_id == step.id:
             self.state.current_step_id = None
+
+    def _source(self, step: StepState, event: Event) -> None:
+        """A reference block's line and text, as an event about it recorded them."""
+        step.source_line = _opt_int(event.get("source_line")) or step.source_line
+        step.written = _opt_str(event.get("written")) or step.written
 
     def _step_interrupted(self, event: Event) -> None:
         step = self._step(event)

@@ -25,6 +25,10 @@ SESSION_STATUSES = (
 END_STATUSES = ("completed", "failed", "rolled_back", "paused", "aborted")
 DONE_STATUSES = ("succeeded", "skipped")
 WALKS = ("main", "rollback")
+# Kinds of recorded steps that are not the runbook's steps: a reference block run (or
+# marked done, or passed by) and an ad-hoc command. Never counted in progress, never run
+# again on resume.
+OFF_PLAN_KINDS = ("reference", "adhoc")
 SESSION_LEVEL_EVENTS = ("session_started", "session_resumed", "session_ended")
 
 
