@@ -402,3 +402,23 @@ def test_fresh_does_not_wait_for_what_is_not_polling() -> None:
     with hub:
         hub.start()
         assert hub.fresh("log", wait=60)
+
+
+def test_ad_hoc_and_reference_runs_get_their_evidence_too(tmp_path: Path) -> None:
+    (tmp_path / "app.log").write_text("")
+    book = write_book(
+        tmp_path,
+        "logs:\n  - {name: app, path: app.log}\n",
+        step("one", "true") + "Look at it:\n\n```\necho ERROR by hand >> app.log\n```\n",
+    )
+    assert book.references, "the plain block is a reference block"
+    ref = book.references[0]
+    engine, evidence = open_session(tmp_path, book)
+    with evidence:
+        evidence.start()
+        assert engine.run_reference(ref.id, ref.text).succeeded
+        assert engine.run_adhoc("echo ERROR again >> app.log; echo FATAL >> app.log").succeeded
+    ends = {e["step_id"]: e["logs"] for e in of_type(engine, "evidence", at="step_end")}
+    assert ends == {ref.id: {"app": 1}, "adhoc-1": {"app": 2}}
+    assert len(of_type(engine, "evidence", at="step_start")) == 2
+    engine.end("completed")
