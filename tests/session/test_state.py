@@ -311,3 +311,132 @@ def test_real_journal_roundtrip(tmp_path: Path) -> None:
     assert s.status == "completed" and s.steps["stop"].output == "x" * 200_000
     d = s.to_dict()
     assert d["steps"][0]["id"] == "stop" and d["steps"][0]["status"] == "succeeded"
+
+
+# -- what the sources recorded: service changes, evidence, consent ---------------------
+
+
+def change(log: Log, name: str, old: str, new: str, at: str, detail: str = "") -> Log:
+    return log.add("service_changed", name=name, detail=detail, at=at, **{"from": old, "to": new})
+
+
+def evidence(log: Log, step: str, moment: str, attempt: int = 1, **found: Any) -> Log:
+    return log.add("evidence", step_id=step, attempt=attempt, at=moment, **found)
+
+
+def test_service_changes_are_listed_in_journal_order() -> None:
+    log = Log().started()
+    change(log, "api", "unknown", "up", "2026-11-26T14:15:01.500Z", "HTTP 200 OK")
+    change(log, "api", "up", "down", "2026-11-26T14:15:02.500Z", "connection refused")
+    change(log, "api", "down", "up", "2026-11-26T14:15:03.500Z")
+    state = fold(log.events)
+    assert [(c.name, c.from_state, c.to_state) for c in state.service_changes] == [
+        ("api", "unknown", "up"),
+        ("api", "up", "down"),
+        ("api", "down", "up"),
+    ]
+    assert state.service_changes[1].at == "2026-11-26T14:15:02.500Z"
+    doc = state.to_dict()
+    assert doc["service_changes"][1] == {
+        "name": "api",
+        "from": "up",
+        "to": "down",
+        "detail": "connection refused",
+        "at": "2026-11-26T14:15:02.500Z",
+        "ts": log.events[2]["ts"],
+    }
+    assert doc["service_changes_total"] == 3
+
+
+def test_the_live_fold_keeps_the_newest_service_changes_and_counts_them_all() -> None:
+    folder = StateFolder(RUNBOOK, live=True)
+    folder.max_service_changes = 10
+    log = Log().started()
+    for i in range(100):
+        change(log, "flappy", "up" if i % 2 else "down", "down" if i % 2 else "up", str(i))
+    folder.apply_all(log.events)
+    kept = folder.state.service_changes
+    assert 10 <= len(kept) <= 20
+    assert kept[-1].at == "99" and [int(c.at) for c in kept] == list(range(100 - len(kept), 100))
+    assert folder.state.service_changes_total == 100
+
+
+def test_evidence_belongs_to_its_attempt_and_a_new_attempt_starts_without() -> None:
+    log = Log().started()
+    log.add("step_started", step_id="stop", attempt=1, name="stop", kind="shell")
+    evidence(log, "stop", "step_start", services={"api": "up"}, backups={}, logs={"app": 0})
+    log.add("step_finished", step_id="stop", attempt=1, exit_code=1, verdict="failed")
+    evidence(log, "stop", "step_end", services={"api": "down"}, backups={}, logs={"app": 3})
+    state = fold(log.events, RUNBOOK)
+    stop = state.steps["stop"]
+    assert stop.evidence["step_end"]["logs"] == {"app": 3}
+    assert stop.evidence["step_start"]["services"] == {"api": "up"}
+    assert stop.evidence["step_end"]["ts"] == log.events[-1]["ts"]
+    log.add("step_started", step_id="stop", attempt=2, name="stop", kind="shell")
+    state = fold(log.events, RUNBOOK)
+    stop = state.steps["stop"]
+    assert stop.evidence == {}
+    assert stop.history[0].evidence["step_end"]["services"] == {"api": "down"}
+    assert state.to_dict()["steps"][0]["history"][0]["evidence"]["step_end"]["logs"] == {"app": 3}
+
+
+def test_a_snapshot_of_evidence_does_not_change_under_its_reader() -> None:
+    from runbook_tui.session.state import Freezer
+
+    folder = StateFolder(RUNBOOK, live=True)
+    freezer = Freezer()
+    log = Log().started()
+    log.add("step_started", step_id="stop", attempt=1, name="stop", kind="shell")
+    evidence(log, "stop", "step_start", services={"api": "up"}, backups={}, logs={})
+    for event in log.events:
+        folder.apply(event)
+        freezer.touched(event)
+    before = freezer.freeze(folder.state)
+    later = Log()
+    later.events = list(log.events)
+    evidence(later, "stop", "step_end", services={"api": "down"}, backups={}, logs={})
+    change(later, "api", "up", "down", "t")
+    for event in later.events[len(log.events) :]:
+        folder.apply(event)
+        freezer.touched(event)
+    after = freezer.freeze(folder.state)
+    assert list(before.steps["stop"].evidence) == ["step_start"]
+    assert list(after.steps["stop"].evidence) == ["step_start", "step_end"]
+    assert before.service_changes == () and len(after.service_changes) == 1
+    with pytest.raises(TypeError):
+        after.steps["stop"].evidence["x"] = {}  # type: ignore[index]
+
+
+def test_a_service_change_refreezes_no_step() -> None:
+    from runbook_tui.session.state import Freezer
+
+    folder = StateFolder(RUNBOOK, live=True)
+    freezer = Freezer()
+    log = Log().started()
+    for event in log.events:
+        folder.apply(event)
+        freezer.touched(event)
+    first = freezer.freeze(folder.state)
+    event = change(Log(), "api", "unknown", "up", "t").events[0]
+    folder.apply(event)
+    freezer.touched(event)
+    second = freezer.freeze(folder.state)
+    assert all(second.steps[k] is first.steps[k] for k in first.steps)
+    assert len(second.service_changes) == 1
+
+
+def test_the_last_answer_about_the_runbooks_commands_is_kept() -> None:
+    log = Log().started()
+    listed = [{"kind": "service", "name": "smoke", "command": "curl -fsS localhost"}]
+    assert fold(log.events).commands_consent is None
+    log.add("commands_refused", sha256="ab" * 32, commands=listed, by="operator")
+    assert fold(log.events).commands_consent["allowed"] is False  # type: ignore[index]
+    log.add("commands_allowed", sha256="ab" * 32, commands=listed, by="--yes")
+    consent = fold(log.events).to_dict()["commands_consent"]
+    assert consent == {
+        "allowed": True,
+        "by": "--yes",
+        "sha256": "ab" * 32,
+        "commands": listed,
+        "ts": log.events[-1]["ts"],
+    }

@@ -77,3 +77,57 @@ def wait_until(condition: Callable[[], bool], guard: float = 30.0) -> bool:
             return False
         time.sleep(0.01)
     return True
+
+
+class Web:
+    """An HTTP server on 127.0.0.1 that can be stopped and started again on its port;
+    its reason phrase is `reason` (a check's detail shows it)."""
+
+    def __init__(self, reason: str = "OK") -> None:
+        self.reason = reason
+        self.port = 0
+        self._server: http.server.ThreadingHTTPServer | None = None
+        self.start()
+
+    def start(self) -> None:
+        web = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.send_response(200, web.reason)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+        http.server.ThreadingHTTPServer.allow_reuse_address = True
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.port = self._server.server_address[1]
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+
+@pytest.fixture
+def web() -> Iterator[Web]:
+    server = Web()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+def listener() -> Iterator[int]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    try:
+        yield sock.getsockname()[1]
+    finally:
+        sock.close()

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Mapping
 from typing import Any, TextIO
 
+from runbook_tui.cli.walk_evidence import open_evidence, start_evidence
 from runbook_tui.invocation import resume_hint
 from runbook_tui.runbook.display import escape_controls
 from runbook_tui.runbook.model import Reference, Runbook, Step, Variable
@@ -179,7 +180,10 @@ def walk(
     hint = resume_hint(engine.session_id, engine.home, rollback=rollback)
     fills = dict(fills or {})
     index = 0
+    evidence = open_evidence(engine, err)  # the runbook's services, backups and logs
     try:
+        if evidence is not None:
+            start_evidence(evidence, yes=yes, out=out, err=err, ask=_input)
         for item in engine.plan.items:
             if isinstance(item, Reference):
                 _shown_only(out, engine, item)
@@ -241,6 +245,9 @@ def walk(
         engine.cancel()
         _close_quietly(engine)
         return EXIT_FAILED
+    finally:
+        if evidence is not None:
+            evidence.close()
 
 
 def _shown_only(out: Console, engine: Engine, ref: Reference) -> None:

@@ -26,7 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="continue even though the runbook file changed since the session started",
     )
-    add_walk_options(p, yes_help="do not ask before each step")
+    add_walk_options(
+        p, yes_help="do not ask before each step; the runbook's command checks and logs run"
+    )
     p.set_defaults(handler=handle)
 
 

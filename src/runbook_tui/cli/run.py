@@ -24,7 +24,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("file", help="the runbook (markdown)")
     p.add_argument("--drill", action="store_true", help="record this session as a drill")
     add_walk_options(
-        p, yes_help="do not ask before each step; manual steps are recorded as confirmed"
+        p,
+        yes_help=(
+            "do not ask before each step; manual steps are recorded as confirmed; the "
+            "runbook's command checks and logs run"
+        ),
     )
     p.set_defaults(handler=handle)
 

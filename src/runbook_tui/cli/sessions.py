@@ -108,6 +108,7 @@ def handle_show(args: argparse.Namespace) -> int:
             print("  " + _off_plan_line(st))
     for note in doc["notes"]:
         print(f"  note {note.get('ts', '')}: {note.get('text', '')}")
+    _print_service_changes(state)
     return 0
 
 
@@ -127,6 +128,20 @@ def _off_plan_line(st: dict[str, Any]) -> str:
     lines = (text or "").strip().splitlines()
     shown = f": {lines[0]}{' …' if len(lines) > 1 else ''}" if lines else ""
     return escape_controls(f"{status:<12} {st['id']} ({where}){extra}{shown}")
+
+
+def _print_service_changes(state: Any) -> None:
+    """Each recorded change of a service's state, in time order (when the check saw
+    it), with control characters escaped (the detail is what a check printed)."""
+    from runbook_tui.runbook.display import escape_controls as esc
+
+    if not state.service_changes:
+        return
+    print("service changes:")
+    for change in sorted(state.service_changes, key=lambda c: c.at):
+        detail = f"  ({esc(change.detail)})" if change.detail else ""
+        went = f"{esc(change.from_state)} → {esc(change.to_state)}"
+        print(f"  {change.at}  {esc(change.name)}: {went}{detail}")
 
 
 def _recorded_runbook(first: dict[str, Any] | None) -> Any:

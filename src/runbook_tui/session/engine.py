@@ -50,12 +50,20 @@ log = logging.getLogger(__name__)
 
 Event = dict[str, Any]
 Subscriber = Callable[[Event], None]
+StepHook = Callable[[Event], None]
 Unsubscribe = Callable[[], None]
+# What `record` writes: the world around the walk, seen by the session's sources
+# (sources/recorder.py), not an intent of the operator's.
+RECORDED_EVENTS = frozenset({"service_changed", "evidence", "commands_allowed", "commands_refused"})
+# The events `on_step` hooks are called with.
+_STEP_EVENTS = frozenset({"step_started", "step_finished"})
 # Sessions that ended this way have nothing left to resume.
 _FINAL_STATUSES = ("completed", "rolled_back")
 
 # The live state keeps only this much output per step; the journal keeps all of it.
 LIVE_OUTPUT_CHARS = 256 * 1024
+# ... and only this many service changes (state.py's `service_changes`).
+LIVE_SERVICE_CHANGES = 1000
 # Output quiet for this long is shown even if it might start a secret (see StreamMasker).
 _IDLE_RELEASE_SECONDS = 0.15
 # expect_output is searched in a sliding window, so memory stays bounded.
@@ -259,9 +267,17 @@ class Engine:
             if folder is not None
             else StateFolder(runbook=runbook, live=True, max_output_chars=LIVE_OUTPUT_CHARS)
         )
+        # Service changes are many where a service flaps: the fold keeps the newest.
+        self._folder.max_service_changes = LIVE_SERVICE_CHANGES
+        self._folder.trim_service_changes()
         for event in events:
             self._folder.apply(event)
         self._subscribers: list[Subscriber] = []
+        self._step_hooks: list[StepHook] = []
+        # Events come from the step's thread, the UI's and the sources' workers: the
+        # fold sees them in the order of their seq. Reentrant: a hook may write.
+        self._write_lock = threading.RLock()
+        self._ended = False  # session_ended written: nothing is recorded after it
         self._state_lock = threading.RLock()
         # The frozen snapshot handed out by `state`, rebuilt after the fold changes.
         self._snapshot: SessionSnapshot | None = None
@@ -526,6 +542,29 @@ class Engine:
                 self._subscribers.remove(callback)
 
         return unsubscribe
+
+    def on_step(self, hook: StepHook) -> Unsubscribe:
+        """`hook(event)` with each `step_started` and `step_finished` once it is
+        written and its subscribers have it, on the thread that runs the step: before
+        the command starts, and before `run_step` returns. Unlike a subscriber, a hook
+        may write (`record`): its events follow the step's in the journal, and reach
+        the subscribers after it. An exception from it is logged (JournalError goes on:
+        the step cannot be recorded either)."""
+        self._step_hooks.append(hook)
+
+        def unsubscribe() -> None:
+            with contextlib.suppress(ValueError):
+                self._step_hooks.remove(hook)
+
+        return unsubscribe
+
+    def record(self, event_type: str, **fields: Any) -> Event:
+        """Write an event about the world around the walk: one of RECORDED_EVENTS
+        (docs/journal-format.md), masked like every event. Callable from any thread;
+        refused (EngineError) once the session ended or closed."""
+        if event_type not in RECORDED_EVENTS:
+            raise ValueError(f"not an event the sources record: {event_type!r}")
+        return self._write(event_type, **fields)
 
     # -- intents -----------------------------------------------------------------------
 
@@ -970,14 +1009,19 @@ class Engine:
         by a StreamMasker with the same redactor)."""
         if self._closed:
             raise EngineError("this session is closed")
-        event = self.journal.append(
-            event_type, **mask_strings(fields, self.redactor.mask, _RAW_FIELDS)
-        )
-        with self._state_lock:
-            self._folder.apply(event)
-            self._freezer.touched(event)
-            self._snapshot = None
+        masked = mask_strings(fields, self.redactor.mask, _RAW_FIELDS)
+        with self._write_lock:
+            if self._ended and event_type in RECORDED_EVENTS:
+                raise EngineError("this session has ended")
+            event = self.journal.append(event_type, **masked)
+            self._ended = self._ended or event_type == "session_ended"
+            with self._state_lock:
+                self._folder.apply(event)
+                self._freezer.touched(event)
+                self._snapshot = None
         self._notify(event)
+        if event_type in _STEP_EVENTS:
+            self._call_step_hooks(event)
         return event
 
     def _output(self, step_id: str, attempt: int, text: str) -> None:
@@ -997,6 +1041,15 @@ class Engine:
             step = self._folder.state.steps.get(step_id)
             event["upto"] = step.output_chars if step is not None else len(text)
         self._notify(event)
+
+    def _call_step_hooks(self, event: Event) -> None:
+        for hook in list(self._step_hooks):
+            try:
+                hook(event)
+            except JournalError:
+                raise
+            except Exception:  # evidence is not worth a step
+                log.exception("step hook failed on %s", event.get("type"))
 
     def _notify(self, event: Event) -> None:
         for callback in list(self._subscribers):

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 
 from runbook_tui.runbook.model import Runbook
 from runbook_tui.session.statuses import (
@@ -52,6 +52,30 @@ class Attempt:
     duration_seconds: float | None = None
     timed_out: bool = False
     cancelled: bool = False
+    # The `evidence` events of this attempt by moment (`step_start`, `step_end`):
+    # {services, backups, logs, ts}. Replaced, never changed in place (snapshots share it).
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+class ServiceChange(NamedTuple):
+    """One `service_changed`: `at` is when the check saw it, `ts` when it was written."""
+
+    ts: str
+    name: str
+    from_state: str
+    to_state: str
+    detail: str
+    at: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "from": self.from_state,
+            "to": self.to_state,
+            "detail": self.detail,
+            "at": self.at,
+            "ts": self.ts,
+        }
 
 
 @dataclass(frozen=True)
@@ -106,6 +130,8 @@ class StepState:
     started_order: int = 0
     ended_order: int = 0
     history: list[Attempt] = field(default_factory=list)
+    # The latest attempt's evidence snapshots (see Attempt.evidence).
+    evidence: dict[str, Any] = field(default_factory=dict)
     # Characters of output the latest attempt produced (kept or not).
     output_chars: int = 0
     max_output_chars: int | None = field(default=None, repr=False)
@@ -191,6 +217,7 @@ class StepState:
             "template": self.template,
             "fills": dict(self.fills),
             "history": [vars(a).copy() for a in self.history],
+            "evidence": dict(self.evidence),
             "output_chars": self.output_chars,
         }
         if include_output:
@@ -232,6 +259,13 @@ class SessionState:
     walk: str = "main"
     # [start ts, end ts or None while open] per process that had the session open.
     segments: list[list[str | None]] = field(default_factory=list)
+    # Every `service_changed`, in journal order (the live engine keeps the newest
+    # LIVE_SERVICE_CHANGES; `service_changes_total` counts them all).
+    service_changes: list[ServiceChange] = field(default_factory=list)
+    service_changes_total: int = 0
+    # The last answer about the runbook's check and log commands (`commands_allowed` /
+    # `commands_refused`): {allowed, by, sha256, commands, ts}; None if never asked.
+    commands_consent: dict[str, Any] | None = None
 
     @property
     def step_list(self) -> list[StepState]:
@@ -266,6 +300,11 @@ class SessionState:
             "events": self.events,
             "resumes": list(self.resumes),
             "notes": [vars(n).copy() for n in self.notes],
+            "service_changes": [c.to_dict() for c in self.service_changes],
+            "service_changes_total": self.service_changes_total,
+            "commands_consent": (
+                dict(self.commands_consent) if self.commands_consent is not None else None
+            ),
             "steps": [s.to_dict(include_output=include_output) for s in self.steps.values()],
         }
 
@@ -286,6 +325,7 @@ class AttemptSnapshot:
     duration_seconds: float | None
     timed_out: bool
     cancelled: bool
+    evidence: Mapping[str, Any]
 
 
 @dataclass(frozen=True)
@@ -322,6 +362,7 @@ class StepSnapshot:
     started_order: int
     ended_order: int
     history: tuple[AttemptSnapshot, ...]
+    evidence: Mapping[str, Any]
     output_chars: int
     output: str
     output_truncated: bool
@@ -361,6 +402,9 @@ class SessionSnapshot:
     resumes: tuple[Mapping[str, Any], ...]
     walk: str
     segments: tuple[tuple[str, str | None], ...]
+    service_changes: tuple[ServiceChange, ...]
+    service_changes_total: int
+    commands_consent: Mapping[str, Any] | None
 
     @property
     def step_list(self) -> list[StepSnapshot]:
@@ -380,9 +424,14 @@ _SESSION_FIELDS = _field_names(SessionSnapshot)
 
 
 def freeze_step(step: StepState) -> StepSnapshot:
-    values = {name: getattr(step, name) for name in _STEP_FIELDS if name != "history"}
-    history = tuple(AttemptSnapshot(**vars(a)) for a in step.history)
-    return StepSnapshot(**values, history=history)
+    values = {
+        name: getattr(step, name) for name in _STEP_FIELDS if name not in ("history", "evidence")
+    }
+    history = tuple(
+        AttemptSnapshot(**{**vars(a), "evidence": MappingProxyType(a.evidence)})
+        for a in step.history
+    )
+    return StepSnapshot(**values, history=history, evidence=MappingProxyType(step.evidence))
 
 
 def freeze(state: SessionState, steps: Mapping[str, StepSnapshot] | None = None) -> SessionSnapshot:
@@ -398,13 +447,21 @@ def freeze(state: SessionState, steps: Mapping[str, StepSnapshot] | None = None)
         "notes": tuple(state.notes),  # Note is frozen
         "resumes": tuple(MappingProxyType(dict(r)) for r in state.resumes),
         "segments": tuple((seg[0] or "", seg[1]) for seg in state.segments),
+        "service_changes": tuple(state.service_changes),  # ServiceChange is immutable
+        "commands_consent": (
+            MappingProxyType(dict(state.commands_consent))
+            if state.commands_consent is not None
+            else None
+        ),
     }
     values = {name: getattr(state, name) for name in _SESSION_FIELDS if name not in extra}
     return SessionSnapshot(**values, **extra)
 
 
 # Events that change no step (every other event without a step id may change any).
-_NO_STEP_CHANGE = frozenset({"note", "walk_changed"})
+_NO_STEP_CHANGE = frozenset(
+    {"note", "walk_changed", "service_changed", "commands_allowed", "commands_refused"}
+)
 
 
 class Freezer:
@@ -472,6 +529,8 @@ class StateFolder:
         self.runbook = runbook
         self.live = live
         self.max_output_chars = max_output_chars
+        # Service changes kept (the newest); None: all. The journal has every one.
+        self.max_service_changes: int | None = None
         self.state = SessionState()
         self._last_session_event: Event | None = None
         self._before: str | None = None
@@ -644,6 +703,7 @@ class StateFolder:
             tuple((str(k), str(v)) for k, v in fills.items()) if isinstance(fills, Mapping) else ()
         )
         step.cwd = _opt_str(event.get("cwd")) or step.cwd
+        step.evidence = {}
         step.clear_output()
         step.history.append(Attempt(attempt=attempt, started_at=step.started_at))
         self.state.current_step_id = step.id
@@ -762,6 +822,58 @@ class StateFolder:
                 )
             )
 
+    def _service_changed(self, event: Event) -> None:
+        name = _opt_str(event.get("name"))
+        if name is None:
+            return
+        st = self.state
+        st.service_changes_total += 1
+        st.service_changes.append(
+            ServiceChange(
+                ts=_opt_str(event.get("ts")) or "",
+                name=name,
+                from_state=_opt_str(event.get("from")) or "unknown",
+                to_state=_opt_str(event.get("to")) or "unknown",
+                detail=_opt_str(event.get("detail")) or "",
+                at=_opt_str(event.get("at")) or _opt_str(event.get("ts")) or "",
+            )
+        )
+        self.trim_service_changes()
+
+    def trim_service_changes(self) -> None:
+        """Drop the oldest changes beyond `max_service_changes` (amortised: once twice
+        that many are kept)."""
+        keep = self.max_service_changes
+        changes = self.state.service_changes
+        if keep is not None and len(changes) > 2 * keep:
+            del changes[: len(changes) - keep]
+
+    def _evidence(self, event: Event) -> None:
+        step = self._step(event)
+        moment = _opt_str(event.get("at"))
+        if step is None or moment is None:
+            return
+        snapshot = {key: event[key] for key in ("services", "backups", "logs") if key in event}
+        snapshot["ts"] = _opt_str(event.get("ts"))
+        attempt = _opt_int(event.get("attempt"))
+        record = next(
+            (a for a in reversed(step.history) if attempt is None or a.attempt == attempt), None
+        )
+        if record is not None:
+            record.evidence = {**record.evidence, moment: snapshot}
+        if record is None or record is step.history[-1]:
+            step.evidence = {**step.evidence, moment: snapshot}
+
+    def _commands_consent(self, event: Event) -> None:
+        commands = event.get("commands")
+        self.state.commands_consent = {
+            "allowed": event.get("type") == "commands_allowed",
+            "by": _opt_str(event.get("by")),
+            "sha256": _opt_str(event.get("sha256")),
+            "commands": list(commands) if isinstance(commands, list) else [],
+            "ts": _opt_str(event.get("ts")),
+        }
+
     def _walk_changed(self, event: Event) -> None:
         walk = _walk(event.get("walk"))
         if walk is not None:
@@ -789,6 +901,10 @@ _HANDLERS = {
     "step_interrupted": StateFolder._step_interrupted,
     "note": StateFolder._note,
     "walk_changed": StateFolder._walk_changed,
+    "service_changed": StateFolder._service_changed,
+    "evidence": StateFolder._evidence,
+    "commands_allowed": StateFolder._commands_consent,
+    "commands_refused": StateFolder._commands_consent,
     "session_ended": StateFolder._session_ended,
 }
 

@@ -50,6 +50,8 @@ MIN_INTERVAL = 0.1
 UNTIMED_WAIT = 5.0
 # How long `close` waits for the workers to end (a poll stuck in the kernel may not).
 CLOSE_WAIT = 2.0
+# How long `fresh` waits for the sources it asked (a log's read takes milliseconds).
+FRESH_WAIT = 1.0
 
 Mask = Callable[[str], str]
 Update = Any  # ServiceReading | ServiceChange | BackupReading | a log's reading
@@ -129,6 +131,9 @@ class _Slot:
         self.busy_since: float | None = None  # monotonic start of the running poll
         self.overdue_sent = False
         self.thread: threading.Thread | None = None
+        self.polls = 0  # polls ended (reported or not), counted after the report
+        self.polling = False  # a poll is under way (until its report is delivered)
+        self.wake = threading.Event()  # cuts the wait before the next poll short
 
     @property
     def key(self) -> tuple[Kind, str]:
@@ -323,6 +328,35 @@ class Hub:
             )
             slot.thread.start()
 
+    def fresh(self, kind: Kind = "log", wait: float = FRESH_WAIT) -> bool:
+        """Have every polling source of `kind` read now (its next poll is brought
+        forward, not added) and wait, up to `wait` seconds, until each has ended a poll
+        that began after this call: then `latest()` holds what they saw up to now (a
+        step's last log lines in its end-of-step evidence). True when all did in time;
+        at once on a hub not started or closed."""
+        with self._lock:
+            if not self._started or self._closed:
+                return True
+            # A poll under way may have read before this call: wait for the one after.
+            wanted = {
+                id(s): s.polls + (2 if s.polling else 1)
+                for s in self._slots
+                if s.info.kind == kind and (s.info.command is None or self._allowed)
+            }
+            slots = [s for s in self._slots if id(s) in wanted]
+        for slot in slots:
+            slot.wake.set()
+        deadline = time.monotonic() + wait
+        with self._lock:
+            while not self._closed:
+                if all(s.polls >= wanted[id(s)] for s in slots):
+                    return True
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._changed.wait(left)
+        return True
+
     def poll_once(self, wait: float | None = None) -> Snapshot:
         """Poll every source once, all at the same time, and return what they saw: for
         `status`, on a hub that was not started. Each source gets its timeout (plus the
@@ -373,6 +407,7 @@ class Hub:
             self._changed.notify_all()
         self._stop.set()
         for slot in self._slots:
+            slot.wake.set()
             source = slot.source
             if source is not None:
                 try:
@@ -404,7 +439,9 @@ class Hub:
             interval = getattr(slot.source, "interval", None)
             if not isinstance(interval, int | float) or isinstance(interval, bool):
                 interval = slot.info.interval
-            if self._stop.wait(max(float(interval), MIN_INTERVAL)):
+            slot.wake.wait(max(float(interval), MIN_INTERVAL))
+            slot.wake.clear()
+            if self._stop.is_set():
                 return
 
     def _poll(self, slot: _Slot) -> None:
@@ -413,7 +450,17 @@ class Hub:
                 return
             slot.busy_since = time.monotonic()
             slot.overdue_sent = False
+            slot.polling = True
             self._changed.notify_all()  # the watchdog learns the new deadline
+        try:
+            self._poll_source(slot)
+        finally:
+            with self._lock:
+                slot.polls += 1
+                slot.polling = False
+                self._changed.notify_all()
+
+    def _poll_source(self, slot: _Slot) -> None:
         reading = None
         try:
             source = slot.source
