@@ -112,3 +112,18 @@ async def test_an_ordinary_walk_ends_without_a_drill_report(tmp_path, home):
         await pilot.pause()
     [ended] = of_type(journal_events(home), "session_ended")
     assert "drill" not in ended
+
+
+def test_the_report_on_screen_escapes_control_characters(tmp_path, home):
+    from runbook_tui.tui.masked import masked_copy
+    from runbook_tui.tui.summary import drill_lines
+
+    path = book(tmp_path, "drill.md", "Restore drill")
+    engine = Engine.start(parse_file(path), home=home, variables={}, drill=True)
+    engine.run_step("one")
+    engine.skip("two", "\x1b[2Jcleared the screen")  # typed at a headless prompt, say
+    engine.finish()
+    lines = drill_lines(masked_copy(parse_file(path)), engine.state, now=0.0)
+    text = "\n".join(lines)
+    assert "skipped: \\x1b[2Jcleared the screen" in text
+    assert "\x1b" not in text

@@ -959,8 +959,11 @@ class Engine:
         if self.state.drill:
             # Timed up to now on the journal's clock: the event is written right after.
             now = epoch(utc_timestamp())
-            report = drill_report(self.runbook, self.state, now=now, status=status)
-            fields["drill"] = report.verdict()
+            try:
+                report = drill_report(self.runbook, self.state, now=now, status=status)
+                fields["drill"] = report.verdict()
+            except Exception:  # the end must be recorded; without a verdict it is unjudged
+                log.exception("cannot judge drill %s", self.session_id)
         self._write("session_ended", **fields)
         self.close()
 

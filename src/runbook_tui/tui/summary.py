@@ -28,11 +28,14 @@ def drill_lines(
     runbook: Runbook, state: Any, *, now: float, status: str | None = None
 ) -> list[str]:
     """The drill's report for the screen. `runbook`: the screen's masked copy, so the
-    step titles in it are masked and escaped; `status`: the status it would end with
-    (the report then says whether it would pass ending now)."""
+    step titles in it are masked; the journal's text in it (reasons) is masked already,
+    and every line is shown with control characters escaped. `status`: the status it
+    would end with (the report then says whether it would pass ending now)."""
+    from runbook_tui.runbook.display import escape_controls
     from runbook_tui.session.drills import drill_report
 
-    return drill_report(runbook, state, now=now, status=status).lines()
+    report = drill_report(runbook, state, now=now, status=status)
+    return [escape_controls(line) for line in report.lines()]
 
 
 class WalkOverDialog(ChoiceDialog):
