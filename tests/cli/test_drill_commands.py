@@ -149,16 +149,17 @@ def test_a_stopped_and_resumed_drill_counts_only_the_time_it_ran(
             assert time.monotonic() < deadline, "the orphaned step did not go"
             time.sleep(0.02)
     (tmp_path / "go").touch()
+    time.sleep(1.0)  # the pause between the stop and the resume: the scenario
     res = cli("resume", session["id"], "--yes", cwd=tmp_path, home=tmp_path / "home")
     assert res.returncode == 0, res.stdout + res.stderr
     events = journal(tmp_path, session["id"])
     recorded = verdict(tmp_path, session["id"])
     assert recorded["passed"] is True  # the retry that then succeeded counts
     ran, paused = _segments_total(events)
-    assert paused > 0.05  # the scenario: resume is another process, started later
-    # Only the time the processes ran: up to a few ms between the verdict and its line.
-    assert recorded["duration_seconds"] == pytest.approx(ran, abs=0.03)
-    assert recorded["duration_seconds"] < ts(events[-1]) - ts(events[0]) - paused + 0.03
+    assert paused >= 1.0  # the pause, as the journal tells it
+    # Only the time the processes ran (the slack: between the verdict and its line).
+    assert recorded["duration_seconds"] == pytest.approx(ran, abs=0.1)
+    assert recorded["duration_seconds"] < ts(events[-1]) - ts(events[0]) - paused + 0.1
     assert "Drill passed in " in res.stdout
     assert "  restore: succeeded on attempt 2" in res.stdout
 
