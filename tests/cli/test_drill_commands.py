@@ -105,11 +105,16 @@ def test_run_drill_with_a_failed_step_reports_it_and_exits_1(tmp_path: Path) -> 
     assert "  restore (attempt 1): exit 28, expected 0" in res.stdout
 
 
-def _group_of(pid: int) -> int | None:
-    try:
-        return os.getpgid(pid)
-    except OSError:
-        return None
+def _alive_in(group: int) -> bool:
+    """Whether a process of the process group lives (zombies waiting to be reaped do
+    not count: they run nothing)."""
+    for proc in psutil.process_iter():
+        try:
+            if os.getpgid(proc.pid) == group and not gone(proc.pid):
+                return True
+        except OSError:
+            continue  # gone while we looked
+    return False
 
 
 def _segments_total(events: list[dict]) -> tuple[float, float]:
@@ -142,10 +147,9 @@ def test_a_stopped_and_resumed_drill_counts_only_the_time_it_ran(
         # The step outlived the killed tool (its own process group): stop it, as the
         # operator would before resuming.
         group = int((tmp_path / "started").read_text())  # bash leads the step's group
-        members = [p.pid for p in psutil.process_iter() if _group_of(p.pid) == group]
         os.killpg(group, signal.SIGKILL)
         deadline = time.monotonic() + 20
-        while not all(gone(pid) for pid in members):
+        while _alive_in(group):
             assert time.monotonic() < deadline, "the orphaned step did not go"
             time.sleep(0.02)
     (tmp_path / "go").touch()
