@@ -198,6 +198,21 @@ def test_a_paused_drill_is_unfinished_and_ends_later_with_its_verdict(tmp_path: 
     assert record.passed is True
 
 
+def test_an_ad_hoc_command_is_reported_but_does_not_decide(tmp_path: Path) -> None:
+    engine = start(write_book(tmp_path), tmp_path / "home")
+    engine.run_step("prepare")
+    engine.run_adhoc("echo looking around; exit 2")
+    engine.confirm_manual(manual(engine))
+    engine.run_step("restore")
+    engine.finish()
+    assert ended(engine)["drill"]["passed"] is True
+    report = engine.drill_report()
+    assert [s.title for s in report.steps if s.id.startswith("adhoc-")] == ["adhoc-1 (ad hoc)"]
+    assert [(f.title, f.reason) for f in report.failures] == [
+        ("adhoc-1 (ad hoc)", "exit 2, expected 0")
+    ]
+
+
 def test_without_an_rto_only_the_steps_decide(tmp_path: Path) -> None:
     path = tmp_path / "plain.md"
     path.write_text("# Plain\n\n```sh {name=one}\nsleep 1.2\n```\n")

@@ -42,6 +42,8 @@ _PASSING_END = ("completed", "rolled_back")
 _UNFINISHED = ("running", "paused", "aborted", "interrupted")
 # How many of the slowest steps the report names.
 SLOWEST = 3
+# How the report marks what ran that is not a step of the runbook (OFF_PLAN_KINDS).
+_OFF_PLAN = {"adhoc": " (ad hoc)", "reference": " (reference)"}
 
 
 class _Attempt(Protocol):
@@ -259,7 +261,9 @@ def drill_report(
     titles = {s.id: s.title for s in runbook.steps}
 
     def title(step: _Step) -> str:
-        return titles.get(step.id) or step.name or step.id
+        # An ad-hoc command or a reference block run is in the report (it took time)
+        # but not in the verdict: it is no step of the walk.
+        return (titles.get(step.id) or step.name or step.id) + _OFF_PLAN.get(step.kind, "")
 
     times: list[StepTime] = []
     failures: list[Failure] = []
