@@ -269,6 +269,7 @@ def _unfilled(out: Console, engine: Engine, step: Step, problem: str, hint: str)
     out.line("  give each value with --fill NAME=VALUE (NAME as written: --fill pod-name=...)")
     out.line(f"  then resume: {hint} --fill NAME=VALUE")
     _end_quietly(engine, "failed", reason)
+    _print_drill_report(out, engine)
     return EXIT_USAGE
 
 
