@@ -208,7 +208,9 @@ def walk(
                 )
             choice = "y" if yes else _ask_run(engine, step, out, interrupted=again)
             if choice == "s":
-                engine.skip(step.id, _input("reason for skipping: ") or "skipped by the operator")
+                # No answer records no reason (the engine's words say so): a drill
+                # with a step skipped without a reason does not pass.
+                engine.skip(step.id, _input("reason for skipping: "))
                 out.line("  skipped")
                 continue
             prepared = engine.prepare(step.command, fills)
@@ -227,9 +229,11 @@ def walk(
             if not outcome.succeeded:
                 _offer_rollback(engine, rollback, out)
                 engine.end("failed", f"step {step.id} failed: {outcome.reason}")
+                _print_drill_report(out, engine)
                 return EXIT_FAILED
         status = engine.finish("rollback walk completed" if rollback else "")
         out.line(f"session {engine.session_id} {status}")
+        _print_drill_report(out, engine)
         return EXIT_OK if status in ("completed", "rolled_back") else EXIT_FAILED
     except (KeyboardInterrupt, _Quit) as exc:
         out.line_break()
@@ -238,6 +242,7 @@ def walk(
         why = "stopped by the operator" if paused else "interrupted"
         out.line(f"\n{why}; resume with: {hint}")
         _end_quietly(engine, "paused" if paused else "aborted", why)
+        _print_drill_report(out, engine)
         return EXIT_INTERRUPTED
     except JournalError as exc:
         err.line(f"\nrunbook-tui: the journal cannot be written: {exc}")
@@ -264,6 +269,7 @@ def _unfilled(out: Console, engine: Engine, step: Step, problem: str, hint: str)
     out.line("  give each value with --fill NAME=VALUE (NAME as written: --fill pod-name=...)")
     out.line(f"  then resume: {hint} --fill NAME=VALUE")
     _end_quietly(engine, "failed", reason)
+    _print_drill_report(out, engine)
     return EXIT_USAGE
 
 
@@ -315,7 +321,7 @@ def _manual(engine: Engine, step: Step, yes: bool, out: Console) -> None:
             engine.confirm_manual(step.id)
             return
         if answer in ("s", "skip"):
-            engine.skip(step.id, _input("reason for skipping: ") or "skipped by the operator")
+            engine.skip(step.id, _input("reason for skipping: "))
             return
         if answer in ("q", "quit"):
             raise _Quit
@@ -407,6 +413,15 @@ def _verdict(out: Console, outcome: StepOutcome) -> None:
     """The engine masked the outcome's reason, as it did the journal's."""
     mark = "✓" if outcome.succeeded else "✗"
     out.line(f"{mark} {outcome.verdict}: {outcome.reason} ({outcome.duration_seconds:.1f}s)")
+
+
+def _print_drill_report(out: Console, engine: Engine) -> None:
+    """A drill ends with its report (session/drills.py makes it; this prints it)."""
+    if not engine.state.drill:
+        return
+    out.line()
+    for line in engine.drill_report().lines():
+        out.line(shown(engine, line))
 
 
 def _offer_rollback(engine: Engine, in_rollback: bool, out: Console) -> None:

@@ -260,7 +260,7 @@ def _backup_facts(b: BackupReading) -> str:
         facts.append(_size(b.total_bytes))
     drill = b.last_restore_drill
     if drill is None:
-        facts.append("last restore drill: never tested")
+        facts.append("last restore drill: never drilled")
     else:
         verdict = {True: "passed", False: "failed", None: "no verdict"}[drill.passed]
         facts.append(f"last restore drill: {drill.at or '?'} {verdict} ({drill.session})")

@@ -52,6 +52,8 @@ _TABLE = (
     Code("placeholder", "warning", "a `<placeholder>` in a command: needs a value to run"),
     Code("no-steps", "warning", "the runbook has no steps"),
     Code("danger-without-rollback", "warning", "a deploy runbook has a danger step, no rollback"),
+    # The session store, read by `check --max-drill-age` only.
+    Code("stale-drill", "error", "a restore runbook has no passing drill recent enough"),
 )
 
 CODES: dict[str, Code] = {c.code: c for c in _TABLE}

@@ -22,6 +22,8 @@ from runbook_tui.runbook import patterns
 from runbook_tui.runbook.model import Reference, Runbook, Step
 from runbook_tui.runbook.placeholders import Refusal, fill, scan
 from runbook_tui.session import orphans, provenance, redaction
+from runbook_tui.session.clock import epoch
+from runbook_tui.session.drills import DrillReport, drill_report
 from runbook_tui.session.escapes import strip_escapes
 from runbook_tui.session.journal import (
     Journal,
@@ -953,8 +955,22 @@ class Engine:
         """End the session with `status` (one of END_STATUSES) and close it."""
         if status not in END_STATUSES:
             raise ValueError(f"unknown session status {status!r}")
-        self._write("session_ended", status=status, reason=reason)
+        fields: dict[str, Any] = {"status": status, "reason": reason}
+        if self.state.drill:
+            # Timed up to now on the journal's clock: the event is written right after.
+            now = epoch(utc_timestamp())
+            try:
+                report = drill_report(self.runbook, self.state, now=now, status=status)
+                fields["drill"] = report.verdict()
+            except Exception:  # the end must be recorded; without a verdict it is unjudged
+                log.exception("cannot judge drill %s", self.session_id)
+        self._write("session_ended", **fields)
         self.close()
+
+    def drill_report(self) -> DrillReport:
+        """The drill's report as the journal tells it now (for an ended drill, with the
+        verdict its `session_ended` recorded)."""
+        return drill_report(self.runbook, self.state)
 
     def finish(self, reason: str = "") -> str:
         """End the session with the status the walk has earned (see session/plan.py);

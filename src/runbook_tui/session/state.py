@@ -78,6 +78,14 @@ class ServiceChange(NamedTuple):
         }
 
 
+class WalkChange(NamedTuple):
+    """One `walk_changed`: when, to which walk, and why (as recorded, masked)."""
+
+    ts: str
+    walk: str
+    reason: str
+
+
 @dataclass(frozen=True)
 class Note:
     ts: str
@@ -266,6 +274,11 @@ class SessionState:
     # The last answer about the runbook's check and log commands (`commands_allowed` /
     # `commands_refused`): {allowed, by, sha256, commands, ts}; None if never asked.
     commands_consent: dict[str, Any] | None = None
+    # Every `walk_changed`, in journal order (a drill that switched to rollback fails).
+    walk_changes: list[WalkChange] = field(default_factory=list)
+    # A drill's verdict as the last `session_ended` recorded it ({passed, rto_seconds,
+    # duration_seconds}); None while the session is open, or for an ordinary session.
+    drill_result: dict[str, Any] | None = None
 
     @property
     def step_list(self) -> list[StepState]:
@@ -405,6 +418,8 @@ class SessionSnapshot:
     service_changes: tuple[ServiceChange, ...]
     service_changes_total: int
     commands_consent: Mapping[str, Any] | None
+    walk_changes: tuple[WalkChange, ...]
+    drill_result: Mapping[str, Any] | None
 
     @property
     def step_list(self) -> list[StepSnapshot]:
@@ -452,6 +467,10 @@ def freeze(state: SessionState, steps: Mapping[str, StepSnapshot] | None = None)
             MappingProxyType(dict(state.commands_consent))
             if state.commands_consent is not None
             else None
+        ),
+        "walk_changes": tuple(state.walk_changes),  # WalkChange is immutable
+        "drill_result": (
+            MappingProxyType(dict(state.drill_result)) if state.drill_result is not None else None
         ),
     }
     values = {name: getattr(state, name) for name in _SESSION_FIELDS if name not in extra}
@@ -658,6 +677,7 @@ class StateFolder:
         st.status = session_status(event, live=True)
         st.ended_at = None
         st.end_reason = None
+        st.drill_result = None
         self._close_segment(self._before)
         self._open_segment(_opt_str(event.get("ts")))
         # Values given again on resume (secrets stay masked) replace the recorded ones.
@@ -878,6 +898,10 @@ class StateFolder:
         walk = _walk(event.get("walk"))
         if walk is not None:
             self.state.walk = walk
+            change = WalkChange(
+                _opt_str(event.get("ts")) or "", walk, _opt_str(event.get("reason")) or ""
+            )
+            self.state.walk_changes.append(change)
 
     def _session_ended(self, event: Event) -> None:
         st = self.state
@@ -885,6 +909,8 @@ class StateFolder:
         st.ended_at = _opt_str(event.get("ts"))
         self._close_segment(st.ended_at)
         st.end_reason = _opt_str(event.get("reason")) or None
+        drill = event.get("drill")
+        st.drill_result = dict(drill) if isinstance(drill, Mapping) else None
         for step in st.steps.values():
             if step.status == "running":
                 self._interrupt(step, st.ended_at)

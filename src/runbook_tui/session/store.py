@@ -17,9 +17,11 @@ import re
 import secrets
 import socket
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from runbook_tui.session.journal import fsync_dir, read_first_event, read_last_event_of
 from runbook_tui.session.statuses import SESSION_LEVEL_EVENTS, SESSION_STATUSES, session_status
@@ -60,17 +62,22 @@ def state_home(override: str | os.PathLike[str] | None = None) -> Path:
     missing, and so is every missing folder above it (`~/.local`, `~/.local/state`);
     an existing folder keeps its mode: it may be the operator's own. Raises
     StateHomeError naming what is in the way (a file, a broken symbolic link)."""
-    if override is not None and str(override) != "":
-        home = Path(override).expanduser().absolute()
-    elif os.environ.get("RUNBOOK_TUI_HOME"):
-        home = Path(os.environ["RUNBOOK_TUI_HOME"]).expanduser().absolute()
-    else:
-        home = default_home()
+    home = home_path(override)
     try:
         _mkdir_private(home, parents=True)
     except OSError as exc:
         raise StateHomeError(_cannot_use(home, exc)) from exc
     return home
+
+
+def home_path(override: str | os.PathLike[str] | None = None) -> Path:
+    """Where the state home is, by the rule of `state_home`, without creating it (a
+    reader that must not leave a folder behind, like `check --max-drill-age`)."""
+    if override is not None and str(override) != "":
+        return Path(override).expanduser().absolute()
+    if os.environ.get("RUNBOOK_TUI_HOME"):
+        return Path(os.environ["RUNBOOK_TUI_HOME"]).expanduser().absolute()
+    return default_home()
 
 
 def _cannot_use(home: Path, exc: OSError) -> str:
@@ -361,6 +368,9 @@ class SessionSummary:
     live: bool = False
     end_reason: str | None = None
     problems: tuple[str, ...] = field(default_factory=tuple)
+    # A drill's verdict as its last `session_ended` recorded it (session/drills.py
+    # reads it); None while it is open, or for an ordinary session.
+    drill_verdict: Mapping[str, Any] | None = None
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -418,7 +428,13 @@ def summarize_session(sdir: SessionDir) -> SessionSummary:
         live=live,
         end_reason=(ended.get("reason") or None) if ended is not None else None,
         problems=tuple(problems),
+        drill_verdict=_verdict(ended),
     )
+
+
+def _verdict(ended: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    drill = ended.get("drill") if ended is not None else None
+    return drill if isinstance(drill, Mapping) else None
 
 
 def list_sessions(home: str | os.PathLike[str]) -> list[SessionSummary]:

@@ -6,7 +6,9 @@ runbook's `restores`, not the file as it is now) and its last session-level even
 are read. `passed` is `session_ended`'s `drill.passed` (written by the drills
 issue); None while there is none (an older journal, an unfinished drill).
 
-(A stand-in until `session/drills.py` offers the same lookup.)"""
+`session/drills.py`'s `last_drill_restoring` is the same lookup made once; this index
+keeps the first lines between the hub's repeated lookups. Both read the verdict with
+`drills.passed_of`."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import os
 import threading
 from pathlib import Path
 
+from runbook_tui.session.drills import passed_of, recorded_verdict
 from runbook_tui.session.journal import read_first_event, read_last_event_of
 from runbook_tui.session.statuses import SESSION_LEVEL_EVENTS
 from runbook_tui.session.store import session_dirs
@@ -61,8 +64,4 @@ def _passed(journal: Path) -> bool | None:
         last = read_last_event_of(journal, SESSION_LEVEL_EVENTS)
     except OSError:
         return None
-    if last is None or last.get("type") != "session_ended":
-        return None
-    verdict = last.get("drill")
-    passed = verdict.get("passed") if isinstance(verdict, dict) else None
-    return passed if isinstance(passed, bool) else None
+    return passed_of(recorded_verdict(last))

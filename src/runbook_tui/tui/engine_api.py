@@ -67,6 +67,7 @@ class SessionSummaryLike(Protocol):
     started_at: Any
     ended_at: Any
     operator: Any
+    drill_verdict: Any  # a drill's recorded {passed, ...}, or None
 
 
 class EngineLike(Protocol):

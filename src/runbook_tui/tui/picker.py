@@ -1,10 +1,9 @@
-"""The runbook picker: each runbook in the folder with its title, kind, and when it
-was last run and last drilled ("never rehearsed" where that is the truth)."""
+"""The runbook picker: each runbook in the folder with its title, kind, when it was
+last run, and when it was last drilled and whether that drill passed. The rows are
+made in picker_rows.py (no Textual there: the data is measured on its own)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import ClassVar
 
@@ -13,56 +12,9 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
-from runbook_tui.tui.engine_api import SessionSummaryLike, to_epoch
+from runbook_tui.tui.picker_rows import PickerRow, picker_rows
 
-
-@dataclass(frozen=True)
-class PickerRow:
-    path: Path
-    title: str
-    kind: str
-    last_run: str
-    last_drilled: str
-    problem: str = ""
-
-
-def _when(epoch: float | None) -> str:
-    if epoch is None:
-        return ""
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%M")
-
-
-def _same_file(a: str, b: Path) -> bool:
-    try:
-        return Path(a).resolve() == b.resolve()
-    except OSError:
-        return False
-
-
-def picker_rows(folder: Path, sessions: list[SessionSummaryLike]) -> list[PickerRow]:
-    """One row per runbook file in `folder`, sorted by file name."""
-    from runbook_tui.runbook.parser import load
-
-    rows = []
-    for path in sorted(folder.glob("*.md")):
-        result = load(path)
-        errors = [d for d in result.diagnostics if d.severity == "error"]
-        runbook = result.runbook
-        mine = [s for s in sessions if _same_file(s.runbook_path, path)]
-        # A drill is a run too; "last drilled" singles the rehearsals out.
-        runs = [t for t in (to_epoch(s.started_at) for s in mine) if t]
-        drills = [t for t in (to_epoch(s.started_at) for s in mine if s.drill) if t]
-        rows.append(
-            PickerRow(
-                path=path,
-                title=runbook.title if runbook is not None else path.stem,
-                kind=(runbook.kind or "") if runbook is not None else "",
-                last_run=_when(max(runs)) if runs else "never run",
-                last_drilled=_when(max(drills)) if drills else "never rehearsed",
-                problem=f"{len(errors)} error(s)" if errors else "",
-            )
-        )
-    return rows
+__all__ = ["PickerRow", "PickerScreen", "picker_rows"]
 
 
 class PickerScreen(Screen[Path | None]):

@@ -455,20 +455,25 @@ class WalkScreen(Screen[None]):
     def _offer_end_of_walk(self) -> None:
         """No step of the walk is left: say how it went, and let Enter end the session
         with the status it earned."""
-        from runbook_tui.tui.summary import WalkOverDialog, summary_text
+        from runbook_tui.tui.summary import WalkOverDialog, drill_lines, summary_text
 
         plan = self.plan
         if plan is None or not plan.over:
             return
         earned = plan.earned_status()
-        text = summary_text(plan, open_seconds(self.engine.state.segments, self.clock()))
+        state = self.engine.state
+        text = summary_text(plan, open_seconds(state.segments, self.clock()))
         self.say(prompts.walk_over_text(text))
+        drill = None
+        if state.drill:
+            drill = drill_lines(self.runbook, state, now=self.clock(), status=earned)
 
         def done(end: bool | None) -> None:
             if end:
                 self._end(earned)
 
-        self.call_after_refresh(self.app.push_screen, WalkOverDialog(text, earned), done)
+        dialog = WalkOverDialog(text, earned, drill)
+        self.call_after_refresh(self.app.push_screen, dialog, done)
 
     def action_rollback(self) -> None:
         if self._held_back(self.action_rollback):
@@ -546,7 +551,14 @@ class WalkScreen(Screen[None]):
 
     def _end(self, status: str) -> None:
         if self._intent("end the session", lambda: self.engine.end(status)):
-            self.app.exit(message=f"Session {self.engine.session_id} ended: {status}.")
+            message = f"Session {self.engine.session_id} ended: {status}."
+            if self.engine.state.drill:
+                from runbook_tui.tui.summary import drill_lines
+
+                # The verdict the journal recorded, and what took the time.
+                report = drill_lines(self.runbook, self.engine.state, now=self.clock())
+                message += "\n" + "\n".join(report)
+            self.app.exit(message=message)
 
     def action_quit_walk(self) -> None:
         if self._held_back(self.action_quit_walk):
