@@ -42,6 +42,13 @@ _RESERVED = frozenset({"seq", "ts", "type"})
 # their (possibly large) JSON.
 _HEAD_RE = re.compile(rb'^\{"seq":(\d+),"ts":"[^"]*","type":"([A-Za-z0-9_]+)"')
 _HEAD_BYTES = 96
+# The head of an output line as we write it, up to its data: lets a reader learn where
+# output is (its step and attempt) without decoding the data (see JournalReader).
+_OUTPUT_HEAD_RE = re.compile(
+    rb'^\{"seq":(\d+),"ts":"([^"\\]*)","type":"output",'
+    rb'"step_id":"((?:[^"\\]|\\.)*)","attempt":(\d+),"data":"'
+)
+_OUTPUT_HEAD_BYTES = 1024
 # Reading lines of up to ~400 KB through the default 8 KiB buffer costs 4x the time.
 _READ_BUFFER = 1024 * 1024
 
@@ -480,15 +487,37 @@ def _parse(line: bytes) -> Event | None:
     return obj if _valid(obj) else None
 
 
+def _output_head(line: bytes) -> Event | None:
+    """An output line as an event without its `data`, read from the head alone; None
+    for a line not in the form our writer gives output lines (it is parsed instead)."""
+    m = _OUTPUT_HEAD_RE.match(line[:_OUTPUT_HEAD_BYTES])
+    if m is None or not line.endswith(b'"}\n'):
+        return None
+    raw_id = m.group(3)
+    try:
+        step_id = json.loads(b'"' + raw_id + b'"') if b"\\" in raw_id else raw_id.decode()
+        ts = m.group(2).decode()
+    except ValueError:  # includes UnicodeDecodeError
+        return None
+    return {
+        "seq": int(m.group(1)),
+        "ts": ts,
+        "type": "output",
+        "step_id": step_id,
+        "attempt": int(m.group(4)),
+    }
+
+
 class _Scanner:
     """Streams events from a binary file. Holds each line back until the next one is
     read, because the rule for the last line (invalid = torn, dropped) differs from the
     rule for the others (invalid = a problem, skipped). With skip_output, middle output
     lines are recognised by their head and not parsed."""
 
-    def __init__(self, f: BinaryIO, skip_output: bool = False) -> None:
+    def __init__(self, f: BinaryIO, skip_output: bool = False, output_data: bool = True) -> None:
         self._f = f
         self._skip_output = skip_output
+        self._output_data = output_data
         self.torn = False
         self.problems: list[str] = []
         self.last_seq: int | None = None
@@ -524,6 +553,11 @@ class _Scanner:
             if m is not None and m.group(2) == b"output" and line.endswith(b"}\n"):
                 self._good(int(m.group(1)), no)
                 return None
+        if not last and not self._output_data:
+            head = _output_head(line)
+            if head is not None:
+                self._good(head["seq"], no)
+                return head
         if not last and not line.strip():
             self.problems.append(f"line {no}: empty line")
             self._bad_since_good = True
@@ -556,11 +590,22 @@ class JournalReader:
     `last_seq` are complete once iteration ends. skip_output=True leaves out `output`
     events without parsing them (fast listing of sessions with megabytes of output).
     `located()` gives each event with the byte range of its line, so a reader can keep
-    where output is instead of the output itself (see session/readback.py)."""
+    where output is instead of the output itself (see session/readback.py).
+    output_data=False yields output events without their `data`, read from the head of
+    the line alone (`seq`, `ts`, `type`, `step_id`, `attempt`): where output is, for
+    the cost of a scan (the last line, and any line not in our writer's form, is
+    parsed whole and keeps its `data`)."""
 
-    def __init__(self, path: str | os.PathLike[str], *, skip_output: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        skip_output: bool = False,
+        output_data: bool = True,
+    ) -> None:
         self.path = Path(path)
         self.skip_output = skip_output
+        self.output_data = output_data
         self.torn = False
         self.problems: list[str] = []
         self.last_seq: int | None = None
@@ -574,7 +619,7 @@ class JournalReader:
 
     def located(self) -> Iterator[tuple[Event, int, int]]:
         with open(self.path, "rb", buffering=_READ_BUFFER) as f:
-            scan = _Scanner(f, skip_output=self.skip_output)
+            scan = _Scanner(f, skip_output=self.skip_output, output_data=self.output_data)
             try:
                 for item in scan.located():
                     if self.count == 0:

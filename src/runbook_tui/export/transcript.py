@@ -1,0 +1,71 @@
+"""Writing a session's transcript in a format: to a stream, or to a file that appears
+whole (written beside it, then renamed over it) and private (0600, like the journal:
+it records what was done on a system; share it on purpose)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+from typing import TextIO
+
+from runbook_tui import __version__
+from runbook_tui.session.store import SessionDir, is_live
+
+FORMATS = ("markdown", "json", "asciicast", "html")
+EXTENSIONS = {"markdown": ".md", "json": ".json", "asciicast": ".cast", "html": ".html"}
+
+
+def write_transcript(out: TextIO, session: SessionDir, fmt: str) -> None:
+    """The transcript of `session` in `fmt` (one of FORMATS), written to `out`."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown transcript format {fmt!r}")
+    live = is_live(session.path)
+    if fmt == "asciicast":
+        from runbook_tui.export.asciicast import write_asciicast
+
+        write_asciicast(out, session.journal_path, live=live)
+        return
+    from runbook_tui.export.record import read_record, recorded_runbook
+
+    record = read_record(session.journal_path, recorded_runbook(session.journal_path), live=live)
+    if fmt == "markdown":
+        from runbook_tui.export.markdown import write_markdown
+
+        write_markdown(out, record, __version__)
+    elif fmt == "html":
+        from runbook_tui.export.htmlpage import write_html
+
+        write_html(out, record, __version__)
+    else:
+        from runbook_tui.export.jsondoc import write_json
+
+        write_json(out, record, __version__)
+
+
+def default_name(session: SessionDir, fmt: str) -> str:
+    return f"{session.id}{EXTENSIONS[fmt]}"
+
+
+def save_transcript(session: SessionDir, fmt: str, path: str | os.PathLike[str]) -> Path:
+    """Write the transcript to `path` (a folder: `<id><ext>` in it) and return where
+    it went. The file appears whole or not at all; an existing one is replaced."""
+    target = Path(path).expanduser()
+    if target.is_dir():
+        target = target / default_name(session, fmt)
+    target = target.absolute()
+    temp = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
+    try:
+        os.fchmod(fd, 0o600)  # the umask can only take bits away; be explicit
+        with open(fd, "w", encoding="utf-8", errors="replace", newline="") as out:
+            write_transcript(out, session, fmt)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temp, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+    return target
