@@ -168,7 +168,8 @@ def test_exporting_never_loads_textual(tmp_path: Path) -> None:
 import sys
 from runbook_tui import cli
 for fmt in ("markdown", "json", "asciicast", "html"):
-    code = cli.main(["export", sys.argv[1], "--format", fmt, "--home", sys.argv[2], "-o", sys.argv[3]])
+    args = ["export", sys.argv[1], "--format", fmt, "--home", sys.argv[2], "-o", sys.argv[3]]
+    code = cli.main(args)
     assert code == 0, (fmt, code)
 loaded = sorted(m for m in sys.modules if m == "textual" or m.startswith("textual."))
 assert not loaded, loaded

@@ -49,12 +49,10 @@ def handle(args: argparse.Namespace) -> int:
         print(f"runbook-tui export: {exc}", file=sys.stderr)
         return 2
     if args.output is None:
-        out = sys.stdout
-        # A transcript is UTF-8 whatever the locale; what cannot be encoded is replaced.
-        out.reconfigure(encoding="utf-8", errors="replace")
+        sys.stdout.flush()
         try:
-            write_transcript(out, session, args.format)
-            out.flush()
+            write_transcript(sys.stdout.buffer, session, args.format)
+            sys.stdout.buffer.flush()
         except OSError as exc:
             if isinstance(exc, BrokenPipeError):
                 raise

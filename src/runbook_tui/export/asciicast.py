@@ -11,19 +11,19 @@ than IDLE_LIMIT seconds (the operator reading, a session paused overnight) short
 IDLE_LIMIT. Each event is one JSON line: the file has no blank line (the 2.x player
 stops at the first one).
 
-Output is replayed as recorded: raw terminal text, colours and all. Output captured
-through pipes (`--no-pty`) has bare LF line ends; they are written CR LF, as a pty
-would have, so the replay does not staircase. Text the tool adds has its control
-characters escaped.
+Output is replayed as recorded: raw terminal text, colours and all, but for line ends:
+steps run with the pty's LF to CR LF translation off (and `--no-pty` through pipes), so
+the journal holds bare LFs; they are written CR LF, as a terminal needs them, so the
+replay does not staircase. Text the tool adds has its control characters escaped.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-from typing import Any, TextIO
+from typing import Any, BinaryIO
 
+from runbook_tui.export import literals
 from runbook_tui.runbook.display import escape_controls
 from runbook_tui.session.clock import epoch
 from runbook_tui.session.journal import JournalReader
@@ -31,7 +31,6 @@ from runbook_tui.session.journal import JournalReader
 IDLE_LIMIT = 2.0
 # The size of the pty steps run in (session/runner.py's default window).
 WIDTH, HEIGHT = 80, 24
-_BARE_LF = re.compile(r"(?<!\r)\n")
 
 _BOLD, _DIM, _GREEN, _RED, _YELLOW, _RESET = (
     "\x1b[1m",
@@ -41,12 +40,6 @@ _BOLD, _DIM, _GREEN, _RED, _YELLOW, _RESET = (
     "\x1b[33m",
     "\x1b[0m",
 )
-
-
-def _crlf(text: str) -> str:
-    if "\n" in text and text.count("\n") != text.count("\r\n"):
-        return _BARE_LF.sub("\r\n", text)
-    return text
 
 
 def _line(text: str, colour: str = "") -> str:
@@ -70,9 +63,9 @@ class _Clock:
         return round(self.now, 6)
 
 
-def write_asciicast(out: TextIO, path: str | os.PathLike[str], *, live: bool = False) -> None:
-    """The journal at `path` as an asciicast. `live`: its writer holds it now; a
-    session still running ends with a line saying the recording goes on."""
+def write_asciicast(out: BinaryIO, path: str | os.PathLike[str], *, live: bool = False) -> None:
+    """The journal at `path` as an asciicast, written to `out` in UTF-8. `live`: its
+    writer holds it now; a session still running ends with a line saying so."""
     clock = _Clock()
     names: dict[str, str] = {}
     header_written = False
@@ -84,20 +77,28 @@ def write_asciicast(out: TextIO, path: str | os.PathLike[str], *, live: bool = F
         nonlocal at_line_start
         if not data:
             return
-        out.write(json.dumps([t, kind, data], ensure_ascii=False) + "\n")
+        out.write(_json_line([t, kind, data]))
         if kind == "o":
             at_line_start = data.endswith("\n")
 
-    for event in JournalReader(path):
+    for event in JournalReader(path, output_data="json"):
         kind = event["type"]
         if not header_written:
-            out.write(json.dumps(_header(event, live), ensure_ascii=False) + "\n")
+            out.write(_json_line(_header(event, live)))
             header_written = True
         t = clock.at(event.get("ts"))
         if kind == "output":
-            data = event.get("data")
-            if isinstance(data, str):
-                emit(t, "o", _crlf(data))
+            # Copied as the journal holds it, a JSON string already: not decoded.
+            literal = event.get("data_json")
+            if not isinstance(literal, bytes):
+                data = event.get("data")
+                if not isinstance(data, str):
+                    continue
+                literal = json.dumps(data, ensure_ascii=False).encode("utf-8", "backslashreplace")
+            literal = literals.crlf(literal)
+            if literal != b'""':
+                out.write(b'[%r, "o", %s]\n' % (t, literal))
+                at_line_start = literal.endswith(b'\\n"')
             continue
         if kind in ("session_started", "session_resumed", "session_ended"):
             running = kind != "session_ended"
@@ -106,13 +107,17 @@ def write_asciicast(out: TextIO, path: str | os.PathLike[str], *, live: bool = F
                 emit(t, "m", escape_controls(marker))
             emit(t, "o", text if at_line_start else "\r\n" + text)
     if not header_written:
-        out.write(json.dumps(_header({}, live), ensure_ascii=False) + "\n")
+        out.write(_json_line(_header({}, live)))
     elif live and running:
         emit(
             t,
             "o",
             ("" if at_line_start else "\r\n") + _line("# in progress: recorded up to here", _DIM),
         )
+
+
+def _json_line(value: object) -> bytes:
+    return json.dumps(value, ensure_ascii=False).encode("utf-8", "replace") + b"\n"
 
 
 def _header(first: dict[str, Any], live: bool) -> dict[str, Any]:
@@ -179,9 +184,9 @@ def _lines(event: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str]
         return [(f"{name} (skipped)", _line(f"⤼ skipped {name}: {reason}", _YELLOW))]
     if kind == "manual_confirmed":
         who = "--yes" if event.get("by") == "--yes" else "the operator"
-        return [
-            (name, _line(f"☑ {name}: {_s(event.get('text')).strip()} (confirmed by {who})", _GREEN))
-        ]
+        said = _s(event.get("text")).strip()
+        what = name if said in ("", name) else f"{name}: {said}"
+        return [(name, _line(f"☑ {what} (confirmed by {who})", _GREEN))]
     if kind == "note":
         return [("", _line(f"✎ note: {_s(event.get('text'))}", _YELLOW))]
     if kind == "walk_changed":

@@ -14,11 +14,16 @@ into objects one by one.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from runbook_tui.export import literals
 
 HEAD_LINES = 40
 TAIL_LINES = 60
 LINE_CHARS = 500
+# Output held back, undecoded, in case it is part of the tail (see cut_literals).
+HELD_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -38,7 +43,6 @@ class CutOutput:
     tail: tuple[Line, ...]
     omitted: int
     total: int
-    chars: int
     ends_with_newline: bool
 
     @property
@@ -53,10 +57,10 @@ class OutputCut:
         self._head_max = head
         self._line_chars = line_chars
         self._head: list[Line] = []
-        self._tail: deque[Line] = deque(maxlen=tail)
+        # Lines as they came (str), or cut (Line); made Lines at the end.
+        self._tail: deque[str | Line] = deque(maxlen=tail)
         self._tail_max = tail
         self._lines = 0  # complete lines seen
-        self._chars = 0
         self._partial: list[str] = []  # the line being read, at most line_chars
         self._partial_len = 0
         self._partial_cut = 0  # characters of it past line_chars
@@ -65,7 +69,6 @@ class OutputCut:
     def feed(self, text: str) -> None:
         if not text:
             return
-        self._chars += len(text)
         self._last_char = text[-1]
         first = text.find("\n")
         if first < 0:
@@ -88,13 +91,19 @@ class OutputCut:
                 return
             body = parts[need]
             count -= need
-        # Only the last `tail` of the remaining lines can still be shown.
+        if self._tail_max == 0:
+            self._lines += count
+            return
+        # Only the last `tail` of the remaining lines can still be shown: they go in
+        # whole (deque.extend, no call per line) unless one is too long.
         parts = body.rsplit("\n", self._tail_max)
         if len(parts) > self._tail_max:
             parts = parts[1:]
-        self._lines += count - len(parts)
-        for part in parts:
-            self._push(self._line(part))
+        self._lines += count
+        if max(map(len, parts)) > self._line_chars:
+            self._tail.extend([self._line(p) for p in parts])
+        else:
+            self._tail.extend(parts)
 
     def finish(self) -> CutOutput:
         """The cut, with the last line (one without a newline) counted in."""
@@ -104,12 +113,24 @@ class OutputCut:
         shown = len(self._head) + len(self._tail)
         return CutOutput(
             head=tuple(self._head),
-            tail=tuple(self._tail),
+            tail=tuple(Line(t) if isinstance(t, str) else t for t in self._tail),
             omitted=total - shown,
             total=total,
-            chars=self._chars,
             ends_with_newline=self._last_char == "\n",
         )
+
+    @property
+    def head_full(self) -> bool:
+        return len(self._head) >= self._head_max
+
+    def skip(self, newlines: int) -> None:
+        """Count a piece of output holding `newlines` LFs without reading it. Only for
+        a piece no shown line is in: after the head is full, and with more than `tail`
+        LFs still to come; the line it ends in (or is inside) is never shown."""
+        self._lines += newlines
+        self._partial = []
+        self._partial_len = 0
+        self._partial_cut = 0
 
     # -- internals -------------------------------------------------------------------
 
@@ -141,3 +162,45 @@ class OutputCut:
         self._partial_len = 0
         self._partial_cut = 0
         return line
+
+
+def cut_literals(
+    pieces: Iterable[bytes],
+    head: int = HEAD_LINES,
+    tail: int = TAIL_LINES,
+    line_chars: int = LINE_CHARS,
+) -> CutOutput:
+    """The cut of output given as JSON string literals (session/journal.py
+    `read_output_literals`), decoding only what may be shown: the pieces until the
+    head is full, and the last ones, which hold at least `tail` + 1 LFs (held back
+    undecoded until later pieces show they are not needed). Pieces in between are
+    counted in their literal (export/literals.py). At most HELD_BYTES are held back;
+    past that the oldest is decoded and fed as usual."""
+    cutter = OutputCut(head, tail, line_chars)
+    held: deque[tuple[bytes, int]] = deque()
+    held_lfs = 0
+    held_bytes = 0
+    for piece in pieces:
+        if not cutter.head_full:
+            cutter.feed(literals.decode(piece))
+            continue
+        lfs = literals.newlines(piece)
+        if lfs is None:
+            lfs = literals.decode(piece).count("\n")
+        held.append((piece, lfs))
+        held_lfs += lfs
+        held_bytes += len(piece)
+        # What the later pieces make sure is not shown is counted and let go.
+        while held_lfs - held[0][1] > tail:
+            passed, gone = held.popleft()
+            held_lfs -= gone
+            held_bytes -= len(passed)
+            cutter.skip(gone)
+        while held_bytes > HELD_BYTES and len(held) > 1:
+            piece, lfs = held.popleft()
+            held_lfs -= lfs
+            held_bytes -= len(piece)
+            cutter.feed(literals.decode(piece))
+    for piece, _lfs in held:
+        cutter.feed(literals.decode(piece))
+    return cutter.finish()

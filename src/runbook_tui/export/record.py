@@ -18,7 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from runbook_tui.runbook.model import Runbook
-from runbook_tui.session.journal import JournalReader, read_first_event, read_output
+from runbook_tui.session.journal import (
+    JournalReader,
+    read_first_event,
+    read_output,
+    read_output_literals,
+)
 from runbook_tui.session.state import SessionState, StateFolder, StepState
 
 Event = dict[str, Any]
@@ -147,6 +152,7 @@ def read_record(
             rec.confirmed, rec.operator = event, operator
     state = folder.settle()
     _mask_unrecorded(state)
+    _name_unnamed(state)
     steps = [
         StepRecord(number=i, state=st, attempts=per_step.get(st.id, []))
         for i, st in enumerate(state.steps.values(), start=1)
@@ -177,6 +183,15 @@ def _mask_unrecorded(state: SessionState) -> None:
         step.command = mask(step.command) if step.command is not None else None
 
 
+def _name_unnamed(state: SessionState) -> None:
+    """A step the runbook did not name is known by its first command line (as the
+    runbook's own list shows it: Step.title), not by its generated id."""
+    for step in state.steps.values():
+        if not step.in_runbook and step.name == step.id and step.command:
+            first = next((ln.strip() for ln in step.command.splitlines() if ln.strip()), "")
+            step.name = first or step.id
+
+
 def _is_int(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
@@ -190,6 +205,14 @@ def attempt_output(record: Record, attempt: AttemptRecord) -> Iterator[str]:
     journal one event at a time."""
     if attempt.spans:
         yield from read_output(record.journal, [(a, b) for a, b in attempt.spans], attempt.step_id)
+
+
+def attempt_literals(record: Record, attempt: AttemptRecord) -> Iterator[bytes]:
+    """The attempt's output as JSON string literals, one per event, not decoded (see
+    export/literals.py)."""
+    if attempt.spans:
+        spans = [(a, b) for a, b in attempt.spans]
+        yield from read_output_literals(record.journal, spans, attempt.step_id)
 
 
 def recorded_runbook(journal: str | os.PathLike[str]) -> Runbook | None:

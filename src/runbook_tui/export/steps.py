@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from runbook_tui.export.cut import CutOutput, OutputCut
+from runbook_tui.export.cut import CutOutput, cut_literals
 from runbook_tui.export.facts import (
     Pieces,
     attempt_result,
@@ -22,7 +22,7 @@ from runbook_tui.export.facts import (
     text,
     utc,
 )
-from runbook_tui.export.record import AttemptRecord, Record, StepRecord, attempt_output
+from runbook_tui.export.record import AttemptRecord, Record, StepRecord, attempt_literals
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,7 @@ class AttemptView:
 
     def cut(self) -> CutOutput:
         """The attempt's output, read from the journal now and cut to head and tail."""
-        cutter = OutputCut()
-        for chunk in attempt_output(self.record, self.attempt):
-            cutter.feed(chunk)
-        return cutter.finish()
+        return cut_literals(attempt_literals(self.record, self.attempt))
 
 
 @dataclass(frozen=True)

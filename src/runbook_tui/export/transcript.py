@@ -5,10 +5,11 @@ it records what was done on a system; share it on purpose)."""
 from __future__ import annotations
 
 import contextlib
+import io
 import os
 import secrets
 from pathlib import Path
-from typing import TextIO
+from typing import BinaryIO
 
 from runbook_tui import __version__
 from runbook_tui.session.store import SessionDir, is_live
@@ -17,8 +18,9 @@ FORMATS = ("markdown", "json", "asciicast", "html")
 EXTENSIONS = {"markdown": ".md", "json": ".json", "asciicast": ".cast", "html": ".html"}
 
 
-def write_transcript(out: TextIO, session: SessionDir, fmt: str) -> None:
-    """The transcript of `session` in `fmt` (one of FORMATS), written to `out`."""
+def write_transcript(out: BinaryIO, session: SessionDir, fmt: str) -> None:
+    """The transcript of `session` in `fmt` (one of FORMATS), written to `out` in
+    UTF-8 whatever the locale (what cannot be encoded, a lone surrogate, is replaced)."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown transcript format {fmt!r}")
     live = is_live(session.path)
@@ -29,19 +31,39 @@ def write_transcript(out: TextIO, session: SessionDir, fmt: str) -> None:
         return
     from runbook_tui.export.record import read_record, recorded_runbook
 
-    record = read_record(session.journal_path, recorded_runbook(session.journal_path), live=live)
-    if fmt == "markdown":
-        from runbook_tui.export.markdown import write_markdown
+    # The runbook file adds the steps the session never reached: only worth reading
+    # (and parsing: its parser costs as much as the rest of the start-up) for a session
+    # that did not complete.
+    runbook = None if completed(session) else recorded_runbook(session.journal_path)
+    record = read_record(session.journal_path, runbook, live=live)
+    text = io.TextIOWrapper(out, encoding="utf-8", errors="replace", newline="")
+    try:
+        if fmt == "markdown":
+            from runbook_tui.export.markdown import write_markdown
 
-        write_markdown(out, record, __version__)
-    elif fmt == "html":
-        from runbook_tui.export.htmlpage import write_html
+            write_markdown(text, record, __version__)
+        elif fmt == "html":
+            from runbook_tui.export.htmlpage import write_html
 
-        write_html(out, record, __version__)
-    else:
-        from runbook_tui.export.jsondoc import write_json
+            write_html(text, record, __version__)
+        else:
+            from runbook_tui.export.jsondoc import write_json
 
-        write_json(out, record, __version__)
+            write_json(text, record, __version__)
+        text.flush()
+    finally:
+        text.detach()
+
+
+def completed(session: SessionDir) -> bool:
+    """The session's last session-level event is an end as `completed`."""
+    from runbook_tui.session.journal import read_last_event_of
+    from runbook_tui.session.statuses import SESSION_LEVEL_EVENTS
+
+    last = read_last_event_of(session.journal_path, SESSION_LEVEL_EVENTS)
+    return (
+        last is not None and last["type"] == "session_ended" and last.get("status") == "completed"
+    )
 
 
 def default_name(session: SessionDir, fmt: str) -> str:
@@ -59,7 +81,7 @@ def save_transcript(session: SessionDir, fmt: str, path: str | os.PathLike[str])
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o600)
     try:
         os.fchmod(fd, 0o600)  # the umask can only take bits away; be explicit
-        with open(fd, "w", encoding="utf-8", errors="replace", newline="") as out:
+        with open(fd, "wb") as out:
             write_transcript(out, session, fmt)
             out.flush()
             os.fsync(out.fileno())
