@@ -81,6 +81,8 @@ class Record:
     torn: bool = False
     problems: list[str] = field(default_factory=list)
     drill: Mapping[str, Any] | None = None
+    # A step is known by its generated id alone: no event named it, nothing it said.
+    unnamed: bool = False
     _by_id: dict[str, StepRecord] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -108,6 +110,7 @@ def read_record(
     per_step: dict[str, list[AttemptRecord]] = {}
     drill: Mapping[str, Any] | None = None
     operator = ""
+    named: set[str] = set()  # steps some event recorded a name for
 
     def attempt_of(step_id: str, number: int) -> AttemptRecord:
         rec = attempts.get((step_id, number))
@@ -136,6 +139,8 @@ def read_record(
             drill = verdict if isinstance(verdict, Mapping) else None
         if not isinstance(step_id, str):
             continue
+        if isinstance(event.get("name"), str) and event["name"]:
+            named.add(step_id)
         if kind == "step_started":
             if not _is_int(number):
                 number = len(per_step.get(step_id, ())) + 1
@@ -152,7 +157,7 @@ def read_record(
             rec.confirmed, rec.operator = event, operator
     state = folder.settle()
     _mask_unrecorded(state)
-    _name_unnamed(state)
+    unnamed = _name_unnamed(state, named)
     steps = [
         StepRecord(number=i, state=st, attempts=per_step.get(st.id, []))
         for i, st in enumerate(state.steps.values(), start=1)
@@ -166,6 +171,7 @@ def read_record(
         torn=reader.torn,
         problems=reader.summary_problems(),
         drill=drill,
+        unnamed=unnamed,
     )
 
 
@@ -183,13 +189,19 @@ def _mask_unrecorded(state: SessionState) -> None:
         step.command = mask(step.command) if step.command is not None else None
 
 
-def _name_unnamed(state: SessionState) -> None:
-    """A step the runbook did not name is known by its first command line (as the
-    runbook's own list shows it: Step.title), not by its generated id."""
+def _name_unnamed(state: SessionState, named: set[str]) -> bool:
+    """A step the runbook did not name is known by the first line of what it says (as
+    the runbook's own list shows it: Step.title), not by its generated id. True when
+    some step is left with its id alone (a skipped manual step: its skip has no text)."""
+    left = False
     for step in state.steps.values():
-        if not step.in_runbook and step.name == step.id and step.command:
-            first = next((ln.strip() for ln in step.command.splitlines() if ln.strip()), "")
-            step.name = first or step.id
+        if step.in_runbook or step.id in named:
+            continue
+        said = step.confirmed_text if step.kind == "manual" else step.command
+        first = next((ln.strip() for ln in (said or "").splitlines() if ln.strip()), "")
+        step.name = first or step.id
+        left = left or not first
+    return left
 
 
 def _is_int(value: object) -> bool:

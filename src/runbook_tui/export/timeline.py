@@ -163,7 +163,8 @@ def _step_skipped(record: Record, event: Mapping[str, Any], who: str) -> Made:
 def _manual_confirmed(record: Record, event: Mapping[str, Any], who: str) -> Made:
     what: Pieces = text(f"Confirmed step {_step_name(record, event)}")
     done = _str(event.get("text")).strip()
-    if done:
+    step = record.step(event.get("step_id"))
+    if done and (step is None or short_command(done) != step.state.name):
         what = (*what, *text(": ", short_command(done)))
     by = _str(event.get("by"))
     return what, confirmer("--yes", who) if by == "--yes" else who, "✓ done"

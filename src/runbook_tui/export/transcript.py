@@ -31,11 +31,16 @@ def write_transcript(out: BinaryIO, session: SessionDir, fmt: str) -> None:
         return
     from runbook_tui.export.record import read_record, recorded_runbook
 
-    # The runbook file adds the steps the session never reached: only worth reading
-    # (and parsing: its parser costs as much as the rest of the start-up) for a session
-    # that did not complete.
-    runbook = None if completed(session) else recorded_runbook(session.journal_path)
-    record = read_record(session.journal_path, runbook, live=live)
+    # The journal alone tells what happened. The runbook file (when unchanged) adds the
+    # steps the session never reached and the names of steps known only by their id:
+    # read (and parsed, which costs as much as the rest of the start-up) only for a
+    # session that did not complete, or that has such a step; then the journal is
+    # scanned again with it, which costs little (the scan decodes no output).
+    record = read_record(session.journal_path, live=live)
+    if record.state.status != "completed" or record.unnamed:
+        runbook = recorded_runbook(session.journal_path)
+        if runbook is not None:
+            record = read_record(session.journal_path, runbook, live=live)
     text = io.TextIOWrapper(out, encoding="utf-8", errors="replace", newline="")
     try:
         if fmt == "markdown":
@@ -53,17 +58,6 @@ def write_transcript(out: BinaryIO, session: SessionDir, fmt: str) -> None:
         text.flush()
     finally:
         text.detach()
-
-
-def completed(session: SessionDir) -> bool:
-    """The session's last session-level event is an end as `completed`."""
-    from runbook_tui.session.journal import read_last_event_of
-    from runbook_tui.session.statuses import SESSION_LEVEL_EVENTS
-
-    last = read_last_event_of(session.journal_path, SESSION_LEVEL_EVENTS)
-    return (
-        last is not None and last["type"] == "session_ended" and last.get("status") == "completed"
-    )
 
 
 def default_name(session: SessionDir, fmt: str) -> str:
