@@ -271,7 +271,9 @@ def check_json(text: str) -> dict[str, Any]:
 
 
 def check_asciicast(path: Path) -> tuple[dict[str, Any], list[list[Any]], str]:
-    """Header, events and what `asciinema cat` (the real one, 2.4.0) prints."""
+    """Header, events and what `asciinema cat` (the real one, 2.4.0) prints; `asciinema
+    play` (at 1000x) plays it to the end and prints the same (headless: its output is a
+    pipe, its input none)."""
     raw = path.read_bytes()
     assert raw.endswith(b"\n")
     lines = raw.decode("utf-8").split("\n")[:-1]
@@ -284,17 +286,21 @@ def check_asciicast(path: Path) -> tuple[dict[str, Any], list[list[Any]], str]:
     assert all(e[1] in ("o", "m") and isinstance(e[2], str) for e in events)
     gaps = [b - a for a, b in itertools.pairwise(times)]
     assert all(gap <= 2.0 + 1e-6 for gap in gaps)  # idle gaps are shortened
-    done = subprocess.run(
-        [ASCIINEMA, "cat", str(path)],
-        capture_output=True,
-        stdin=subprocess.DEVNULL,
-        timeout=120,
-        env={**os.environ, "ASCIINEMA_CONFIG_HOME": str(path.parent / "asciinema-config")},
-    )
-    assert done.returncode == 0, done.stderr
-    shown = done.stdout.decode("utf-8")
-    assert shown == "".join(e[2] for e in events if e[1] == "o")
-    return header, events, shown
+    env = {**os.environ, "ASCIINEMA_CONFIG_HOME": str(path.parent / "asciinema-config")}
+    shown = {}
+    for command in (["cat"], ["play", "-s", "1000"]):
+        done = subprocess.run(
+            [ASCIINEMA, *command, str(path)],
+            capture_output=True,
+            stdin=subprocess.DEVNULL,
+            timeout=120,
+            env=env,
+        )
+        assert done.returncode == 0, done.stderr
+        shown[command[0]] = done.stdout.decode("utf-8")
+    assert shown["cat"] == "".join(e[2] for e in events if e[1] == "o")
+    assert shown["play"] == shown["cat"]
+    return header, events, shown["cat"]
 
 
 class _Page(HTMLParser):
