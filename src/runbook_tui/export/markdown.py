@@ -50,7 +50,10 @@ def code_span(text: str) -> str:
         return "(empty)"
     longest = max((len(m) for m in _BACKTICKS.findall(text)), default=0)
     fence = "`" * (longest + 1)
-    pad = " " if longest or text.startswith(" ") or text.endswith(" ") else ""
+    # CommonMark takes one space off each end of a code span that has one at both
+    # (and is not all spaces): pad when an end is a space or a backtick.
+    ends = text[0] + text[-1]
+    pad = " " if text.strip(" ") and ("`" in ends or " " in ends) else ""
     return f"{fence}{pad}{text.replace('|', chr(92) + '|')}{pad}{fence}"
 
 
