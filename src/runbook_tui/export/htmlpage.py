@@ -46,7 +46,7 @@ table { border-collapse: collapse; width: 100%; }
 th, td { border: 1px solid #8886; padding: .25rem .5rem; text-align: left;
   vertical-align: top; overflow-wrap: anywhere; }
 th { background: #8882; }
-td.time { white-space: nowrap; }
+td.time, td.by { white-space: nowrap; }
 .placeholder { font-style: italic; opacity: .75; }
 .banner { border-left: 4px solid #d29922; padding: .4rem .8rem; background: #d2992222; }
 pre { padding: .6rem .8rem; overflow-x: auto; border-radius: 4px; }
@@ -118,7 +118,8 @@ def write_html(out: TextIO, record: Record, tool_version: str) -> None:
     for row in rows(record):
         out.write(
             f'<tr class="{_e(row.kind)}"><td class="time">{_e(row.ts)}</td>'
-            f"<td>{pieces(row.what)}</td><td>{_e(row.by)}</td><td>{_e(row.result)}</td></tr>\n"
+            f'<td>{pieces(row.what)}</td><td class="by">{_e(row.by)}</td>'
+            f"<td>{_e(row.result)}</td></tr>\n"
         )
     out.write("</table>\n<h2>Steps</h2>\n")
     for view in step_views(record):
