@@ -62,10 +62,11 @@ def handle(args: argparse.Namespace) -> int:
     try:
         where = save_transcript(session, args.format, args.output)
     except OSError as exc:
-        print(
-            f"runbook-tui export: cannot write {args.output}: {exc.strerror or exc}",
-            file=sys.stderr,
-        )
+        if exc.filename is not None and str(exc.filename) == str(session.journal_path):
+            print(f"runbook-tui export: cannot read the journal: {exc}", file=sys.stderr)
+            return 1
+        why = exc.strerror or exc
+        print(f"runbook-tui export: cannot write {args.output}: {why}", file=sys.stderr)
         return 2
     print(where)
     return 0
