@@ -8,7 +8,6 @@ Journal text is shown with its control characters escaped.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from runbook_tui.export.record import AttemptRecord, Record, StepRecord
@@ -142,8 +141,6 @@ def confirmer(confirmed_by: object, who: str) -> str:
 def header(record: Record, tool_version: str) -> list[tuple[str, Pieces]]:
     """The facts at the top of a transcript, in order: (label, value)."""
     st = record.state
-    first = record.events[0] if record.events else {}
-    runbook = first.get("runbook") if isinstance(first.get("runbook"), Mapping) else {}
     rows: list[tuple[str, Pieces]] = [
         ("Runbook", (*text(st.title or "(untitled)", " "), code(st.runbook_path or "?"))),
         ("Runbook sha256", (code(st.runbook_sha256),) if st.runbook_sha256 else text("unknown")),
@@ -166,14 +163,14 @@ def header(record: Record, tool_version: str) -> list[tuple[str, Pieces]]:
                 if st.ended_at
                 else "not yet"
                 if record.in_progress
-                else "never (its process stopped)"
+                else "never: its process stopped first"
             ),
         ),
         ("Duration", text(_duration(record))),
         ("Outcome", outcome(record)),
     ]
-    if st.kind or runbook.get("kind"):
-        rows.insert(1, ("Kind", text(str(st.kind or runbook.get("kind")))))
+    if st.kind:
+        rows.insert(1, ("Kind", text(st.kind)))
     verdict = drill_verdict(record)
     if verdict is not None:
         rows.append(("Drill", verdict))
