@@ -73,11 +73,14 @@ def test_evidence_service_changes_new_step_kinds_and_a_drill_verdict_are_rendere
     )
     assert "Service api: up → down (HTTP 503) | service check | down |" in timeline
     assert "telemetry" not in text
-    assert "Started step 2 “uptime \\| tee load” (adhoc): `uptime \\| tee load`" in timeline
+    assert (
+        "Started step 2 “uptime \\| tee load” (ad-hoc command): `uptime \\| tee load`" in timeline
+    )
     assert "Started step 3 “runbooks/db-failover.md” (reference)" in timeline
     assert "completed; drill failed" in timeline
     steps = text.split("## Steps")[1]
-    assert "- **Kind:** adhoc" in steps and "adhoc said hello" in steps
+    assert "- **Kind:** ad-hoc command (not in the runbook)" in steps
+    assert "adhoc said hello" in steps
     assert "reference said hello" in steps
 
     doc = check_json(export(home, sid, "json", tmp_path))

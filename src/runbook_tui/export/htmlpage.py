@@ -173,6 +173,10 @@ def _step(out: TextIO, view: StepView) -> None:
 
 
 def _attempt(out: TextIO, attempt: AttemptView) -> None:
+    if attempt.original is not None:
+        label, before = attempt.original
+        out.write(f"<p>{_e(label)}:</p>\n")
+        out.write(f'<pre class="cmd">{_e(escape_controls(before))}</pre>\n<p>As run:</p>\n')
     if attempt.command is not None:
         out.write(f'<pre class="cmd">{_e(escape_controls(attempt.command))}</pre>\n')
     if attempt.attempt.confirmed is not None:

@@ -159,8 +159,12 @@ def _step(out: TextIO, view: StepView) -> None:
 
 
 def _attempt(out: TextIO, attempt: AttemptView) -> None:
+    if attempt.original is not None:
+        label, before = attempt.original
+        out.write(f"{label}:\n\n")
+        _block(out, escape_controls(before).splitlines() or [""], "sh")
     if attempt.command is not None:
-        out.write("Command:\n\n")
+        out.write("Command (as run):\n\n" if attempt.original else "Command:\n\n")
         _block(out, escape_controls(attempt.command).splitlines() or [""], "sh")
     if attempt.attempt.confirmed is not None:
         return

@@ -197,7 +197,10 @@ def _name_unnamed(state: SessionState, named: set[str]) -> bool:
     for step in state.steps.values():
         if step.in_runbook or step.id in named:
             continue
-        said = step.confirmed_text if step.kind == "manual" else step.command
+        if step.kind == "manual":
+            said = step.confirmed_text
+        else:  # a reference block is known by its text as written (what ran may differ)
+            said = getattr(step, "written", None) or step.confirmed_text or step.command
         first = next((ln.strip() for ln in (said or "").splitlines() if ln.strip()), "")
         step.name = first or step.id
         left = left or not first

@@ -33,6 +33,9 @@ class AttemptView:
     record: Record
     attempt: AttemptRecord
     interactive: bool
+    # What the command was before it was edited or filled in, when it differs:
+    # (what it is, its text), e.g. ("As written in the runbook", ...).
+    original: tuple[str, str] | None = None
 
     @property
     def has_output(self) -> bool:
@@ -63,7 +66,7 @@ def _view(record: Record, step: StepRecord) -> StepView:
     st = step.state
     facts: list[tuple[str, Pieces]] = [("Status", text(_status(record, step)))]
     if st.kind not in ("shell",):
-        facts.append(("Kind", text(st.kind)))
+        facts.append(("Kind", text(_kind(st))))
     if st.rollback:
         facts.append(("Part of", text("the rollback steps")))
     if st.status == "skipped" and st.finished_at:
@@ -76,6 +79,17 @@ def _view(record: Record, step: StepRecord) -> StepView:
     elif not attempts and st.command:
         body, is_command = st.command, True
     return StepView(step.number, st.name, facts, attempts, body, is_command)
+
+
+def _kind(st: object) -> str:
+    kind = str(getattr(st, "kind", ""))
+    if kind == "reference":
+        line = getattr(st, "source_line", None)
+        where = f" at line {line}" if isinstance(line, int) else ""
+        return f"reference block{where} (in the runbook's prose, not one of its steps)"
+    if kind == "adhoc":
+        return "ad-hoc command (not in the runbook)"
+    return kind
 
 
 def _status(record: Record, step: StepRecord) -> str:
@@ -103,6 +117,12 @@ def _attempt_view(record: Record, step: StepRecord, attempt: AttemptRecord) -> A
     cwd = started.get("cwd")
     if isinstance(cwd, str) and cwd:
         facts.append(("Working directory", (code(cwd),)))
+    fills = started.get("fills")
+    if isinstance(fills, dict) and fills:
+        filled: list[tuple[str, str]] = []
+        for name, value in fills.items():
+            filled += [*(text(", ") if filled else ()), code(f"{name}={value}")]
+        facts.append(("Filled in", tuple(filled)))
     end = attempt.finished
     if end is not None:
         exit_code = end.get("exit_code")
@@ -126,11 +146,19 @@ def _attempt_view(record: Record, step: StepRecord, attempt: AttemptRecord) -> A
     else:
         facts.append(("Verdict", text(attempt_result(attempt, record))))
     command = started.get("command")
+    command = command if isinstance(command, str) else step.state.command
+    original = None
+    for key, label in (("written", "As written in the runbook"), ("template", "Before filling in")):
+        before = started.get(key)
+        if isinstance(before, str) and before.strip() and before != command:
+            original = (label, before)
+            break
     return AttemptView(
         f"Attempt {attempt.attempt}",
-        command if isinstance(command, str) else step.state.command,
+        command,
         facts,
         record,
         attempt,
         bool(started.get("interactive")),
+        original,
     )

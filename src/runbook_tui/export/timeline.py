@@ -88,6 +88,11 @@ def step_label(step: StepRecord) -> str:
 
 def _kind_note(event: Mapping[str, Any]) -> str:
     kind = _str(event.get("kind"))
+    if kind == "reference":
+        line = event.get("source_line")
+        return f" (reference block at line {line})" if isinstance(line, int) else " (reference)"
+    if kind == "adhoc":
+        return " (ad-hoc command)"
     return "" if kind in ("", "shell", "manual") else f" ({kind})"
 
 
@@ -153,15 +158,14 @@ def _step_finished(record: Record, event: Mapping[str, Any], who: str) -> Made:
 
 def _step_skipped(record: Record, event: Mapping[str, Any], who: str) -> Made:
     reason = _str(event.get("reason")) or "no reason given"
-    return (
-        text(f"Skipped step {_step_name(record, event)}{_kind_note(event)}: {reason}"),
-        who,
-        "skipped",
-    )
+    verb = "Passed by" if event.get("kind") == "reference" else "Skipped"
+    what = f"{verb} step {_step_name(record, event)}{_kind_note(event)}: {reason}"
+    return text(what), who, "skipped"
 
 
 def _manual_confirmed(record: Record, event: Mapping[str, Any], who: str) -> Made:
-    what: Pieces = text(f"Confirmed step {_step_name(record, event)}")
+    verb = "Marked done by hand:" if event.get("kind") == "reference" else "Confirmed"
+    what: Pieces = text(f"{verb} step {_step_name(record, event)}{_kind_note(event)}")
     done = _str(event.get("text")).strip()
     step = record.step(event.get("step_id"))
     if done and (step is None or short_command(done) != step.state.name):
