@@ -36,10 +36,12 @@ def test_evidence_service_changes_new_step_kinds_and_a_drill_verdict_are_rendere
         logs={"app": 3},
     )
     assert engine.run_step(CHECK).succeeded
-    seen = utc_timestamp()
-    journal.append(
-        "service_changed", name="api", to="down", detail="HTTP 503", at=seen, **{"from": "up"}
-    )
+    seen = utc_timestamp(1_800_000_000.25)  # 2027-01-15 08:00:00 UTC, as the check saw it
+    changed = {"name": "api", "from": "up", "to": "down", "detail": "HTTP 503", "at": seen}
+    journal.append("service_changed", **changed)
+    # A writer may record the time as seconds since the epoch.
+    changed = {"name": "db", "from": "down", "to": "up", "detail": "", "at": 1_800_000_060.0}
+    journal.append("service_changed", **changed)
     journal.append("telemetry", cpu=0.5)  # a type this reader does not know
     for step_id, kind, command in (
         ("adhoc-1", "adhoc", "uptime | tee load"),
@@ -71,7 +73,11 @@ def test_evidence_service_changes_new_step_kinds_and_a_drill_verdict_are_rendere
         "Evidence at the start of step 1 “check”: services api up, db down; "
         "backups orders-db ok (2h00m old); logs app 3 error lines" in timeline
     )
-    assert "Service api: up → down (HTTP 503) | service check | down |" in timeline
+    assert (
+        "| 2027-01-15 08:00:00 | Service api: up → down (HTTP 503) | service check | down |"
+        in timeline
+    )
+    assert "| 2027-01-15 08:01:00 | Service db: down → up | service check | up |" in timeline
     assert "telemetry" not in text
     assert (
         "Started step 2 “uptime \\| tee load” (ad-hoc command): `uptime \\| tee load`" in timeline

@@ -25,6 +25,7 @@ from runbook_tui.export.facts import (
 from runbook_tui.export.record import Record, StepRecord
 from runbook_tui.runbook.display import escape_controls
 from runbook_tui.session.clock import epoch
+from runbook_tui.session.journal import utc_timestamp
 
 # Commands longer than this (or of several lines) show their start in the timeline;
 # the step's section has all of it.
@@ -54,9 +55,9 @@ def rows(record: Record) -> Iterator[Row]:
         made = row(record, event, who)
         if made is not None:
             what, by, result = made
-            at = event.get("at")
-            if kind == "service_changed" and isinstance(at, str) and epoch(at) is not None:
-                ts = utc(at)  # when the check saw it, which the event may record later
+            seen = _seen_at(event.get("at")) if kind == "service_changed" else None
+            if seen is not None:
+                ts = seen  # when the check saw it, which the event may record later
             yield Row(ts, what, escape_controls(by), escape_controls(result), kind)
     if record.in_progress:
         yield Row(
@@ -69,6 +70,16 @@ def rows(record: Record) -> Iterator[Row]:
 
 
 Made = tuple[Pieces, str, str] | None
+
+
+def _seen_at(at: object) -> str | None:
+    """A `service_changed.at` (ISO text, or seconds since the epoch) as the time column
+    shows it; None when it is neither."""
+    if isinstance(at, str) and epoch(at) is not None:
+        return utc(at)
+    if isinstance(at, int | float) and not isinstance(at, bool) and at > 0:
+        return utc(utc_timestamp(float(at)))
+    return None
 
 
 def _str(value: object) -> str:
