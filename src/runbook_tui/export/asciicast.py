@@ -200,6 +200,16 @@ def _lines(event: dict[str, Any], names: dict[str, str]) -> list[tuple[str, str]
     if kind == "service_changed":
         text = f"● service {_s(event.get('name'))}: {_s(event.get('from'))} → {_s(event.get('to'))}"
         return [("", _line(text, _DIM))]
+    if kind in ("commands_allowed", "commands_refused"):
+        verb = "allowed" if kind == "commands_allowed" else "refused"
+        return [
+            (
+                "",
+                _line(
+                    f"# the runbook's check and log commands {verb} ({_s(event.get('by'))})", _DIM
+                ),
+            )
+        ]
     if kind == "session_ended":
         reason = _s(event.get("reason"))
         status = _s(event.get("status")).replace("_", " ")

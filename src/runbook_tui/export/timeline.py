@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runbook_tui.export.facts import (
+    Piece,
     Pieces,
     attempt_result,
     code,
@@ -278,6 +279,33 @@ def _errors(value: object) -> str:
     return str(value)
 
 
+def _commands(record: Record, event: Mapping[str, Any], who: str) -> Made:
+    """The answer about the commands the runbook's checks and logs run (consent)."""
+    allowed = event["type"] == "commands_allowed"
+    listed: list[Piece] = []
+    commands = event.get("commands")
+    for item in commands if isinstance(commands, list) else []:
+        if not isinstance(item, Mapping):
+            continue
+        listed += [
+            *text("; " if listed else "", f"{_str(item.get('kind'))} {_str(item.get('name'))}: "),
+            code(short_command(_str(item.get("command")))),
+        ]
+    verb = "Allowed" if allowed else "Refused"
+    what: Pieces = (*text(f"{verb} the commands the runbook's checks and logs run"),)
+    if listed:
+        what = (*what, *text(" ("), *listed, *text(")"))
+    by = _str(event.get("by"))
+    person = _str(event.get("operator")) or who
+    if by == "trust":
+        since = utc(event.get("trusted_at"))
+        trusted_by = _str(event.get("trusted_by"))
+        by_text = f"{person} (allowed before, on {since} UTC by {trusted_by})"
+    else:
+        by_text = confirmer(by if by == "--yes" else None, person)
+    return what, by_text, "allowed" if allowed else "refused"
+
+
 _ROWS = {
     "session_started": _session_started,
     "session_resumed": _session_resumed,
@@ -291,4 +319,6 @@ _ROWS = {
     "session_ended": _session_ended,
     "service_changed": _service_changed,
     "evidence": _evidence,
+    "commands_allowed": _commands,
+    "commands_refused": _commands,
 }
