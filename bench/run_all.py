@@ -1,7 +1,7 @@
-"""Run every bench/bench_*.py in turn (bench_engine, bench_parse, bench_parse_shapes,
-bench_tui). Each prints its own figures and ratios against a baseline measured in the
-same run, because these machines are noisy. Arguments pick benchmarks by name:
-`run_all.py parse_shapes`."""
+"""Run every bench/bench_*.py in turn (bench_engine, bench_export, bench_parse,
+bench_parse_shapes, bench_tui, ...). Each prints its own figures and ratios against a
+baseline measured in the same run, because these machines are noisy. Arguments pick
+benchmarks by name: `run_all.py parse_shapes`."""
 
 from __future__ import annotations
 

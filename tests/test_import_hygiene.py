@@ -26,6 +26,7 @@ code = cli.main(["check", sys.argv[1]])
 loaded = sorted(m for m in sys.modules if m == "textual" or m.startswith("textual."))
 print(len(imported), code, loaded)
 assert "runbook_tui.runbook.parser" in imported, imported
+assert "runbook_tui.export.markdown" in imported, imported
 assert not loaded, loaded
 """
 
@@ -87,7 +88,12 @@ def test_the_runbook_package_never_imports_the_session_package() -> None:
 
 def test_the_core_never_imports_the_ui_or_the_command_line() -> None:
     graph = _graph()
-    core = ("runbook_tui.runbook", "runbook_tui.session", "runbook_tui.sources")
+    core = (
+        "runbook_tui.runbook",
+        "runbook_tui.session",
+        "runbook_tui.sources",
+        "runbook_tui.export",
+    )
     bad = {
         name: sorted(m for m in deps if m.startswith(("runbook_tui.tui", "runbook_tui.cli")))
         for name, deps in graph.items()
@@ -131,6 +137,56 @@ def test_status_does_not_import_textual(tmp_path: Path) -> None:
         timeout=120,
     )
     assert done.stdout.splitlines()[-1] == "1 True []", done.stdout + done.stderr
+
+
+def test_the_export_package_imports_only_the_runbook_and_session_packages() -> None:
+    graph = _graph()
+    allowed = ("runbook_tui.runbook", "runbook_tui.session", "runbook_tui.export")
+    bad = {
+        name: sorted(m for m in deps if m != "runbook_tui" and not m.startswith(allowed))
+        for name, deps in graph.items()
+        if name.startswith("runbook_tui.export")
+    }
+    assert any(name.startswith("runbook_tui.export.") for name in graph)
+    assert not {k: v for k, v in bad.items() if v}
+
+
+def test_exporting_never_loads_textual(tmp_path: Path) -> None:
+    """`export` in every format, on a real session, in a fresh interpreter."""
+    home = tmp_path / "home"
+    book = tmp_path / "book.md"
+    book.write_text("# Hello\n\n```sh\necho hello\n```\n\n- [ ] Wave\n")
+    run = subprocess.run(
+        [sys.executable, "-m", "runbook_tui", "run", str(book), "--yes", "--home", str(home)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=tmp_path,
+    )
+    [session] = (home / "sessions").iterdir()
+    script = """
+import sys
+from runbook_tui import cli
+for fmt in ("markdown", "json", "asciicast", "html"):
+    args = ["export", sys.argv[1], "--format", fmt, "--home", sys.argv[2], "-o", sys.argv[3]]
+    code = cli.main(args)
+    assert code == 0, (fmt, code)
+loaded = sorted(m for m in sys.modules if m == "textual" or m.startswith("textual."))
+assert not loaded, loaded
+"""
+    done = subprocess.run(
+        [sys.executable, "-c", script, session.name, str(home), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, run.stdout + run.stderr + done.stdout + done.stderr
+    assert {p.suffix for p in tmp_path.glob(f"{session.name}.*")} == {
+        ".md",
+        ".json",
+        ".cast",
+        ".html",
+    }
 
 
 def test_no_module_imports_itself_back_through_others() -> None:

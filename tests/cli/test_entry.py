@@ -18,7 +18,9 @@ def test_version_is_printed() -> None:
     assert out.returncode == 0 and out.stdout.strip() == f"runbook-tui {__version__}"
 
 
-@pytest.mark.parametrize("command", ["check", "show", "run", "sessions", "resume", "open"])
+@pytest.mark.parametrize(
+    "command", ["check", "show", "run", "sessions", "resume", "export", "open"]
+)
 def test_every_subcommand_has_help(command: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exit_:
         main([command, "--help"])

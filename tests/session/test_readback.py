@@ -189,3 +189,30 @@ def test_located_ranges_are_the_lines(tmp_path: Path) -> None:
         assert json.loads(data[start:end]) == event
         pos = end
     assert pos == len(data)
+
+
+@pytest.mark.parametrize("torn", [False, True])
+def test_output_heads_tell_where_output_is_without_its_data(tmp_path: Path, torn: bool) -> None:
+    """output_data=False: the same events, output without `data` (read from the head of
+    the line); "json": with the data's literal, which decodes to the data."""
+    path = tmp_path / "journal.jsonl"
+    write_journal(path, torn=torn)
+    full = list(JournalReader(path).located())
+    heads = list(JournalReader(path, output_data=False).located())
+    literal = list(JournalReader(path, output_data="json").located())
+    assert [(s, e) for _, s, e in heads] == [(s, e) for _, s, e in full]
+    for (event, _, _), (head, _, _), (lit, _, _) in zip(full, heads, literal, strict=True):
+        if event["type"] != "output":
+            assert head == event == lit
+            continue
+        assert "data" not in head or head == event  # the last line is parsed whole
+        assert {k: v for k, v in head.items() if k != "data"} == {
+            k: v for k, v in event.items() if k != "data"
+        }
+        if "data_json" in lit:
+            assert json.loads(lit["data_json"]) == event["data"]
+    read = fold_journal(path, RUNBOOK)
+    for step_id, step in read.state.steps.items():
+        spans = [(s, e) for s, e in step.output_spans]
+        literals = list(journal_mod.read_output_literals(path, spans, step_id))
+        assert [json.loads(x) for x in literals] == list(read_output(path, spans, step_id))

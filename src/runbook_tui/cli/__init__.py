@@ -8,11 +8,22 @@ import sys
 from collections.abc import Sequence
 
 from runbook_tui import __version__
-from runbook_tui.cli import check, drills, open_ui, resume, run, sessions, show, startup, status
+from runbook_tui.cli import (
+    check,
+    drills,
+    export,
+    open_ui,
+    resume,
+    run,
+    sessions,
+    show,
+    startup,
+    status,
+)
 from runbook_tui.cli.common import start_log
 
-COMMANDS = (check, show, run, sessions, drills, resume, status, open_ui)
-SUBCOMMANDS = {"check", "show", "run", "sessions", "drills", "resume", "status", "open"}
+COMMANDS = (check, show, run, sessions, drills, resume, status, export, open_ui)
+SUBCOMMANDS = {"check", "show", "run", "sessions", "drills", "resume", "status", "export", "open"}
 TOP_LEVEL_FLAGS = {"-h", "--help", "--version"}
 
 

@@ -73,43 +73,75 @@ def handle_show(args: argparse.Namespace) -> int:
     # Streamed: the fold keeps where each step's output is, not the text, and --json
     # writes the text from the journal as it goes (session/readback.py).
     runbook = _recorded_runbook(read_first_event(sdir.journal_path))
-    read = fold_journal(sdir.journal_path, runbook=runbook, live=is_live(sdir.path))
-    state = read.state
-    extra = {"journal": str(sdir.journal_path), "journal_torn": read.torn}
-    if args.json:
-        write_session_json(
-            sys.stdout,
-            state,
-            sdir.journal_path,
-            extra=extra,
-            include_output=not args.no_output,
-            indent=2,
-        )
-        print()
+    if not args.json:
+        _print_show(sdir.journal_path, runbook, is_live(sdir.path))
         return 0
-    doc = {**state.to_dict(include_output=False), **extra}
-    print(f"{doc['title']}  [{doc['status']}]{'  (drill)' if doc['drill'] else ''}")
-    print(f"session {doc['id']}  by {doc['operator']} on {doc['host']}")
-    print(f"started {doc['started_at']}  ended {doc['ended_at'] or '-'}")
-    print(f"journal {doc['journal']}")
+    read = fold_journal(sdir.journal_path, runbook=runbook, live=is_live(sdir.path))
+    write_session_json(
+        sys.stdout,
+        read.state,
+        sdir.journal_path,
+        extra={"journal": str(sdir.journal_path), "journal_torn": read.torn},
+        include_output=not args.no_output,
+        indent=2,
+    )
+    print()
+    return 0
+
+
+def _print_show(journal: Any, runbook: Any, live: bool) -> None:
+    """The session for a reader: what it is, its steps (with skip reasons and who
+    confirmed), and everything that happened in time order (the transcript's
+    timeline, export/timeline.py), notes where they were written."""
+    from runbook_tui.export.facts import plain_text
+    from runbook_tui.export.record import read_record
+    from runbook_tui.export.timeline import rows
+    from runbook_tui.runbook.display import escape_controls as esc
+
+    record = read_record(journal, runbook, live=live)
+    st = record.state
+    print(f"{esc(st.title or '')}  [{st.status}]{'  (drill)' if st.drill else ''}")
+    print(f"session {st.id}  by {esc(st.operator or '')} on {esc(st.host or '')}")
+    print(f"started {st.started_at}  ended {st.ended_at or '-'}")
+    if st.end_reason:
+        print(f"end reason: {esc(st.end_reason)}")
+    torn = "  (its torn last line was left out)" if record.torn else ""
+    print(f"journal {journal}{torn}")
+    print("steps:")
     off_plan = []
-    for st in doc["steps"]:
-        if st["kind"] in ("reference", "adhoc"):
-            off_plan.append(st)
+    for step in record.steps:
+        s = step.state
+        if s.kind in ("reference", "adhoc"):
+            off_plan.append(s.to_dict(include_output=False))
             continue
-        extra = f" exit {st['exit_code']}" if st["exit_code"] is not None else ""
-        tries = f" ({st['attempts']} attempts)" if st["attempts"] > 1 else ""
-        print(f"  {st['status']:<12} {st['id']}{extra}{tries}")
+        exit_code = f" exit {s.exit_code}" if s.exit_code is not None else ""
+        tries = f" ({s.attempts} attempts)" if s.attempts > 1 else ""
+        how = ""
+        if s.status == "skipped":
+            how = f"  reason: {esc(s.skip_reason or '')}"
+        elif step.attempts:
+            last = step.attempts[-1]
+            if last.confirmed is not None:
+                by = last.confirmed.get("by")
+                who = "--yes" if by == "--yes" else esc(last.operator or "the operator")
+                how = f"  confirmed by {who}"
+            elif last.started is not None and last.started.get("confirmed_by"):
+                how = f"  allowed by {esc(str(last.started['confirmed_by']))}"
+        name = f"  “{esc(s.name)}”" if s.name != s.id else ""
+        print(f"  {s.status:<12} {esc(s.id)}{name}{exit_code}{tries}{how}")
     if off_plan:
         # In the order they last happened: the transcript of what was run off the plan.
         print("off the runbook's steps (reference blocks and ad-hoc commands):")
-        off_plan.sort(key=lambda st: st["finished_at"] or st["started_at"] or "")
-        for st in off_plan:
-            print("  " + _off_plan_line(st))
-    for note in doc["notes"]:
-        print(f"  note {note.get('ts', '')}: {note.get('text', '')}")
-    _print_service_changes(state)
-    return 0
+        off_plan.sort(key=lambda d: d["finished_at"] or d["started_at"] or "")
+        for done in off_plan:
+            print("  " + _off_plan_line(done))
+    print("events:")
+    for row in rows(record):
+        by = f"  [{row.by}]" if row.by else ""
+        result = f"  → {row.result}" if row.result else ""
+        print(f"  {row.ts}  {plain_text(row.what)}{by}{result}")
+    # Last, as `sessions show` has listed them since the sources recorded them.
+    _print_service_changes(record.state)
 
 
 def _off_plan_line(st: dict[str, Any]) -> str:

@@ -42,6 +42,13 @@ _RESERVED = frozenset({"seq", "ts", "type"})
 # their (possibly large) JSON.
 _HEAD_RE = re.compile(rb'^\{"seq":(\d+),"ts":"[^"]*","type":"([A-Za-z0-9_]+)"')
 _HEAD_BYTES = 96
+# The head of an output line as we write it, up to its data: lets a reader learn where
+# output is (its step and attempt) without decoding the data (see JournalReader).
+_OUTPUT_HEAD_RE = re.compile(
+    rb'^\{"seq":(\d+),"ts":"([^"\\]*)","type":"output",'
+    rb'"step_id":"((?:[^"\\]|\\.)*)","attempt":(\d+),"data":"'
+)
+_OUTPUT_HEAD_BYTES = 1024
 # Reading lines of up to ~400 KB through the default 8 KiB buffer costs 4x the time.
 _READ_BUFFER = 1024 * 1024
 
@@ -480,15 +487,44 @@ def _parse(line: bytes) -> Event | None:
     return obj if _valid(obj) else None
 
 
+def _output_head(line: bytes, literal: bool = False) -> Event | None:
+    """An output line as an event without its `data`, read from the head alone; None
+    for a line not in the form our writer gives output lines (it is parsed instead).
+    `literal`: the event carries `data_json`, the data's JSON string literal as written
+    (bytes, quotes included), not decoded."""
+    m = _OUTPUT_HEAD_RE.match(line[:_OUTPUT_HEAD_BYTES])
+    if m is None or not line.endswith(b'"}\n'):
+        return None
+    raw_id = m.group(3)
+    try:
+        step_id = json.loads(b'"' + raw_id + b'"') if b"\\" in raw_id else raw_id.decode()
+        ts = m.group(2).decode()
+    except ValueError:  # includes UnicodeDecodeError
+        return None
+    event: Event = {
+        "seq": int(m.group(1)),
+        "ts": ts,
+        "type": "output",
+        "step_id": step_id,
+        "attempt": int(m.group(4)),
+    }
+    if literal:
+        event["data_json"] = line[m.end() - 1 : -2]
+    return event
+
+
 class _Scanner:
     """Streams events from a binary file. Holds each line back until the next one is
     read, because the rule for the last line (invalid = torn, dropped) differs from the
     rule for the others (invalid = a problem, skipped). With skip_output, middle output
     lines are recognised by their head and not parsed."""
 
-    def __init__(self, f: BinaryIO, skip_output: bool = False) -> None:
+    def __init__(
+        self, f: BinaryIO, skip_output: bool = False, output_data: bool | str = True
+    ) -> None:
         self._f = f
         self._skip_output = skip_output
+        self._output_data = output_data
         self.torn = False
         self.problems: list[str] = []
         self.last_seq: int | None = None
@@ -524,6 +560,11 @@ class _Scanner:
             if m is not None and m.group(2) == b"output" and line.endswith(b"}\n"):
                 self._good(int(m.group(1)), no)
                 return None
+        if not last and self._output_data is not True:
+            head = _output_head(line, literal=self._output_data == "json")
+            if head is not None:
+                self._good(head["seq"], no)
+                return head
         if not last and not line.strip():
             self.problems.append(f"line {no}: empty line")
             self._bad_since_good = True
@@ -556,11 +597,24 @@ class JournalReader:
     `last_seq` are complete once iteration ends. skip_output=True leaves out `output`
     events without parsing them (fast listing of sessions with megabytes of output).
     `located()` gives each event with the byte range of its line, so a reader can keep
-    where output is instead of the output itself (see session/readback.py)."""
+    where output is instead of the output itself (see session/readback.py).
+    output_data=False yields output events without their `data`, read from the head of
+    the line alone (`seq`, `ts`, `type`, `step_id`, `attempt`): where output is, for
+    the cost of a scan (the last line, and any line not in our writer's form, is
+    parsed whole and keeps its `data`). output_data="json": those events carry instead
+    `data_json`, the data's JSON string literal as written (bytes, quotes included),
+    for a writer of JSON that can copy it without decoding it."""
 
-    def __init__(self, path: str | os.PathLike[str], *, skip_output: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        skip_output: bool = False,
+        output_data: bool | str = True,
+    ) -> None:
         self.path = Path(path)
         self.skip_output = skip_output
+        self.output_data = output_data
         self.torn = False
         self.problems: list[str] = []
         self.last_seq: int | None = None
@@ -574,7 +628,7 @@ class JournalReader:
 
     def located(self) -> Iterator[tuple[Event, int, int]]:
         with open(self.path, "rb", buffering=_READ_BUFFER) as f:
-            scan = _Scanner(f, skip_output=self.skip_output)
+            scan = _Scanner(f, skip_output=self.skip_output, output_data=self.output_data)
             try:
                 for item in scan.located():
                     if self.count == 0:
@@ -626,6 +680,31 @@ def read_output(
                 data = _output_data(line, step_id)
                 if data is not None:
                     yield data
+
+
+def read_output_literals(
+    path: str | os.PathLike[str], spans: Iterable[tuple[int, int]], step_id: str
+) -> Iterator[bytes]:
+    """What `read_output` gives, each event's `data` as its JSON string literal (bytes,
+    quotes included) as the line holds it, not decoded: a reader that only counts lines
+    in most of the output, or copies it into JSON, skips the decoding. A line not in
+    our writer's form is decoded and its data encoded again."""
+    with open(path, "rb", buffering=_READ_BUFFER) as f:
+        for start, end in spans:
+            f.seek(start)
+            pos = start
+            while pos < end:
+                line = f.readline(end - pos)
+                if not line:
+                    break
+                pos += len(line)
+                head = _output_head(line, literal=True)
+                if head is not None and head["step_id"] == step_id:
+                    yield head["data_json"]
+                    continue
+                data = _output_data(line, step_id)
+                if data is not None:
+                    yield json.dumps(data, ensure_ascii=False).encode("utf-8", "backslashreplace")
 
 
 def read_output_tail(

@@ -109,6 +109,19 @@ class EndSessionDialog(ChoiceDialog):
     ]
 
 
+class ExportDialog(ChoiceDialog):
+    """Which format to write the transcript in (export/transcript.py FORMATS)."""
+
+    DIALOG_TITLE = "Export the transcript"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("m,enter", "choose('markdown')", "Markdown", id="export.markdown"),
+        Binding("h", "choose('html')", "HTML", id="export.html"),
+        Binding("j", "choose('json')", "JSON", id="export.json"),
+        Binding("a", "choose('asciicast')", "asciicast", id="export.asciicast"),
+        Binding("escape", "choose(None)", "Cancel", id="export.cancel"),
+    ]
+
+
 class TextDialog(ModalScreen[str | None]):
     """Asks for one line. Enter submits (empty is refused), Escape cancels (None)."""
 

@@ -560,6 +560,44 @@ class WalkScreen(Screen[None]):
                 message += "\n" + "\n".join(report)
             self.app.exit(message=message)
 
+    def action_export(self) -> None:
+        if self._held_back(self.action_export):
+            return
+
+        def done(fmt: str | None) -> None:
+            if fmt is not None:
+                self.say(f"Writing the {fmt} transcript…")
+                self.run_worker(
+                    lambda: self._export(fmt),
+                    name="export",
+                    group="export",
+                    thread=True,
+                    exit_on_error=False,
+                )
+
+        self.app.push_screen(prompts.export_dialog(), done)
+
+    def _export(self, fmt: str) -> None:
+        """In a thread: a transcript of a long session takes a moment to write."""
+        from runbook_tui.export.transcript import EXTENSIONS, save_transcript
+        from runbook_tui.session.store import find_session
+
+        engine = self.engine
+        try:
+            session = find_session(engine.home, engine.session_id)
+            # Beside the journal: always writable, private like it, and next to what
+            # it is made of; `runbook-tui export` writes one anywhere else.
+            where = save_transcript(session, fmt, session.path / f"transcript{EXTENSIONS[fmt]}")
+        except Exception as error:
+            self.app.call_from_thread(self._exported, None, f"Could not export: {error}")
+            return
+        self.app.call_from_thread(self._exported, where, prompts.exported_text(where))
+
+    def _exported(self, where: object, text: str) -> None:
+        self.say(text)
+        self.notify(text, severity="error" if where is None else "information", timeout=15)
+        self._view.changed()  # whoever waits on the view looks again
+
     def action_quit_walk(self) -> None:
         if self._held_back(self.action_quit_walk):
             return

@@ -21,6 +21,7 @@ BINDINGS: list[BindingType] = [
     Binding("r", "retry", "Retry", id="walk.retry"),
     Binding("b", "rollback", "Rollback", id="walk.rollback"),
     Binding("e", "end_session", "End", id="walk.end"),
+    Binding("E", "export", "Export", id="walk.export"),
     Binding("question_mark", "help", "Keys", id="walk.help"),
     Binding("q", "quit_walk", "Quit", id="walk.quit"),
     Binding("1", "show_tab('tab-step')", "Step tab", show=False, id="walk.tab-step"),
@@ -38,6 +39,7 @@ ACTION_HELP: dict[str, str] = {
     "retry": "Retry the selected step after a failure",
     "rollback": "Switch to the rollback steps",
     "end_session": "End the session (completed, failed or aborted)",
+    "export": "Export the session's transcript (markdown, JSON, asciicast or HTML)",
     "help": "Show every key",
     "quit_walk": "Quit (the session is paused and stays resumable)",
 }

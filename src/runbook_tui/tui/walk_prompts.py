@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         ChoiceDialog,
         ConfirmDialog,
         EndSessionDialog,
+        ExportDialog,
         QuitWhileRunningDialog,
         RollbackOfferDialog,
         TextDialog,
@@ -142,6 +143,21 @@ def end_dialog() -> EndSessionDialog:
     from runbook_tui.tui.dialogs import EndSessionDialog
 
     return EndSessionDialog("How did it go? The record will say so.")
+
+
+def export_dialog() -> ExportDialog:
+    """Asks which format to write the session's transcript in."""
+    from runbook_tui.tui.dialogs import ExportDialog
+
+    return ExportDialog(
+        "The session as recorded so far, for the postmortem: markdown (a draft in the "
+        "postmortem templates' shape), HTML (one page, colours kept), JSON (everything) "
+        "or asciicast (a replay for asciinema). It is written in the session's folder."
+    )
+
+
+def exported_text(path: object) -> str:
+    return f"Transcript written to {path}"
 
 
 def quit_while_running_dialog(step_title: str) -> QuitWhileRunningDialog:
