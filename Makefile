@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m compileall -q src
 	touch $(STAMP)
 
+# The demo's state home is .demo/ (its sandbox: .demo/demo/sandbox); `runbook-tui demo`
+# alone keeps it under the usual state home instead.
 demo: $(STAMP)
-	$(BIN)/python -m runbook_tui.demo "$(DEMO_HOME)"
+	$(BIN)/runbook-tui demo --home "$(DEMO_HOME)"
 
 # The project alone: the corpus tests are deselected (`-m "not corpus"` in pyproject.toml).
 test: $(STAMP)

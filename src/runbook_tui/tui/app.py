@@ -68,9 +68,14 @@ class RunbookApp(App[None]):
         backend: Backend | None = None,
         clock: Clock = time.time,
         after_first_frame: Callable[[], object] | None = None,
+        workdir: Path | None = None,
+        reopen_hint: str | None = None,
     ) -> None:
         """`after_first_frame` is called once the first screen is drawn (the command
-        line uses it to end its start-up settings)."""
+        line uses it to end its start-up settings). `workdir`: the folder a new
+        session's first step starts in (default: the runbook's folder).
+        `reopen_hint`: the command that opens this again, for the quit message (the
+        demo's; default: the command that opens the runbook file)."""
         super().__init__()
         self._after_first_frame = after_first_frame
         self.home = home
@@ -81,6 +86,8 @@ class RunbookApp(App[None]):
         self.backend: Backend = backend or RealBackend()
         self.clock = clock
         self.engine: EngineLike | None = None
+        self.workdir = workdir
+        self.reopen_hint = reopen_hint
         self._walk_first = False
 
     def get_default_screen(self) -> Screen[Any]:
@@ -100,7 +107,11 @@ class RunbookApp(App[None]):
         """Start a new session of the runbook given at launch (runs in a thread)."""
         assert self.runbook is not None
         engine = self.backend.start(
-            self.runbook, home=self.home, variables=dict(self.given_variables), drill=self.drill
+            self.runbook,
+            home=self.home,
+            variables=dict(self.given_variables),
+            drill=self.drill,
+            workdir=self.workdir,
         )
         self.engine = engine
         return engine
@@ -187,7 +198,11 @@ class RunbookApp(App[None]):
                 return
             try:
                 engine = self.backend.start(
-                    runbook, home=self.home, variables=variables, drill=self.drill
+                    runbook,
+                    home=self.home,
+                    variables=variables,
+                    drill=self.drill,
+                    workdir=self.workdir,
                 )
             except Exception as error:  # the engine says why; show it rather than crash
                 self.exit(return_code=1, message=f"Could not start a session: {error}")
