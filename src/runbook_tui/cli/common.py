@@ -18,12 +18,10 @@ def add_home(p: argparse.ArgumentParser) -> None:
         help="state folder for sessions and the log (default: $RUNBOOK_TUI_HOME, "
         "else $XDG_STATE_HOME/runbook-tui, else ~/.local/state/runbook-tui)",
     )
+    # A global flag (`runbook-tui --help` lists it), accepted after the command too;
+    # not given here, the top-level parser's value stands.
     p.add_argument(
-        "--debug",
-        action="store_true",
-        # Not given here: keep what the top-level parser read.
-        default=argparse.SUPPRESS,
-        help="write everything the tool does to its log, not only warnings and errors",
+        "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
     )
 
 
