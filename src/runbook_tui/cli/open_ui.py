@@ -99,4 +99,13 @@ def open_app(
         reopen_hint=reopen_hint,
     )
     app.run()
+    if app.crashed:
+        from runbook_tui import applog
+
+        where = applog.current()
+        print(
+            "runbook-tui: the terminal UI failed"
+            + (f"; the details are in the tool's log: {where}" if where else ""),
+            file=sys.stderr,
+        )
     return int(app.return_code or 0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,8 @@ from runbook_tui.tui.engine_api import (
 # screens (picker, variables form, dialogs) only when a run needs them, so the first
 # frame does not wait for modules it does not show.
 from runbook_tui.tui.walk import Clock, WalkScreen
+
+log = logging.getLogger(__name__)
 
 # The statuses the UI offers to resume when the runbook is opened again.
 RESUMABLE = ("interrupted", "failed", "paused")
@@ -88,6 +91,8 @@ class RunbookApp(App[None]):
         self.engine: EngineLike | None = None
         self.workdir = workdir
         self.reopen_hint = reopen_hint
+        # An error nobody caught ended the app (see _handle_exception).
+        self.crashed = False
         self._walk_first = False
 
     def get_default_screen(self) -> Screen[Any]:
@@ -125,6 +130,19 @@ class RunbookApp(App[None]):
         from runbook_tui.tui.variables_form import needs_form
 
         return needs_form(runbook.variables, self.given_variables)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's hook for an error nobody caught: it ends the app and prints the
+        traceback. The tool's log gets the traceback too, and the command line says
+        where it is once the screen is back (cli/open_ui.py)."""
+        # A worker's failure arrives wrapped (WorkerFailed): log the error itself, which
+        # holds the traceback.
+        cause = getattr(error, "error", None)
+        log.error(
+            "the terminal UI failed", exc_info=cause if isinstance(cause, Exception) else error
+        )
+        self.crashed = True
+        super()._handle_exception(error)
 
     def on_mount(self) -> None:
         if not self.is_headless:
