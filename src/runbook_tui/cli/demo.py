@@ -64,7 +64,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.stop:
         return _stop(folder)
     if args.headless:
-        return _headless(folder, home)
+        return _headless(folder)
     return _interactive(folder, home, reset=args.reset, break_shop=args.break_shop)
 
 
@@ -83,7 +83,7 @@ def _stop(folder: Path) -> int:
     return 0
 
 
-def _headless(folder: Path, home: Path) -> int:
+def _headless(folder: Path) -> int:
     from runbook_tui.demo import sandbox
     from runbook_tui.demo.bundled import runbooks_dir
     from runbook_tui.demo.headless import run_all
@@ -124,9 +124,10 @@ def _interactive(folder: Path, home: Path, *, reset: bool, break_shop: bool) -> 
             box = sandbox.ensure(root)
             _say(f"sandbox {root}")
             if box.servicectl("start", say=_say) != 0:
-                _say(f"the shop did not start; its log: {box.paths.log}")
-                return 1
-            if break_shop:
+                # Still open the runbooks: a half-done deploy's rollback, or the
+                # incident runbook, is how the shop comes back.
+                _say(f"the shop did not start; it is down (its log: {box.paths.log})")
+            elif break_shop:
                 box.servicectl("break", say=_say)
             code = _open(box, runbooks_dir(), command_hint([DEMO_FOLDER], home))
     except sandbox.SandboxBusy as exc:
