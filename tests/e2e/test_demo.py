@@ -92,3 +92,33 @@ def test_make_demo_walks_the_deploy_against_the_real_shop(tmp_path: Path, tmux: 
     )
     assert listing.returncode == 0, listing.stderr
     assert journal.parent.name in listing.stdout and "completed" in listing.stdout
+
+
+def test_demo_break_opens_on_a_crashed_shop_and_reset_starts_over(
+    tmp_path: Path, tmux: Tmux
+) -> None:
+    from .tmux import COMMAND
+
+    home = tmp_path / "home"
+    paths = Paths(home / "demo" / "sandbox")
+    tmux.start([COMMAND, "demo", "--break", "--home", str(home)], cwd=tmp_path)
+    tmux.wait_for("The shop is down", timeout=60)  # the picker, on the incident runbook too
+    log = paths.log.read_text()
+    assert "FATAL worker crashed" in log and running_pid(paths) is None
+    (paths.backups / "left-over").write_text("")
+    tmux.keys("q")
+    assert tmux.exit_code(timeout=60) == 0
+    tmux.kill()
+
+    again = Tmux(*TMUX_SIZE)
+    try:
+        again.start([COMMAND, "demo", "--reset", "--home", str(home)], cwd=tmp_path)
+        again.wait_for("Deploy a release of the shop", timeout=60)
+        assert running_pid(paths) is not None  # a new shop, up
+        assert not (paths.backups / "left-over").exists()
+        again.keys("q")
+        screen = again.wait_for("EXIT=", timeout=60)
+        assert "demo: starting over" in screen and again.exit_code() == 0
+    finally:
+        again.kill()
+    assert running_pid(paths) is None
