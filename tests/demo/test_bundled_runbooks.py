@@ -66,3 +66,17 @@ def test_no_runbook_holds_a_port_or_a_sandbox_path() -> None:
         assert "/demo/sandbox" not in text and "/tmp/" not in text, name
         for variable in re.findall(r"\$\{(\w+)\}", text.split("\n---\n", 1)[0]):
             assert variable in {v.name for v in load(path).runbook.variables}, (name, variable)
+
+
+def test_the_incident_has_a_reference_block_a_placeholder_and_an_ad_hoc_command() -> None:
+    result = load(runbooks()["incident.md"])
+    book = result.runbook
+    assert [r.text.strip() for r in book.references] == ['ss -ltnp "sport = :$PORT"']
+    [note] = [s for s in book.steps if s.placeholders]
+    assert note.placeholders == ("cause",)
+    # The one warning check gives, which its prose explains.
+    assert [d.code for d in result.diagnostics] == ["placeholder"]
+    assert (
+        "That placeholder is why `runbook-tui check` warns" in runbooks()["incident.md"].read_text()
+    )
+    assert "Press `:` and run it" in runbooks()["incident.md"].read_text()

@@ -83,6 +83,9 @@ def test_headless_walks_every_bundled_runbook_against_a_fresh_sandbox(tmp_path: 
     assert "release v2 listening" in paths.log.read_text()
     assert running_pid(paths) is None
     assert len(list(paths.backups.glob("shop-*.db"))) == 2  # the sandbox's and the deploy's
+    # The incident's placeholder was filled, and says by whom.
+    assert "cause: filled in by runbook-tui demo --headless" in (root / "incidents.log").read_text()
+    assert len(list((root / "runs").glob("*.out"))) == 4
     # The demo's own log is in its folder, and nothing rewrote a runbook.
     assert (home / "demo" / "runbook-tui.log").exists()
     assert digests() == before

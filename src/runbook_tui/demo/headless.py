@@ -5,7 +5,8 @@ on their machine.
 Each runbook runs as `runbook-tui run FILE --yes` would from a terminal, in a child
 process of its own, with the sandbox as its working directory and state home: a deploy
 (then its rollback walk), a restore as a drill, and an incident after the shop was
-made to fail, which is where that runbook starts.
+made to fail, which is where that runbook starts. Placeholders are filled with a
+value that says who filled them (`--fill`).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ PASSED = ("completed", "rolled_back")
 # brings v1 back, the drill restores the newest backup, the incident starts from a crash.
 KIND_ORDER = ("deploy", "restore", "incident")
 TAIL_LINES = 15
+FILLED = "filled in by runbook-tui demo --headless"
 
 Say = Callable[[str], None]
 
@@ -68,20 +70,32 @@ def plan(folder: Path) -> list[Walk]:
         return KIND_ORDER.index(kind) if kind in KIND_ORDER else len(KIND_ORDER)
 
     for path, runbook in sorted(loaded, key=rank):
+        fills = fill_flags(runbook)
         if runbook.kind == "restore":
-            walks.append(Walk(path, runbook, f"{path.name} (drill)", ("--drill",)))
+            walks.append(Walk(path, runbook, f"{path.name} (drill)", ("--drill", *fills)))
             continue
-        walks.append(Walk(path, runbook, path.name, break_first=runbook.kind == "incident"))
+        breaks = runbook.kind == "incident"
+        walks.append(Walk(path, runbook, path.name, fills, break_first=breaks))
         if runbook.kind == "deploy" and runbook.rollback_steps:
-            walks.append(Walk(path, runbook, f"{path.name} (rollback)", ("--rollback",)))
+            walks.append(Walk(path, runbook, f"{path.name} (rollback)", ("--rollback", *fills)))
     return walks
+
+
+def fill_flags(runbook: Runbook) -> tuple[str, ...]:
+    """`--fill NAME=VALUE` for each `<placeholder>` of the runbook's steps: nobody is
+    there to answer, so the demo answers, and says it did."""
+    names = sorted({name for step in runbook.steps for name in step.placeholders})
+    return tuple(w for name in names for w in ("--fill", f"{name}={FILLED}"))
 
 
 def walk_one(sandbox: Sandbox, walk: Walk, number: int) -> Outcome:
     from runbook_tui.session.store import list_sessions
 
     root = sandbox.root
-    output = root / "runs" / f"{number}-{walk.path.stem}{'-'.join(('', *walk.flags))}.out"
+    how = "".join(
+        f"-{flag.lstrip('-')}" for flag in walk.flags if flag in ("--drill", "--rollback")
+    )
+    output = root / "runs" / f"{number}-{walk.path.stem}{how}.out"
     output.parent.mkdir(exist_ok=True)
     if walk.break_first:
         sandbox.servicectl("start", say=lambda _: None)
