@@ -18,7 +18,7 @@ def book(tmp_path: Path) -> Runbook:
     path = folder / "book.md"
     path.write_text("# where\n")
     steps = tuple(
-        Step(id=name, kind="shell", command='pwd > "$OUT/$RUNBOOK_TUI_STEP"', line=1, language="sh")
+        Step(id=name, kind="shell", command=f'pwd > "$OUT/{name}"', line=1, language="sh")
         for name in ("first", "second")
     )
     return Runbook(title="where", path=str(path), steps=steps)
