@@ -7,7 +7,7 @@ DEMO_HOME ?= $(CURDIR)/.demo
 # The shared corpus of real-world runbooks that `make corpus` parses.
 CORPUS ?= ../shared/corpus
 
-.PHONY: demo test corpus lint bench clean
+.PHONY: demo test corpus lint bench screenshot clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m compileall -q src
 	touch $(STAMP)
 
+# The demo's state home is .demo/ (its sandbox: .demo/demo/sandbox); `runbook-tui demo`
+# alone keeps it under the usual state home instead.
 demo: $(STAMP)
-	$(BIN)/python -m runbook_tui.demo "$(DEMO_HOME)"
+	$(BIN)/runbook-tui demo --home "$(DEMO_HOME)"
 
 # The project alone: the corpus tests are deselected (`-m "not corpus"` in pyproject.toml).
 test: $(STAMP)
@@ -31,11 +33,15 @@ corpus: $(STAMP)
 	RUNBOOK_TUI_CORPUS="$(abspath $(CORPUS))" $(BIN)/python -m pytest -m corpus tests/test_corpus.py
 
 lint: $(STAMP)
-	$(BIN)/ruff check src tests bench
-	$(BIN)/ruff format --check src tests bench
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
 
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 
+# The README's picture of the walk screen, drawn by the app in a fresh demo sandbox.
+screenshot: $(STAMP)
+	$(BIN)/python scripts/screenshot.py
+
 clean:
-	rm -rf $(VENV) .demo .pytest_cache build src/*.egg-info
+	rm -rf $(VENV) .demo .pytest_cache build dist src/*.egg-info

@@ -207,3 +207,23 @@ def test_no_module_imports_itself_back_through_others() -> None:
     # A package's __init__ importing its own submodule is not a cycle worth naming.
     cycles = [c for c in cycles if not all(m.startswith(c[0]) or c[0].startswith(m) for m in c)]
     assert not cycles, "\n".join(" -> ".join(c) for c in cycles[:10])
+
+
+def test_the_demos_copied_scripts_import_only_the_standard_library() -> None:
+    """shop.py, servicectl.py and sql.py are copied into the demo's sandbox and run there
+    by themselves: they may import nothing of this package, nor anything installed."""
+    import ast
+
+    for name in ("shop.py", "servicectl.py", "sql.py"):
+        tree = ast.parse((SRC / "demo" / name).read_text(encoding="utf-8"))
+        roots = {
+            alias.name.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        } | {
+            node.module.split(".")[0]
+            for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) and node.module
+        }
+        assert roots <= sys.stdlib_module_names | {"__future__"}, (name, roots)

@@ -54,10 +54,20 @@ class _MaskSecrets(logging.Filter):
         return True
 
 
-def configure(home: Path) -> Path | None:
-    """Send the `runbook_tui` loggers to the log file in `home`. Level from
-    $RUNBOOK_TUI_LOG_LEVEL (default INFO). Returns the path, or None when the file
+_current: Path | None = None
+
+
+def current() -> Path | None:
+    """The log file this process writes, once `configure` opened one."""
+    return _current
+
+
+def configure(home: Path, *, debug: bool = False) -> Path | None:
+    """Send the `runbook_tui` loggers to the log file in `home`. Warnings and errors
+    only, unless `debug` (everything the tool says about what it does) or
+    $RUNBOOK_TUI_LOG_LEVEL names another level. Returns the path, or None when the file
     cannot be opened (the tool still works; it just cannot log)."""
+    global _current
     path = home / LOG_NAME
     root = logging.getLogger("runbook_tui")
     if any(isinstance(h, RotatingFileHandler) for h in root.handlers):
@@ -71,6 +81,7 @@ def configure(home: Path) -> Path | None:
         logging.Formatter("%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s")
     )
     root.addHandler(handler)
-    level = os.environ.get("RUNBOOK_TUI_LOG_LEVEL", "INFO").upper()
-    root.setLevel(getattr(logging, level, logging.INFO))
+    level = "DEBUG" if debug else os.environ.get("RUNBOOK_TUI_LOG_LEVEL", "WARNING").upper()
+    root.setLevel(getattr(logging, level, logging.WARNING))
+    _current = path
     return path

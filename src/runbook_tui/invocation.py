@@ -42,6 +42,11 @@ def open_hint(path: str, home: str | os.PathLike[str] | None) -> str:
     return " ".join([program(), shlex.quote(path), *_home_words(home)])
 
 
+def command_hint(words: list[str], home: str | os.PathLike[str] | None) -> str:
+    """`runbook-tui WORDS... [--home DIR]`, as it works when pasted."""
+    return " ".join([program(), *words, *_home_words(home)])
+
+
 def _home_words(home: str | os.PathLike[str] | None) -> list[str]:
     """`--home DIR` unless `home` is the default state home."""
     from runbook_tui.session.store import default_home

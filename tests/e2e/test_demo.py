@@ -1,49 +1,124 @@
-"""`make demo`: the sandbox it builds, and the app it opens in a real terminal."""
+"""`make demo` as a newcomer runs it, in a real terminal: the picker on the bundled
+runbooks, the whole deploy walked against the demo's shop, and the hints it prints at
+the end, pasted as printed."""
 
 from __future__ import annotations
 
 import json
-import sys
+import os
+import shlex
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from runbook_tui.demo.__main__ import build_sandbox
-from runbook_tui.runbook.parser import load
+from runbook_tui.demo.servicectl import Paths, running_pid
 
 from .tmux import Tmux
 
 pytestmark = pytest.mark.e2e
 
-
-def test_the_demo_sandbox_holds_a_clean_runbook_and_an_app(tmp_path: Path) -> None:
-    runbook = build_sandbox(tmp_path, port=8765)
-    result = load(runbook)
-    assert not result.errors, [d.format() for d in result.errors]
-    assert result.runbook.rollback_steps and result.runbook.main_steps
-    assert (tmp_path / "app/current/VERSION").read_text() == "41\n"
-    assert "{{PORT}}" not in runbook.read_text()
+REPO = Path(__file__).resolve().parents[2]
+# Wide enough that the hints printed at the end are one line each.
+TMUX_SIZE = (200, 40)
 
 
-TMUX_SIZE = (110, 34)
+def printed(screen: str, label: str) -> str:
+    """The command after `label` on the screen."""
+    [line] = [line for line in screen.splitlines() if line.startswith(label)]
+    return line[len(label) :].strip()
 
 
-def test_make_demo_opens_the_walk_and_records_it(tmp_path: Path, tmux: Tmux) -> None:
-    sandbox = tmp_path / "demo"
-    tmux.start([sys.executable, "-m", "runbook_tui.demo", str(sandbox)], cwd=tmp_path)
-    tmux.wait_for("Release number to deploy", timeout=60)
-    tmux.keys("C-s")
-    tmux.wait_for("Deploy the demo web app ·", timeout=30)
-    tmux.keys("Enter")  # the manual step: tell #deploys
-    tmux.wait_for(lambda s: "✓ Tell #deploys" in s, timeout=30)
-    tmux.keys("Enter")  # preflight
-    tmux.wait_for(lambda s: "✓ preflight" in s, timeout=30)
-    tmux.keys("q")
-    assert tmux.exit_code(timeout=30) == 0
-    [journal] = (sandbox / "state").rglob("journal.jsonl")
+def run_step(tmux: Tmux, name: str) -> None:
+    """Select the step the walk offers next and run it (Enter moves on, Enter runs)."""
+    tmux.wait_for(f"Enter moves on to “{name}”", timeout=60)
+    tmux.keys("Enter")
+    tmux.wait_for(f"pending · {name}", timeout=30)
+    tmux.keys("Enter")
+
+
+def test_make_demo_walks_the_deploy_against_the_real_shop(tmp_path: Path, tmux: Tmux) -> None:
+    home = tmp_path / "demo-home"
+    tmux.start(["make", "-s", "demo", f"DEMO_HOME={home}"], cwd=REPO)
+    # First run: the venv may be made first, which takes a while.
+    tmux.wait_for("Deploy a release of the shop", timeout=600)
+    tmux.wait_for("Restore drill for the shop's database")
+    tmux.keys("Enter")  # the first row: deploy.md
+    tmux.wait_for("Release to deploy", timeout=30)
+    tmux.keys("C-s")  # release v2, the port and the sandbox as the demo set them
+    tmux.wait_for("☐ Tell #deploys", timeout=30)
+    tmux.keys("Enter")
+    tmux.wait_for("✓ Tell #deploys", timeout=30)
+    tmux.keys("Enter")  # preflight: the shop answers
+    run_step(tmux, "backup")
+    run_step(tmux, "migrate")
+    tmux.wait_for("To run it, type exactly:", timeout=30)
+    tmux.type("migrate the database")
+    tmux.keys("Enter")
+    run_step(tmux, "switch")
+    tmux.wait_for("Yes, run it", timeout=30)
+    tmux.keys("y")
+    run_step(tmux, "health")
+    tmux.wait_for("release v2 answers", timeout=60)
+    tmux.wait_for("Enter moves on to “The Logs panel", timeout=30)
+    tmux.keys("Enter")
+    tmux.wait_for("pending · manual", timeout=30)
+    tmux.keys("Enter")
+    tmux.wait_for("The walk is over", timeout=30)
+    tmux.keys("Enter")  # end the session as completed
+    screen = tmux.wait_for("EXIT=", timeout=60)
+    assert tmux.exit_code() == 0, screen
+
+    root = home / "demo" / "sandbox"
+    [journal] = (root / "sessions").glob("*/journal.jsonl")
     events = [json.loads(line) for line in journal.read_text().splitlines()]
-    finished = [e for e in events if e["type"] == "step_finished"]
-    assert finished and finished[0]["step_id"] == "preflight"
-    assert finished[0]["verdict"] == "succeeded"
-    token_masked = events[0]["variables"]["DEPLOY_TOKEN"] == "********"
-    assert token_masked
+    assert events[0]["workdir"] == str(root)
+    assert events[-1]["type"] == "session_ended" and events[-1]["status"] == "completed"
+    finished = [e["step_id"] for e in events if e["type"] == "step_finished"]
+    assert finished == ["preflight", "backup", "migrate", "switch", "health"]
+    paths = Paths(root)
+    assert os.readlink(paths.current) == "releases/v2"
+    assert running_pid(paths) is None  # stopped with the demo
+    assert "release v2 listening" in paths.log.read_text()
+
+    # The hints work pasted as printed: they name the demo's own state home.
+    again = printed(screen, "Open the demo again:")
+    assert again.endswith(f"demo --home {home}")
+    listing = subprocess.run(
+        shlex.split(printed(screen, "The demo's shop is stopped. Its sessions:")),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert listing.returncode == 0, listing.stderr
+    assert journal.parent.name in listing.stdout and "completed" in listing.stdout
+
+
+def test_demo_break_opens_on_a_crashed_shop_and_reset_starts_over(
+    tmp_path: Path, tmux: Tmux
+) -> None:
+    from .tmux import COMMAND
+
+    home = tmp_path / "home"
+    paths = Paths(home / "demo" / "sandbox")
+    tmux.start([COMMAND, "demo", "--break", "--home", str(home)], cwd=tmp_path)
+    tmux.wait_for("The shop is down", timeout=60)  # the picker, on the incident runbook too
+    log = paths.log.read_text()
+    assert "FATAL worker crashed" in log and running_pid(paths) is None
+    (paths.backups / "left-over").write_text("")
+    tmux.keys("q")
+    assert tmux.exit_code(timeout=60) == 0
+    tmux.kill()
+
+    again = Tmux(*TMUX_SIZE)
+    try:
+        again.start([COMMAND, "demo", "--reset", "--home", str(home)], cwd=tmp_path)
+        again.wait_for("Deploy a release of the shop", timeout=60)
+        assert running_pid(paths) is not None  # a new shop, up
+        assert not (paths.backups / "left-over").exists()
+        again.keys("q")
+        screen = again.wait_for("EXIT=", timeout=60)
+        assert "demo: starting over" in screen and again.exit_code() == 0
+    finally:
+        again.kill()
+    assert running_pid(paths) is None

@@ -42,7 +42,7 @@ def log_file(tmp_path: Path) -> Iterator[Path]:
     for h in saved:
         root.removeHandler(h)
     (tmp_path / "home").mkdir()
-    path = applog.configure(tmp_path / "home")
+    path = applog.configure(tmp_path / "home", debug=True)  # its info lines too
     assert path is not None
     yield path
     for h in root.handlers[:]:

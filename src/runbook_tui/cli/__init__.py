@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from runbook_tui import __version__
 from runbook_tui.cli import (
     check,
+    demo,
     drills,
     export,
     open_ui,
@@ -22,9 +23,12 @@ from runbook_tui.cli import (
 )
 from runbook_tui.cli.common import start_log
 
-COMMANDS = (check, show, run, sessions, drills, resume, status, export, open_ui)
-SUBCOMMANDS = {"check", "show", "run", "sessions", "drills", "resume", "status", "export", "open"}
+COMMANDS = (check, show, run, sessions, drills, resume, status, export, demo, open_ui)
+SUBCOMMANDS = {
+    "check", "show", "run", "sessions", "drills", "resume", "status", "export", "demo", "open"
+}  # fmt: skip
 TOP_LEVEL_FLAGS = {"-h", "--help", "--version"}
+DEBUG_HELP = "write everything the tool does to its log, not only warnings and errors"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,6 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"runbook-tui {__version__}")
+    parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
         module.register(sub)
@@ -45,7 +50,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def route(argv: list[str]) -> list[str]:
-    """`runbook-tui FILE`, `runbook-tui --drill FILE` and bare `runbook-tui` mean `open`."""
+    """`runbook-tui FILE`, `runbook-tui --drill FILE` and bare `runbook-tui` mean `open`
+    (after a leading `--debug` too)."""
+    if argv[:1] == ["--debug"]:
+        return ["--debug", *route(argv[1:])]
     if not argv or argv[0] not in SUBCOMMANDS | TOP_LEVEL_FLAGS:
         return ["open", *argv]
     return argv
@@ -77,8 +85,18 @@ def _main(argv: Sequence[str] | None) -> int:
         return 130
     except BrokenPipeError:
         return 0
-    except Exception:
+    except Exception as exc:
         import logging  # only here and in start_log: `check` should not pay for it
 
+        from runbook_tui import applog
+
         logging.getLogger("runbook_tui").exception("unexpected error in %s", args.command)
-        raise
+        if args.debug:
+            raise
+        where = applog.current()
+        print(
+            f"runbook-tui {args.command}: unexpected error: {type(exc).__name__}: {exc}"
+            + (f"\n  the details are in the tool's log: {where}" if where else ""),
+            file=sys.stderr,
+        )
+        return 1

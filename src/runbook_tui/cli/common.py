@@ -10,12 +10,35 @@ from runbook_tui.runbook.model import Runbook
 
 
 def add_home(p: argparse.ArgumentParser) -> None:
+    """`--home`, and `--debug` (the log is kept in the home), for commands that keep
+    state. `--debug` is also accepted before the command (`runbook-tui --debug run`)."""
     p.add_argument(
         "--home",
         metavar="DIR",
         help="state folder for sessions and the log (default: $RUNBOOK_TUI_HOME, "
         "else $XDG_STATE_HOME/runbook-tui, else ~/.local/state/runbook-tui)",
     )
+    # A global flag (`runbook-tui --help` lists it), accepted after the command too;
+    # not given here, the top-level parser's value stands.
+    p.add_argument(
+        "--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
+
+
+def add_workdir(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--workdir",
+        metavar="DIR",
+        help="folder the first step starts in (default: the runbook file's folder)",
+    )
+
+
+def check_workdir(workdir: str | None, command: str) -> bool:
+    """False after saying why when `--workdir` names no folder."""
+    if workdir is None or Path(workdir).is_dir():
+        return True
+    print(f"runbook-tui {command}: --workdir {workdir} is not a folder", file=sys.stderr)
+    return False
 
 
 def start_log(args: argparse.Namespace) -> bool:
@@ -28,10 +51,12 @@ def start_log(args: argparse.Namespace) -> bool:
 
     try:
         home = state_home(args.home)
+        if getattr(args, "log_under", None):  # the demo logs in its own folder
+            home = state_home(str(home / args.log_under))
     except StateHomeError as exc:
         print(f"runbook-tui: {exc}", file=sys.stderr)
         return False
-    applog.configure(home)
+    applog.configure(home, debug=getattr(args, "debug", False))
     logging.getLogger("runbook_tui").info("runbook-tui %s: %s", __version__, args.command)
     return True
 

@@ -7,7 +7,8 @@ import sys
 from pathlib import Path
 
 from runbook_tui.cli import startup
-from runbook_tui.cli.common import add_home, add_variables
+from runbook_tui.cli.common import add_home, add_variables, add_workdir
+from runbook_tui.runbook.model import Runbook
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,12 +24,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--dir", metavar="DIR", help="folder the picker lists (default ./runbooks)")
     p.add_argument("--drill", action="store_true", help="record this session as a drill")
     add_variables(p)
+    add_workdir(p)
     add_home(p)
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    from runbook_tui.cli.common import load_runbook
+    from runbook_tui.cli.common import check_workdir, load_runbook
     from runbook_tui.session.store import state_home
     from runbook_tui.session.variables import (
         VariableError,
@@ -59,18 +61,51 @@ def handle(args: argparse.Namespace) -> int:
             f"runbook-tui: no runbook given and no folder {folder}/ to pick from", file=sys.stderr
         )
         return 2
-    home = state_home(args.home)
+    if not check_workdir(args.workdir, "open"):
+        return 2
+    return open_app(
+        home=state_home(args.home),
+        runbook=runbook,
+        runbook_dir=folder,
+        variables=variables,
+        drill=args.drill,
+        workdir=Path(args.workdir) if args.workdir else None,
+    )
 
+
+def open_app(
+    *,
+    home: Path,
+    runbook: Runbook | None,
+    runbook_dir: Path,
+    variables: dict[str, str] | None = None,
+    drill: bool = False,
+    workdir: Path | None = None,
+    reopen_hint: str | None = None,
+) -> int:
+    """Run the terminal UI until the operator leaves it; its exit code. The demo opens
+    the UI through here too (see RunbookApp for the arguments)."""
     # Textual is imported here and only here, so the other commands start fast.
     from runbook_tui.tui.app import RunbookApp
 
     app = RunbookApp(
         home=home,
         runbook=runbook,
-        runbook_dir=folder,
+        runbook_dir=runbook_dir,
         variables=variables,
-        drill=args.drill,
+        drill=drill,
         after_first_frame=startup.ui_done,
+        workdir=workdir,
+        reopen_hint=reopen_hint,
     )
     app.run()
+    if app.crashed:
+        from runbook_tui import applog
+
+        where = applog.current()
+        print(
+            "runbook-tui: the terminal UI failed"
+            + (f"; the details are in the tool's log: {where}" if where else ""),
+            file=sys.stderr,
+        )
     return int(app.return_code or 0)

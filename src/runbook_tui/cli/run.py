@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from runbook_tui.cli.common import add_walk_options
+from runbook_tui.cli.common import add_walk_options, add_workdir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,11 +30,12 @@ def register(sub: argparse._SubParsersAction) -> None:
             "runbook's command checks and logs run"
         ),
     )
+    add_workdir(p)
     p.set_defaults(handler=handle)
 
 
 def handle(args: argparse.Namespace) -> int:
-    from runbook_tui.cli.common import load_runbook
+    from runbook_tui.cli.common import check_workdir, load_runbook
     from runbook_tui.cli.headless import (
         gather_variables,
         install_signal_handlers,
@@ -54,7 +55,7 @@ def handle(args: argparse.Namespace) -> int:
         )
         return 2
     runbook = load_runbook(args.file, "run")
-    if runbook is None:
+    if runbook is None or not check_workdir(args.workdir, "run"):
         return 2
     if args.rollback and not runbook.rollback_steps:
         print(f"runbook-tui run: {args.file} has no rollback steps", file=sys.stderr)
@@ -77,6 +78,7 @@ def handle(args: argparse.Namespace) -> int:
             drill=args.drill,
             walk="rollback" if args.rollback else "main",
             use_pty=not args.no_pty,
+            workdir=args.workdir,
         )
     except (EngineError, JournalError, SessionError, OSError) as exc:
         print(f"runbook-tui run: {exc}", file=sys.stderr)

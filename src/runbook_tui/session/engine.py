@@ -222,6 +222,23 @@ def _reason(exc: BaseException) -> str:
     return str(exc)
 
 
+def workdir_for(runbook: Runbook, workdir: str | Path | None) -> Path:
+    """Where the first step starts: `workdir` when given, else the runbook file's
+    folder (as in Runme), else the current one."""
+    if workdir is not None:
+        return Path(workdir).resolve()
+    return Path(runbook.path).resolve().parent if runbook.path else Path.cwd()
+
+
+def _recorded_workdir(first: Event) -> Path | None:
+    """The folder a session's first step started in, as its first event recorded it,
+    when it can still be used (journals from before it was recorded have none)."""
+    recorded = first.get("workdir") if first.get("type") == "session_started" else None
+    if not isinstance(recorded, str) or MASK in recorded or not Path(recorded).is_dir():
+        return None
+    return Path(recorded)
+
+
 class Engine:
     """One live session: its journal, its lock, its shell and its folded state."""
 
@@ -236,6 +253,7 @@ class Engine:
         events: list[Event],
         use_pty: bool = True,
         folder: StateFolder | None = None,
+        workdir: str | Path | None = None,
     ) -> None:
         self.runbook = runbook
         self.session_id = session.id
@@ -261,8 +279,7 @@ class Engine:
         env = dict(os.environ)
         env.update(variables)
         env["RUNBOOK_TUI_SESSION"] = session.id
-        workdir = str(Path(runbook.path).resolve().parent) if runbook.path else os.getcwd()
-        self.runner = ShellRunner(env=env, cwd=workdir, use_pty=use_pty)
+        self.runner = ShellRunner(env=env, cwd=str(workdir_for(runbook, workdir)), use_pty=use_pty)
         # `folder`: the journal folded already (resume); live output keeps a bounded tail.
         self._folder = (
             folder
@@ -301,10 +318,13 @@ class Engine:
         drill: bool = False,
         walk: str = "main",
         use_pty: bool = True,
+        workdir: str | Path | None = None,
     ) -> Engine:
         """Create a session for `runbook`, take its lock and write its first event.
-        `walk` is "main" or "rollback": which steps this process walks."""
+        `walk` is "main" or "rollback": which steps this process walks. `workdir`: the
+        folder the first step starts in (default: the runbook file's folder)."""
         variables = dict(variables or {})
+        start_in = workdir_for(runbook, workdir)
         try:
             root = state_home(str(home) if home is not None else None)
             sdir = create_session(root)
@@ -338,6 +358,7 @@ class Engine:
             "variables": masked_values(runbook, variables),
             "drill": drill,
             "walk": walk,
+            "workdir": str(start_in),
             "started_at": utc_timestamp(),
         }
         # Masked like every event (_write): a title or path may hold a secret value.
@@ -362,6 +383,7 @@ class Engine:
             variables=variables,
             events=events,
             use_pty=use_pty,
+            workdir=start_in,
         )
         # After the engine registered its redactor: the log masks the path too.
         log.info("session %s started for %s", sdir.id, runbook.path)
@@ -436,6 +458,7 @@ class Engine:
             events=[],
             use_pty=use_pty,
             folder=read.folder,
+            workdir=_recorded_workdir(read.events[0]),
         )
         running = [s for s in engine.state.steps.values() if s.status == "running"]
         engine._write(

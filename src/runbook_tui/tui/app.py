@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +28,8 @@ from runbook_tui.tui.engine_api import (
 # screens (picker, variables form, dialogs) only when a run needs them, so the first
 # frame does not wait for modules it does not show.
 from runbook_tui.tui.walk import Clock, WalkScreen
+
+log = logging.getLogger(__name__)
 
 # The statuses the UI offers to resume when the runbook is opened again.
 RESUMABLE = ("interrupted", "failed", "paused")
@@ -68,9 +71,14 @@ class RunbookApp(App[None]):
         backend: Backend | None = None,
         clock: Clock = time.time,
         after_first_frame: Callable[[], object] | None = None,
+        workdir: Path | None = None,
+        reopen_hint: str | None = None,
     ) -> None:
         """`after_first_frame` is called once the first screen is drawn (the command
-        line uses it to end its start-up settings)."""
+        line uses it to end its start-up settings). `workdir`: the folder a new
+        session's first step starts in (default: the runbook's folder).
+        `reopen_hint`: the command that opens this again, for the quit message (the
+        demo's; default: the command that opens the runbook file)."""
         super().__init__()
         self._after_first_frame = after_first_frame
         self.home = home
@@ -81,6 +89,10 @@ class RunbookApp(App[None]):
         self.backend: Backend = backend or RealBackend()
         self.clock = clock
         self.engine: EngineLike | None = None
+        self.workdir = workdir
+        self.reopen_hint = reopen_hint
+        # An error nobody caught ended the app (see _handle_exception).
+        self.crashed = False
         self._walk_first = False
 
     def get_default_screen(self) -> Screen[Any]:
@@ -100,7 +112,11 @@ class RunbookApp(App[None]):
         """Start a new session of the runbook given at launch (runs in a thread)."""
         assert self.runbook is not None
         engine = self.backend.start(
-            self.runbook, home=self.home, variables=dict(self.given_variables), drill=self.drill
+            self.runbook,
+            home=self.home,
+            variables=dict(self.given_variables),
+            drill=self.drill,
+            workdir=self.workdir,
         )
         self.engine = engine
         return engine
@@ -114,6 +130,19 @@ class RunbookApp(App[None]):
         from runbook_tui.tui.variables_form import needs_form
 
         return needs_form(runbook.variables, self.given_variables)
+
+    def _handle_exception(self, error: Exception) -> None:
+        """Textual's hook for an error nobody caught: it ends the app and prints the
+        traceback. The tool's log gets the traceback too, and the command line says
+        where it is once the screen is back (cli/open_ui.py)."""
+        # A worker's failure arrives wrapped (WorkerFailed): log the error itself, which
+        # holds the traceback.
+        cause = getattr(error, "error", None)
+        log.error(
+            "the terminal UI failed", exc_info=cause if isinstance(cause, Exception) else error
+        )
+        self.crashed = True
+        super()._handle_exception(error)
 
     def on_mount(self) -> None:
         if not self.is_headless:
@@ -187,7 +216,11 @@ class RunbookApp(App[None]):
                 return
             try:
                 engine = self.backend.start(
-                    runbook, home=self.home, variables=variables, drill=self.drill
+                    runbook,
+                    home=self.home,
+                    variables=variables,
+                    drill=self.drill,
+                    workdir=self.workdir,
                 )
             except Exception as error:  # the engine says why; show it rather than crash
                 self.exit(return_code=1, message=f"Could not start a session: {error}")

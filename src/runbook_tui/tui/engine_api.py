@@ -122,7 +122,13 @@ class Backend(Protocol):
     """How the app starts, resumes and lists sessions."""
 
     def start(
-        self, runbook: Runbook, *, home: Path, variables: dict[str, str], drill: bool = False
+        self,
+        runbook: Runbook,
+        *,
+        home: Path,
+        variables: dict[str, str],
+        drill: bool = False,
+        workdir: Path | None = None,
     ) -> EngineLike: ...
 
     def resume(
@@ -151,11 +157,17 @@ class RealBackend:
     """The engine and session store from `runbook_tui.session`."""
 
     def start(
-        self, runbook: Runbook, *, home: Path, variables: dict[str, str], drill: bool = False
+        self,
+        runbook: Runbook,
+        *,
+        home: Path,
+        variables: dict[str, str],
+        drill: bool = False,
+        workdir: Path | None = None,
     ) -> EngineLike:
         from runbook_tui.session.engine import Engine
 
-        return Engine.start(runbook, home=home, variables=variables, drill=drill)
+        return Engine.start(runbook, home=home, variables=variables, drill=drill, workdir=workdir)
 
     def resume(
         self,

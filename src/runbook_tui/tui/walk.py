@@ -627,7 +627,8 @@ class WalkScreen(Screen[None]):
         if not self._intent("close the journal", leave):
             self.app.exit(return_code=1, message=self.message_text)
             return
-        self.app.exit(message=prompts.quit_message(engine, self.runbook.path))
+        reopen = getattr(self.app, "reopen_hint", None)
+        self.app.exit(message=prompts.quit_message(engine, self.runbook.path, reopen))
 
     def action_help(self) -> None:
         from runbook_tui.tui.dialogs import HelpDialog

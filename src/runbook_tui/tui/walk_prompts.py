@@ -170,11 +170,17 @@ def quit_while_running_dialog(step_title: str) -> QuitWhileRunningDialog:
     )
 
 
-def quit_message(engine: EngineLike, runbook_path: str | None) -> str:
+def quit_message(engine: EngineLike, runbook_path: str | None, reopen: str | None = None) -> str:
     """What the terminal says after a quit: the session is kept, and the commands that
-    open or resume it."""
+    open or resume it. `reopen`: the command that opens it again when that is not
+    opening the runbook file (the demo: its sandbox and service come with it)."""
     from runbook_tui.invocation import open_hint, resume_hint
 
+    if reopen is not None:
+        return (
+            f"Session {engine.session_id} is kept. To resume it, open it again "
+            f"({reopen}) and pick the runbook."
+        )
     path = runbook_path or "FILE"
     return (
         f"Session {engine.session_id} is kept. To resume it, open the runbook "

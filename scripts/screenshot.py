@@ -1,0 +1,60 @@
+"""`make screenshot`: docs/screenshot.svg, the walk screen as the app draws it, halfway
+through the bundled deploy against a fresh demo sandbox (the README shows it).
+
+It runs the real app (Textual's test pilot, no terminal), the real shop and real steps;
+only the size of the screen is chosen."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from runbook_tui.demo import sandbox
+from runbook_tui.demo.bundled import runbooks_dir
+from runbook_tui.runbook.parser import load
+
+SIZE = (130, 34)
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshot.svg"
+
+
+async def shoot(box: sandbox.Sandbox, out: Path) -> None:
+    from runbook_tui.tui.app import RunbookApp
+    from runbook_tui.tui.walk import WalkScreen
+
+    runbook = load(runbooks_dir() / "deploy.md").runbook
+    values = {"RELEASE": "v2", "PORT": str(box.port), "SANDBOX": str(box.root)}
+    app = RunbookApp(home=box.root, runbook=runbook, variables=values, workdir=box.root)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = app.screen
+        assert isinstance(screen, WalkScreen)
+        await screen.wait_until(lambda: screen.started)
+        # The manual step, the preflight and the backup.
+        for step_id in [step.id for step in runbook.main_steps[:3]]:
+            screen.query_one("#steps").select_step(step_id)
+            await pilot.pause()
+            await pilot.press("enter")
+            await screen.wait_until(lambda sid=step_id: screen.status_of(sid) == "succeeded")
+        await pilot.pause()
+        app.save_screenshot(filename=out.name, path=str(out.parent))
+        app.exit()  # the session stays behind in the temporary folder, removed below
+
+
+def main() -> int:
+    with tempfile.TemporaryDirectory(prefix="runbook-tui-screenshot-") as tmp:
+        box = sandbox.create(Path(tmp) / "sandbox")
+        os.environ.update(box.environment())
+        try:
+            if box.servicectl("start") != 0:
+                return 1
+            asyncio.run(shoot(box, OUT))
+        finally:
+            sandbox.stop_service(box.root, say=lambda _: None)
+    print(f"wrote {OUT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
