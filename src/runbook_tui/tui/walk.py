@@ -336,6 +336,9 @@ class WalkScreen(Screen[None]):
         if possible != self._possible:
             self._possible = possible
             self.refresh_bindings()
+            # Drawn in this frame, not after it: a dialog the same event opens (the end
+            # of the walk) covers a footer that no longer redraws behind it.
+            self.query_one(KeysFooter).refresh()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         try:

@@ -17,7 +17,7 @@ from runbook_tui.tui.walk_items import AdhocItem, ListItem
 BINDINGS: list[BindingType] = [
     Binding("enter", "perform", "Perform", id="walk.perform"),
     Binding("s", "skip", "Skip", id="walk.skip"),
-    Binding("m", "mark", "Mark done", id="walk.mark"),
+    Binding("m", "mark", "Mark", id="walk.mark"),
     Binding("colon", "adhoc", "Command", id="walk.adhoc"),
     Binding("n", "note", "Note", id="walk.note"),
     Binding("x,ctrl+c", "cancel_step", "Cancel step", id="walk.cancel"),
@@ -25,7 +25,8 @@ BINDINGS: list[BindingType] = [
     Binding("b", "rollback", "Rollback", id="walk.rollback"),
     Binding("e", "end_session", "End", id="walk.end"),
     Binding("E", "export", "Export", id="walk.export"),
-    Binding("w", "warnings", "Warnings", id="walk.warnings"),
+    # The header names the key beside the count: the footer keeps its room.
+    Binding("w", "warnings", "Warnings", show=False, id="walk.warnings"),
     Binding("question_mark", "help", "Keys", id="walk.help"),
     Binding("q", "quit_walk", "Quit", id="walk.quit"),
     Binding("1", "show_tab('tab-step')", "Step tab", show=False, id="walk.tab-step"),
@@ -37,9 +38,9 @@ BINDINGS: list[BindingType] = [
 # What each action is called in the help and the command palette.
 ACTION_HELP: dict[str, str] = {
     "perform": "Perform the selected step (run it, or mark a manual step done)",
-    "skip": "Skip the selected step, with a reason (a reference block: pass it by)",
+    "skip": "Skip the step (with a reason), or pass a reference block by",
     "mark": "Mark the selected reference block done by hand",
-    "adhoc": "Run a command the runbook does not have (recorded as ad-hoc)",
+    "adhoc": "Run a command the runbook does not have (ad-hoc)",
     "warnings": "List the runbook's lint warnings",
     "note": "Add a timestamped note to the record",
     "cancel_step": "Cancel the running step (kills its process group)",

@@ -235,5 +235,12 @@ def help_rows(
         ("escape", "Back to the step list (from the step detail)"),
     ]
     rows.extend((key_display(Binding(key, "")), text) for key, text in detail_keys)
+    # The edit box's and the value form's (tui/edit_box.py, tui/fill_form.py).
+    box_keys = [
+        ("ctrl+s", "Run (in the edit box, after a confirm; in the value form)"),
+        ("ctrl+o", "Keep only the `$ ` command lines (in the edit box)"),
+        ("ctrl+t", "Interactive: the command gets the terminal (edit box, : line)"),
+    ]
+    rows.extend((key_display(Binding(key, "")), text) for key, text in box_keys)
     rows.append(("ctrl+p", "Command palette: every action by name"))
     return rows
