@@ -56,3 +56,25 @@ def test_control_characters_are_shown_escaped_everywhere_the_screen_shows_text()
     assert shown.steps[0].command == "touch x ; : \\x1b[2K\\x1b[1G $ echo harmless"
     # The step still finds its section's prose: both are escaped alike.
     assert shown.section_for(shown.steps[0]) is shown.sections[0]
+
+
+def test_reference_blocks_and_the_prose_beside_a_step_are_masked_and_escaped(
+    tmp_path: Path,
+) -> None:
+    """The edit box opens on a block's text as the screen shows it: never a token shape,
+    never a raw control character."""
+    path = tmp_path / "book.md"
+    path.write_text(
+        "# Book\n\n## Rotate\n\n"
+        "Use the token token=s3cr3ts3cr3t only here \x1b[8m.\n\n"
+        '```sh {"name":"rotate"}\nvault write auth\n```\n\n'
+        "```\nvault login token=abcdefabcdef \x1b]0;x\x07\n```\n"
+    )
+    runbook = parse_file(path)
+    shown = masked_copy(runbook)
+    [step], [ref] = shown.steps, shown.references
+    assert "s3cr3t" not in step.prose and "********" in step.prose
+    assert "abcdef" not in ref.text and "********" in ref.text
+    assert "\x1b" not in ref.text and "\\x1b" in ref.text
+    assert ref.id == runbook.references[0].id
+    assert "abcdef" in runbook.references[0].text  # the engine's copy is untouched

@@ -249,3 +249,76 @@ def test_picker(snap_compare, runbook_file, home, monkeypatch) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+# ---- off the plan: reference blocks, placeholders, ad-hoc commands -------------------
+
+
+@pytest.fixture
+def drain_app(tmp_path: Path, home: Path):
+    from runbook_tui.runbook.parser import load
+
+    from .test_off_plan import DRAIN
+
+    path = tmp_path / "runbooks" / "drain.md"
+    path.parent.mkdir(exist_ok=True)
+    path.write_text(DRAIN)
+    result = load(path)
+    return RunbookApp(
+        home=home, runbook=result.runbook, warnings=result.warnings, clock=lambda: NOW
+    )
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_reference_blocks_in_the_list(snap_compare, drain_app, size: str) -> None:
+    """Blocks marked apart (◇, muted) in place between the steps, one marked done by
+    hand, an ad-hoc command run; the selected block's prose, text and status; the lint
+    warnings counted in the header."""
+
+    async def run_before(pilot: Any) -> None:
+        walk = await _walk(pilot)
+        first, second = walk.runbook.references
+        await _select(pilot, walk, second.id)
+        await pilot.press("m")
+        await walk.wait_until(lambda: walk.status_of(second.id) == "succeeded")
+        await pilot.press("colon", *"echo checked by hand", "enter")
+        await walk.wait_until(lambda: walk.status_of("adhoc-1") == "succeeded")
+        await _select(pilot, walk, first.id)
+
+    assert snap_compare(drain_app, terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_placeholder_form(snap_compare, drain_app, size: str) -> None:
+    async def run_before(pilot: Any) -> None:
+        await _walk(pilot)
+        await pilot.press("enter")  # force-delete: <pod-name>
+        for _ in range(100):
+            await pilot.pause()
+            if pilot.app.screen.query(Input):
+                break
+        _no_blink(pilot)
+        await pilot.press(*"web-1")
+        await pilot.pause()
+
+    assert snap_compare(drain_app, terminal_size=SIZES[size], run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_edit_box(snap_compare, drain_app, size: str) -> None:
+    async def run_before(pilot: Any) -> None:
+        from textual.widgets import TextArea
+
+        walk = await _walk(pilot)
+        await _select(pilot, walk, walk.runbook.references[0].id)
+        await pilot.press("enter")
+        for _ in range(100):
+            await pilot.pause()
+            if pilot.app.screen.query(TextArea):
+                break
+        _no_blink(pilot)
+        for area in pilot.app.screen.query(TextArea):
+            area.cursor_blink = False
+        await pilot.pause()
+
+    assert snap_compare(drain_app, terminal_size=SIZES[size], run_before=run_before)

@@ -77,3 +77,42 @@ def test_before_the_session_exists_only_what_needs_no_record_is_ruled_out() -> N
     assert not applies("retry")  # nothing has failed without a session
     assert not applies("rollback")  # no rollback steps
     assert applies("show_tab") and not applies("show_tab", wide=True)
+
+
+def test_keys_on_a_reference_block_and_on_an_ad_hoc_command() -> None:
+    from runbook_tui.runbook.model import Reference
+    from runbook_tui.tui.walk_items import AdhocItem
+
+    ref = Reference(id="ref-abc123", line=4, text="kubectl get pods\n")
+    runbook = Runbook(title="T", steps=(_step(),), references=(ref,))
+    adhoc = AdhocItem("adhoc-1", "pwd")
+
+    def applies(action: str, item: object, **kw: object) -> bool:
+        args = {"step": item, "plan": None, "running": False, "runbook": runbook, "wide": False}
+        return walk_keys.applies(action, **{**args, **kw})  # type: ignore[arg-type]
+
+    # Enter opens a block for editing; m marks it; s passes it by; retry is the steps'.
+    assert applies("perform", ref) and applies("mark", ref) and applies("skip", ref)
+    assert not applies("retry", ref) and not applies("mark", ref, running=True)
+    assert not applies("mark", runbook.steps[0]) and not applies("mark", adhoc)
+    # An ad-hoc command: Enter opens the command line on it; nothing to skip or mark.
+    assert applies("perform", adhoc) and not applies("skip", adhoc)
+    assert applies("adhoc", None) and not applies("adhoc", None, running=True)
+    assert not applies("warnings", None) and applies("warnings", None, warnings=2)
+    assert walk_keys.description("perform", ref) == "Edit & run"
+    assert walk_keys.description("skip", ref) == "Pass by"
+    assert walk_keys.description("perform", adhoc) == "Run again"
+    assert walk_keys.description("perform", runbook.steps[0]) is None
+
+
+def test_the_walk_opens_saying_what_it_will_not_run() -> None:
+    from runbook_tui.runbook.model import Reference
+
+    refs = tuple(Reference(id=f"ref-{n}", line=n, text="kubectl get pods\n") for n in (3, 9))
+    assert walk_prompts.opening_text(Runbook(title="T", references=refs), 2) == (
+        "No steps to run: its 2 code blocks are shown only (◇). Enter edits and runs one."
+    )
+    assert walk_prompts.opening_text(Runbook(title="T"), 0).startswith("No steps to run")
+    with_steps = Runbook(title="T", steps=(_step(),))
+    assert walk_prompts.opening_text(with_steps, 1) == ("This runbook has 1 warning: w lists them.")
+    assert walk_prompts.opening_text(with_steps, 0) == ""

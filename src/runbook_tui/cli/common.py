@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from runbook_tui.runbook.model import Runbook
+
+if TYPE_CHECKING:
+    from runbook_tui.runbook.parser import ParseResult
 
 
 def add_home(p: argparse.ArgumentParser) -> None:
@@ -98,6 +102,13 @@ def add_walk_options(p: argparse.ArgumentParser, *, yes_help: str) -> None:
 def load_runbook(path: str, command: str = "") -> Runbook | None:
     """The parsed runbook, or None after printing why it cannot be used (errors).
     `command` (`run`, `resume`) names the command in the messages."""
+    result = load_checked(path, command)
+    return result.runbook if result is not None else None
+
+
+def load_checked(path: str, command: str = "") -> ParseResult | None:
+    """The parse of a runbook without errors (its warnings with it, for the walk to
+    say), or None after printing why it cannot be used."""
     from runbook_tui.runbook.parser import load
 
     who = f"runbook-tui {command}" if command else "runbook-tui"
@@ -122,4 +133,4 @@ def load_runbook(path: str, command: str = "") -> Runbook | None:
             file=sys.stderr,
         )
         return None
-    return result.runbook
+    return result

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 from runbook_tui.cli import startup
 from runbook_tui.cli.common import add_home, add_variables, add_workdir
-from runbook_tui.runbook.model import Runbook
+from runbook_tui.runbook.model import Diagnostic, Runbook
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from runbook_tui.cli.common import check_workdir, load_runbook
+    from runbook_tui.cli.common import check_workdir, load_checked
     from runbook_tui.session.store import state_home
     from runbook_tui.session.variables import (
         VariableError,
@@ -46,10 +47,12 @@ def handle(args: argparse.Namespace) -> int:
         print(f"runbook-tui: {exc}", file=sys.stderr)
         return 2
     runbook = None
+    warnings: list[Diagnostic] = []
     if args.file:
-        runbook = load_runbook(args.file)
-        if runbook is None:
+        result = load_checked(args.file)
+        if result is None:
             return 2
+        runbook, warnings = result.runbook, result.warnings
         try:
             check_declared(runbook, variables)
         except VariableError as exc:
@@ -70,6 +73,7 @@ def handle(args: argparse.Namespace) -> int:
         variables=variables,
         drill=args.drill,
         workdir=Path(args.workdir) if args.workdir else None,
+        warnings=warnings,
     )
 
 
@@ -82,6 +86,7 @@ def open_app(
     drill: bool = False,
     workdir: Path | None = None,
     reopen_hint: str | None = None,
+    warnings: Sequence[Diagnostic] = (),
 ) -> int:
     """Run the terminal UI until the operator leaves it; its exit code. The demo opens
     the UI through here too (see RunbookApp for the arguments)."""
@@ -97,6 +102,7 @@ def open_app(
         after_first_frame=startup.ui_done,
         workdir=workdir,
         reopen_hint=reopen_hint,
+        warnings=warnings,
     )
     app.run()
     if app.crashed:

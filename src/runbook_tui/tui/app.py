@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -13,7 +13,7 @@ from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from runbook_tui.runbook.model import Runbook, Variable
+from runbook_tui.runbook.model import Diagnostic, Runbook, Variable
 from runbook_tui.tui import terminal
 from runbook_tui.tui.commands import WalkCommands
 from runbook_tui.tui.engine_api import (
@@ -73,12 +73,14 @@ class RunbookApp(App[None]):
         after_first_frame: Callable[[], object] | None = None,
         workdir: Path | None = None,
         reopen_hint: str | None = None,
+        warnings: Sequence[Diagnostic] = (),
     ) -> None:
         """`after_first_frame` is called once the first screen is drawn (the command
         line uses it to end its start-up settings). `workdir`: the folder a new
         session's first step starts in (default: the runbook's folder).
         `reopen_hint`: the command that opens this again, for the quit message (the
-        demo's; default: the command that opens the runbook file)."""
+        demo's; default: the command that opens the runbook file). `warnings`: the
+        lint warnings of `runbook` (the walk says how many and lists them)."""
         super().__init__()
         self._after_first_frame = after_first_frame
         self.home = home
@@ -91,6 +93,7 @@ class RunbookApp(App[None]):
         self.engine: EngineLike | None = None
         self.workdir = workdir
         self.reopen_hint = reopen_hint
+        self.warnings = tuple(warnings)
         # An error nobody caught ended the app (see _handle_exception).
         self.crashed = False
         self._walk_first = False
@@ -104,7 +107,12 @@ class RunbookApp(App[None]):
         if runbook is not None and not self._questions_before(runbook):
             self._walk_first = True
             return WalkScreen(
-                runbook, None, clock=self.clock, start=self._start_session, drill=self.drill
+                runbook,
+                None,
+                clock=self.clock,
+                start=self._start_session,
+                drill=self.drill,
+                warnings=self.warnings,
             )
         return Screen()
 
@@ -184,6 +192,7 @@ class RunbookApp(App[None]):
                 )
                 continue
             self.runbook = result.runbook
+            self.warnings = tuple(result.warnings)
             self.open_runbook(result.runbook)
             return
 
@@ -285,7 +294,7 @@ class RunbookApp(App[None]):
 
     def show_walk(self, runbook: Runbook, engine: EngineLike) -> None:
         self.engine = engine
-        self.push_screen(WalkScreen(runbook, engine, clock=self.clock))
+        self.push_screen(WalkScreen(runbook, engine, clock=self.clock, warnings=self.warnings))
 
     async def action_quit(self) -> None:
         # ctrl+q goes through the walk's quit so a running step is never dropped.

@@ -214,6 +214,22 @@ class DangerDialog(TextDialog):
         self.show_error("The phrase did not match: nothing was run.")
 
 
+class PassByDialog(TextDialog):
+    """Passing a reference block by: a reason is welcome, not required (Enter alone
+    records `passed by`)."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(
+            "Pass it by",
+            f"The block at line {line} is recorded as passed by (not run, not done).",
+            placeholder="reason (optional)",
+            hint="Enter to record it · Escape to leave it",
+        )
+
+    def submit(self, value: str) -> None:
+        self.dismiss(value)
+
+
 class HelpDialog(ModalScreen[None]):
     """Every key of the walk, from the bindings themselves."""
 

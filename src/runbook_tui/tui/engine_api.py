@@ -32,6 +32,16 @@ class StepStateLike(Protocol):
     def output(self) -> str: ...
     @property
     def skip_reason(self) -> str | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def command(self) -> str | None: ...
+    @property
+    def confirmed_at(self) -> str | None: ...
+    @property
+    def template(self) -> str | None: ...
+    @property
+    def fills(self) -> tuple[tuple[str, str], ...]: ...
 
 
 class SessionStateLike(Protocol):
@@ -52,10 +62,38 @@ class SessionStateLike(Protocol):
 
 
 class StepOutcomeLike(Protocol):
+    step_id: str
     verdict: str
     exit_code: int | None
     reason: str
     cancelled: bool
+
+
+class RefusalLike(Protocol):
+    def describe(self) -> str: ...
+
+
+class PreparedLike(Protocol):
+    """A command about to run with its placeholders filled (session/engine.py Prepared)."""
+
+    @property
+    def command(self) -> str: ...
+    @property
+    def env(self) -> dict[str, str]: ...
+    @property
+    def unfilled(self) -> tuple[str, ...]: ...
+    @property
+    def missing(self) -> tuple[str, ...]: ...
+    @property
+    def refused(self) -> tuple[RefusalLike, ...]: ...
+    @property
+    def ready(self) -> bool: ...
+    @property
+    def problem(self) -> str: ...
+
+
+class MaskLike(Protocol):
+    def mask(self, text: str) -> str: ...
 
 
 class SessionSummaryLike(Protocol):
@@ -91,15 +129,59 @@ class EngineLike(Protocol):
     @property
     def plan(self) -> Plan: ...
 
+    # The runbook as the engine runs it (unmasked), and the session's masking.
+    @property
+    def runbook(self) -> Runbook: ...
+
+    @property
+    def redactor(self) -> MaskLike: ...
+
     def subscribe(self, callback: EventCallback) -> Callable[[], None]: ...
 
     def output_snapshot(self, step_id: str) -> tuple[str, int]: ...
 
-    def run_step(self, step_id: str, *, confirmed_by: str | None = None) -> StepOutcomeLike: ...
+    def prepare(self, text: str, fills: Mapping[str, str] | None = None) -> PreparedLike: ...
+
+    def run_step(
+        self,
+        step_id: str,
+        *,
+        confirmed_by: str | None = None,
+        fills: Mapping[str, str] | None = None,
+    ) -> StepOutcomeLike: ...
 
     def run_interactive(
-        self, step_id: str, *, confirmed_by: str | None = None
+        self,
+        step_id: str,
+        *,
+        confirmed_by: str | None = None,
+        fills: Mapping[str, str] | None = None,
     ) -> StepOutcomeLike: ...
+
+    def run_reference(
+        self,
+        ref_id: str,
+        text: str,
+        *,
+        confirmed_by: str | None = None,
+        fills: Mapping[str, str] | None = None,
+        interactive: bool = False,
+        timeout_seconds: float | None = None,
+    ) -> StepOutcomeLike: ...
+
+    def run_adhoc(
+        self,
+        text: str,
+        *,
+        confirmed_by: str | None = None,
+        fills: Mapping[str, str] | None = None,
+        interactive: bool = False,
+        timeout_seconds: float | None = None,
+    ) -> StepOutcomeLike: ...
+
+    def mark_reference(self, ref_id: str) -> Any: ...
+
+    def pass_reference(self, ref_id: str, reason: str = "") -> Any: ...
 
     def cancel(self) -> Any: ...
 

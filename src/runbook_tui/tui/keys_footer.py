@@ -5,7 +5,11 @@ screen first publishes its bindings, then recomposes every key on each publicati
 (every focus change, every `refresh_bindings`). At start-up that cost about as much as
 the rest of the walk's first frame. This footer renders the same line itself, with the
 first frame, and redraws only when the (key, description, enabled) list differs. A
-click on a key presses it, as in Textual's footer; a disabled key rings the bell."""
+click on a key presses it, as in Textual's footer; a disabled key rings the bell.
+
+A screen may name a key for what is selected (Enter "Edit & run" on a reference block
+rather than "Perform"): its `key_description(action)` returns the name, or None for
+the binding's own."""
 
 from __future__ import annotations
 
@@ -50,10 +54,12 @@ class KeysFooter(Widget, can_focus=False):
         keys: list[ShownKey] = []
         last: ShownKey | None = None
         actions: set[str] = set()  # `x,ctrl+c` is one action: shown once, by its first key
+        describe = getattr(self.screen, "key_description", None)
         for key, (_node, binding, enabled, tooltip) in self.screen.active_bindings.items():
-            shown = ShownKey(
-                key, app.get_key_display(binding), binding.description, enabled, tooltip
-            )
+            text = binding.description
+            if callable(describe):
+                text = describe(binding.action.removeprefix("screen.")) or text
+            shown = ShownKey(key, app.get_key_display(binding), text, enabled, tooltip)
             if key == palette:
                 if app.ENABLE_COMMAND_PALETTE:
                     last = shown._replace(tooltip=binding.tooltip or binding.description)

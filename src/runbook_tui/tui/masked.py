@@ -44,8 +44,14 @@ def masked_copy(runbook: Runbook) -> Runbook:
             command=step.command,
             sample_output=step.sample_output,
             section=step.section,
+            prose=step.prose,
         )
         for step in runbook.steps
+    )
+    # A reference block's text is what the edit box opens with: masked as shown.
+    references = tuple(
+        masked(ref, text=ref.text, section=ref.section, prose=ref.prose)
+        for ref in runbook.references
     )
     sections = tuple(
         masked(section, title=section.title, path=section.path, prose=section.prose)
@@ -54,8 +60,14 @@ def masked_copy(runbook: Runbook) -> Runbook:
     title = mask(runbook.title)
     unchanged = title == runbook.title and all(
         a is b
-        for a, b in zip((*steps, *sections), (*runbook.steps, *runbook.sections), strict=True)
+        for a, b in zip(
+            (*steps, *sections, *references),
+            (*runbook.steps, *runbook.sections, *runbook.references),
+            strict=True,
+        )
     )
     if unchanged:
         return runbook
-    return dataclasses.replace(runbook, title=title, steps=steps, sections=sections)
+    return dataclasses.replace(
+        runbook, title=title, steps=steps, sections=sections, references=references
+    )

@@ -1,5 +1,6 @@
-"""The selected step: its section's prose, its command highlighted, a one-line status,
-and its output."""
+"""The selected item: the prose beside it (the text nearest it in the runbook, whole,
+as markdown), its command highlighted, a one-line status, and its output. The item is a
+step, a reference block (its text as written) or an ad-hoc command."""
 
 from __future__ import annotations
 
@@ -14,49 +15,20 @@ from textual.content import Content
 from textual.widgets import Static
 
 from runbook_tui.runbook.display import escape_controls
-from runbook_tui.runbook.model import SHELL_LANGUAGES, Runbook, Step
+from runbook_tui.runbook.model import Reference, Runbook, Step
 from runbook_tui.session.redaction import Redactor
 from runbook_tui.tui.command_box import EXPAND_KEY, CommandBox
 from runbook_tui.tui.engine_api import StepStateLike
 from runbook_tui.tui.output_view import OutputView
 from runbook_tui.tui.status import colour, symbol
-from runbook_tui.tui.step_list import StepList
+from runbook_tui.tui.step_list import REFERENCE_SYMBOL, StepList
+from runbook_tui.tui.walk_items import AdhocItem, ListItem
 
 if TYPE_CHECKING:
     from textual.widgets import Markdown
 
-_TASK_ITEM = re.compile(r"^\s*[-*+] \[[ xX]\] ")
 # `${NAME}` or `$NAME` (the longest name: `$RELEASES` is not `$RELEASE`).
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)")
-_FENCE = re.compile(r"^\s*(```+|~~~+)\s*([A-Za-z0-9_-]*)")
-
-
-def prose_without_steps(prose: str) -> str:
-    """Section prose minus the steps themselves (shell blocks and task items), which
-    the list and the command box already show."""
-    out: list[str] = []
-    fence: str | None = None
-    dropping = False
-    for line in prose.splitlines():
-        match = _FENCE.match(line)
-        if fence is None and match:
-            fence = match.group(1)
-            dropping = match.group(2).lower() in SHELL_LANGUAGES
-            if not dropping:
-                out.append(line)
-            continue
-        if fence is not None:
-            if line.strip().startswith(fence) and line.strip().strip(fence[0]) == "":
-                fence = None
-                if dropping:
-                    dropping = False
-                    continue
-            if not dropping:
-                out.append(line)
-            continue
-        if not _TASK_ITEM.match(line):
-            out.append(line)
-    return "\n".join(out).strip()
 
 
 def describe_step(step: Step, state: StepStateLike | None) -> Content:
@@ -87,6 +59,53 @@ def describe_step(step: Step, state: StepStateLike | None) -> Content:
     elif step.confirm:
         parts.append(Content.styled(" · asks to confirm", "$text-warning"))
     return Content.assemble(*parts)
+
+
+def describe_reference(ref: Reference, state: StepStateLike | None) -> Content:
+    """One line: what became of the block, where it is, why it is shown only, and what
+    the operator can do with it."""
+    status = state.status if state is not None else "pending"
+    parts: list[Content | str] = [Content.styled(f"{REFERENCE_SYMBOL} reference block", "bold")]
+    if status == "succeeded" and state is not None and state.confirmed_at is not None:
+        parts.append(Content.styled(f" · {symbol(status)} marked done by hand", colour(status)))
+    elif status == "skipped":
+        reason = state.skip_reason if state is not None else None
+        parts.append(Content.styled(f" · {symbol(status)} passed by", colour(status)))
+        if reason and reason != "passed by":
+            parts.append(f": {reason}")
+    elif status != "pending":
+        words = {"succeeded": "a copy ran", "failed": "a copy failed", "running": "running"}
+        parts.append(
+            Content.styled(f" · {symbol(status)} {words.get(status, status)}", colour(status))
+        )
+        if state is not None and state.exit_code is not None:
+            parts.append(f" · exit {state.exit_code}")
+    parts.append(Content.styled(f" · line {ref.line} · {ref.why}", "$text-muted"))
+    if ref.rollback:
+        parts.append(Content.styled(" · rollback", "$text-warning"))
+    if status == "pending":
+        parts.append(Content.styled(" · shown only: Enter edits and runs a copy", "$text-muted"))
+    return Content.assemble(*parts)
+
+
+def describe_adhoc(item: AdhocItem, state: StepStateLike | None) -> Content:
+    """One line: the ad-hoc command's status, exit code, and that Enter runs it again."""
+    status = state.status if state is not None else "pending"
+    parts: list[Content | str] = [Content.styled(f"{symbol(status)} {status}", colour(status))]
+    if state is not None and state.exit_code is not None:
+        parts.append(f" · exit {state.exit_code}")
+    parts.append(
+        Content.styled(f" · ad-hoc command {item.id} · Enter edits it to run again", "$text-muted")
+    )
+    return Content.assemble(*parts)
+
+
+def describe_item(item: ListItem, state: StepStateLike | None) -> Content:
+    if isinstance(item, Reference):
+        return describe_reference(item, state)
+    if isinstance(item, AdhocItem):
+        return describe_adhoc(item, state)
+    return describe_step(item, state)
 
 
 def shown_values(runbook: Runbook, values: Mapping[str, str]) -> dict[str, str]:
@@ -147,7 +166,8 @@ class StepDetail(Vertical):
         self._values = shown_values(runbook, values or {})
         self.step_id: str | None = None
         self._prose = ""
-        self._command: tuple[str, str] = ("", "")  # (kind, body) of the shown step
+        # (kind, body, language) of the shown item: a step's kind, "reference" or "adhoc".
+        self._command: tuple[str, str, str] = ("", "", "bash")
         self._dressed = False  # highlighting on (after the first frame)
         self._markdown: Markdown | None = None
 
@@ -200,34 +220,31 @@ class StepDetail(Vertical):
         self.query_one(CommandBox).action_toggle()
 
     async def show_step(
-        self, step: Step, state: StepStateLike | None, output_text: str = ""
+        self, step: ListItem, state: StepStateLike | None, output_text: str = ""
     ) -> None:
-        """Show `step`; when it is not the step shown already, `output_text` (its
-        stored output) replaces whatever output was shown before."""
+        """Show `step` (any item of the list); when it is not the item shown already,
+        `output_text` (its stored output) replaces whatever output was shown before."""
         changed = step.id != self.step_id
         self.step_id = step.id
         if changed:
-            section = self.runbook.section_for(step)
-            heading = f"**{' › '.join(step.section)}**\n\n" if step.section else ""
-            prose = prose_without_steps(section.prose) if section is not None else ""
-            self._prose = heading + prose
-            self._command = (step.kind, step.command.rstrip("\n"))
+            self._prose = item_prose(step)
+            self._command = item_command(step)
             self._show_command()
             self.output.show(output_text)
             await self._show_prose()
         self.show_state(step, state)
 
     def _show_command(self) -> None:
-        kind, body = self._command
+        kind, body, language = self._command
         command = self.query_one(CommandBox)
-        if kind != "shell":
+        if kind == "manual":
             command.update(
                 Content.assemble(Content.styled("☐ ", "bold"), manual_text(body, self._values))
             )
         elif self._dressed:
             from textual.highlight import highlight
 
-            command.update(highlight(body, language="bash"))
+            command.update(highlight(body, language=language))
         else:
             command.update(Content(body))
 
@@ -240,5 +257,24 @@ class StepDetail(Vertical):
         if prose == self._prose:
             self.query_one("#prose-scroll").display = bool(prose)
 
-    def show_state(self, step: Step, state: StepStateLike | None) -> None:
-        self.query_one("#step-status", Static).update(describe_step(step, state))
+    def show_state(self, step: ListItem, state: StepStateLike | None) -> None:
+        self.query_one("#step-status", Static).update(describe_item(step, state))
+
+
+def item_prose(item: ListItem) -> str:
+    """The markdown shown above the command: the section's path, then the text nearest
+    the item in the runbook (`Step.prose`, `Reference.prose`), whole."""
+    if isinstance(item, AdhocItem):
+        return ""
+    heading = f"**{' › '.join(item.section)}**\n\n" if item.section else ""
+    return (heading + item.prose).strip()
+
+
+def item_command(item: ListItem) -> tuple[str, str, str]:
+    """(kind, text, language to highlight it as) of what the command box shows."""
+    if isinstance(item, Reference):
+        # Untagged blocks are mostly commands (kubectl, ssh): read them as shell.
+        return ("reference", item.text.rstrip("\n"), item.language or "bash")
+    if isinstance(item, AdhocItem):
+        return ("adhoc", item.command.rstrip("\n"), "bash")
+    return (item.kind, item.command.rstrip("\n"), "bash")

@@ -1,6 +1,8 @@
 """The walk's step list: steps grouped under their section headings, each with a status
-symbol and colour. The list shows statuses; it never decides them (they come from the
-journal fold).
+symbol and colour; the runbook's reference blocks in place between them, marked apart
+(`◇`, muted, their status after the title); and the session's ad-hoc commands in a
+group of their own at the end, in the order they ran. The list shows statuses; it never
+decides them (they come from the journal fold).
 
 One row per step, cut with an ellipsis when the title is wider than the list (the step
 detail names the step in full). On Textual's Line API only the rows on screen are
@@ -10,7 +12,7 @@ which with a few hundred steps was a visible part of start-up."""
 from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import ClassVar, NamedTuple
 
 from textual import events
@@ -22,11 +24,14 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from runbook_tui.runbook.model import Runbook, Step
+from runbook_tui.runbook.model import Reference, Runbook, Step
 from runbook_tui.tui.command_box import EXPAND_KEY, CommandBox
 from runbook_tui.tui.status import colour, symbol
+from runbook_tui.tui.walk_items import ADHOC_HEADING, AdhocItem, ListItem
 
 ROLLBACK_HEADING = "Rollback"
+# A reference block's own mark: it is shown, not a step to do.
+REFERENCE_SYMBOL = "◇"
 
 
 # A manual step done (or skipped) shows its status mark alone: `✓ … ☐` read as done
@@ -49,18 +54,49 @@ def step_prompt(step: Step, status: str, width: int | None = None) -> Content:
     return Content.assemble(mark, " ", label, kind)
 
 
+def reference_prompt(ref: Reference, status: str, width: int | None = None) -> Content:
+    """`◇ title` in the muted colour; once it ran, was marked or passed by, its status
+    mark after the title (`◇ kubectl get pods ✓`). Never a step's leading mark."""
+    mark = Content.styled(REFERENCE_SYMBOL, "$text-muted")
+    after = Content.styled(f" {symbol(status)}", colour(status))
+    if status == "pending":
+        after = Content("")
+    label = Content.styled(" ".join(ref.title.split()), "$text-muted")
+    if width is not None:
+        label = label.truncate(max(1, width - 2 - after.cell_length), ellipsis=True)
+    return Content.assemble(mark, " ", label, after)
+
+
+def adhoc_prompt(item: AdhocItem, status: str, width: int | None = None) -> Content:
+    """`✓ $ kubectl get pods`: the status mark, then the command as typed."""
+    mark = Content.styled(symbol(status), colour(status))
+    label = Content(" ".join(item.title.split()))
+    if width is not None:
+        label = label.truncate(max(1, width - 4), ellipsis=True)
+    return Content.assemble(mark, " ", Content.styled("$ ", "$text-muted"), label)
+
+
+def item_prompt(item: ListItem, status: str, width: int | None = None) -> Content:
+    if isinstance(item, Reference):
+        return reference_prompt(item, status, width)
+    if isinstance(item, AdhocItem):
+        return adhoc_prompt(item, status, width)
+    return step_prompt(item, status, width)
+
+
 def heading_prompt(title: str) -> Content:
     return Content.styled(title, "bold $text-primary")
 
 
 class Row(NamedTuple):
-    step: Step | None  # None for a section heading
+    step: ListItem | None  # None for a section heading
     heading: str = ""
 
 
 class StepList(ScrollView, can_focus=True):
-    """Steps by section. Enter performs the highlighted step (a screen action); a mouse
-    click only highlights, so nothing runs by accident."""
+    """Steps (and reference blocks) by section, then the ad-hoc commands. Enter performs
+    the highlighted item (a screen action); a mouse click only highlights, so nothing
+    runs by accident."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "screen.perform", "Perform", id="walk.perform"),
@@ -78,7 +114,7 @@ class StepList(ScrollView, can_focus=True):
     highlighted: reactive[int | None] = reactive(None)
 
     class Highlighted(Message):
-        """Another step is highlighted."""
+        """Another item is highlighted."""
 
         def __init__(self, step_list: StepList, step_id: str | None) -> None:
             super().__init__()
@@ -102,16 +138,19 @@ class StepList(ScrollView, can_focus=True):
         super().__init__(id=id)
         self.runbook = runbook
         given = statuses or {}
-        self._statuses = {step.id: given.get(step.id, "pending") for step in runbook.steps}
         self._rows = _rows(runbook)
         self._row_of = {row.step.id: i for i, row in enumerate(self._rows) if row.step is not None}
+        self._statuses = {item_id: given.get(item_id, "pending") for item_id in self._row_of}
         self._step_rows = sorted(self._row_of.values())
+        self._adhoc: tuple[str, ...] = ()
         self._hover: int | None = None
         self._frame: tuple[int, int | None, bool, int] = (0, None, False, 0)
         # Rendered rows: row -> {(component class, width, focused): strip}.
         self._cache: dict[int, dict[tuple[str, int, bool], Strip]] = {}
         self.virtual_size = Size(0, len(self._rows))
-        first = selected or next((s.id for s in runbook.main_steps or runbook.steps), None)
+        first = selected or next(
+            (s.id for s in runbook.main_steps or runbook.steps or runbook.references), None
+        )
         if first is not None:
             self.set_reactive(StepList.highlighted, self._row_of.get(first))
 
@@ -119,23 +158,49 @@ class StepList(ScrollView, can_focus=True):
 
     @property
     def selected_step_id(self) -> str | None:
+        """The id of the highlighted item (a step, reference block or ad-hoc command)."""
+        item = self.selected_item
+        return item.id if item is not None else None
+
+    @property
+    def selected_item(self) -> ListItem | None:
         row = self._row(self.highlighted)
-        return row.step.id if row is not None and row.step is not None else None
+        return row.step if row is not None else None
 
     def row_of(self, step_id: str) -> int:
-        """The row (from the top of the list) showing step `step_id`."""
+        """The row (from the top of the list) showing item `step_id`."""
         return self._row_of[step_id]
 
     def select_step(self, step_id: str) -> None:
         self.highlighted = self._row_of[step_id]
 
     def show_statuses(self, statuses: Mapping[str, str]) -> None:
-        """Redraw the rows of steps whose status changed."""
-        for step in self.runbook.steps:
-            status = statuses.get(step.id, "pending")
-            if self._statuses.get(step.id) != status:
-                self._statuses[step.id] = status
-                self._redraw_row(self._row_of[step.id])
+        """Redraw the rows of items whose status changed."""
+        for item_id, row in self._row_of.items():
+            status = statuses.get(item_id, "pending")
+            if self._statuses.get(item_id) != status:
+                self._statuses[item_id] = status
+                self._redraw_row(row)
+
+    def show_adhoc(self, items: Sequence[AdhocItem]) -> None:
+        """The session's ad-hoc commands, in the order they ran: new ones are added at
+        the end, under their heading (the journal only ever adds them)."""
+        ids = tuple(item.id for item in items)
+        if ids == self._adhoc:
+            return
+        if not self._adhoc:
+            self._rows.append(Row(None, ADHOC_HEADING))
+        known = set(self._adhoc)
+        for item in items:
+            if item.id in known:
+                continue
+            self._row_of[item.id] = len(self._rows)
+            self._step_rows.append(len(self._rows))
+            self._statuses.setdefault(item.id, "pending")
+            self._rows.append(Row(item))
+        self._adhoc = ids
+        self.virtual_size = Size(0, len(self._rows))
+        self.refresh()
 
     # ---- keys and mouse --------------------------------------------------------
 
@@ -256,7 +321,7 @@ class StepList(ScrollView, can_focus=True):
                 content = heading_prompt(row.heading)
             else:
                 status = self._statuses.get(row.step.id, "pending")
-                content = step_prompt(row.step, status, width)
+                content = item_prompt(row.step, status, width)
             content = content.truncate(width, ellipsis=True)
             strip = Strip(content.render_segments(style), content.cell_length)
             strip = strip.extend_cell_length(width, style.rich_style)
@@ -265,15 +330,18 @@ class StepList(ScrollView, can_focus=True):
 
 
 def _rows(runbook: Runbook) -> list[Row]:
+    """The main walk's steps and reference blocks by section, then the rollback
+    walk's under one heading."""
     rows: list[Row] = []
     current: tuple[str, ...] | None = None
-    for step in runbook.main_steps:
-        if step.section != current:
-            current = step.section
-            if step.section:
-                rows.append(Row(None, step.section[-1]))
-        rows.append(Row(step))
-    if runbook.rollback_steps:
+    for item in runbook.walk_items():
+        if item.section != current:
+            current = item.section
+            if item.section:
+                rows.append(Row(None, item.section[-1]))
+        rows.append(Row(item))
+    rollback = runbook.walk_items(rollback=True)
+    if rollback:
         rows.append(Row(None, f"↺ {ROLLBACK_HEADING}"))
-        rows.extend(Row(step) for step in runbook.rollback_steps)
+        rows.extend(Row(item) for item in rollback)
     return rows

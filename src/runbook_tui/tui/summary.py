@@ -15,13 +15,25 @@ from runbook_tui.tui.status import format_duration
 
 
 def summary_text(plan: Plan, open_seconds: float) -> str:
-    """`5 of 5 steps done (4 succeeded, 1 skipped) in 0:03:12 (steps ran 0:01:05)`."""
+    """`5 of 5 steps done (4 succeeded, 1 skipped) in 0:03:12 (steps ran 0:01:05)`,
+    then what became of the walk's reference blocks and how many ad-hoc commands ran:
+    `; 4 reference blocks: 1 ran, 1 marked done, 2 passed by; 2 ad-hoc commands`."""
     progress = plan.progress()
     walk = "rollback walk: " if plan.walk == "rollback" else ""
-    return (
+    text = (
         f"{walk}{progress.describe()} in {format_duration(open_seconds)}"
         f" (steps ran {format_duration(progress.seconds)})"
     )
+    refs = plan.reference_counts()
+    if refs.total:
+        text += (
+            f"; {refs.total} reference block{'s' if refs.total != 1 else ''}: {refs.ran} ran, "
+            f"{refs.marked} marked done, {refs.passed} passed by"
+        )
+    adhoc = len(plan.adhoc())
+    if adhoc:
+        text += f"; {adhoc} ad-hoc command{'s' if adhoc != 1 else ''}"
+    return text
 
 
 def drill_lines(

@@ -8,14 +8,16 @@ from the engine's plan (session/plan.py), re-read when the engine reports a life
 event. Its helpers, each with one job: the keys and when each applies (walk_keys.py),
 the view of the journal (walk_view.py), the engine and its subscription (a SessionLink,
 walk_session.py), step runs off the event loop (step_runs.py), what the screen says
-and asks (walk_prompts.py), and the evidence (walk_panes.py).
+and asks (walk_prompts.py), the evidence (walk_panes.py), the values placeholders need
+(walk_fills.py), and the runs off the plan: reference blocks, ad-hoc commands
+(walk_offplan.py).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
-from typing import Any, ClassVar
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -27,7 +29,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 from textual.worker import Worker
 
-from runbook_tui.runbook.model import Runbook, Step
+from runbook_tui.runbook.model import Diagnostic, Reference, Runbook, Step
 from runbook_tui.session.clock import open_seconds
 from runbook_tui.session.plan import Plan
 from runbook_tui.tui import walk_keys
@@ -37,11 +39,16 @@ from runbook_tui.tui.keys_footer import KeysFooter
 from runbook_tui.tui.masked import masked_copy
 from runbook_tui.tui.step_detail import StepDetail
 from runbook_tui.tui.step_list import StepList
-from runbook_tui.tui.step_runs import StepRuns
+from runbook_tui.tui.step_runs import StepEnd, StepRuns
 from runbook_tui.tui.walk_header import WalkHeader
+from runbook_tui.tui.walk_items import ListItem
 from runbook_tui.tui.walk_panes import TABS, WIDE_COLUMNS, EvidenceColumn, StepPanes
 from runbook_tui.tui.walk_session import SessionLink
 from runbook_tui.tui.walk_view import JournalEvent, JournalView
+
+if TYPE_CHECKING:
+    from runbook_tui.tui.walk_fills import Fills
+    from runbook_tui.tui.walk_offplan import OffPlan
 
 # Output is written to the screen at most this often (seconds).
 OUTPUT_FLUSH_INTERVAL = 0.07
@@ -61,10 +68,13 @@ class WalkScreen(Screen[None]):
         clock: Clock,
         start: Callable[[], EngineLike] | None = None,
         drill: bool = False,
+        warnings: Sequence[Diagnostic] = (),
     ) -> None:
         """The walk of `runbook` in `engine`'s session; or, with `engine` None, in the
-        session `start()` creates (in a thread, once the first frame is on screen)."""
+        session `start()` creates (in a thread, once the first frame is on screen).
+        `warnings`: the runbook's lint warnings (the walk says how many, `w` lists them)."""
         super().__init__()
+        self.warnings = tuple(warnings)
         # What the screen shows; the engine runs its own, unmasked copy.
         self.runbook = masked_copy(runbook)
         self._link = SessionLink(engine, start, lambda event: self._view.on_engine_event(event))
@@ -75,7 +85,9 @@ class WalkScreen(Screen[None]):
         self.clock = clock
         self.message_text = ""
         self._flush_timer: Timer | None = None
-        self._runs = StepRuns(self, self.runbook, lambda: self.engine)
+        self._runs = StepRuns(self, lambda: self.engine)
+        self._fills: Fills | None = None
+        self._off_plan: OffPlan | None = None
         self._possible: tuple[bool | None, ...] = ()
         # The step whose end the operator is reading: Enter on it moves on (view state),
         # and what the message line says of it once they have.
@@ -109,7 +121,7 @@ class WalkScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield WalkHeader(id="walk-header")
         with Horizontal(id="walk-body"):
-            first = self._first_step()
+            first = self._first_item()
             yield StepList(
                 self.runbook,
                 statuses=self._view.statuses(),
@@ -127,6 +139,8 @@ class WalkScreen(Screen[None]):
         self._flush_timer = self.set_interval(OUTPUT_FLUSH_INTERVAL, self.flush_output)
         self.set_interval(1.0, self.update_header)
         self.query_one(StepList).focus()
+        self.query_one(WalkHeader).show_warnings(len(self.warnings))
+        self.say(prompts.opening_text(self.runbook, len(self.warnings)))
         self._apply_width(self.app.size.width)
         self.call_after_refresh(self._painted.set)
         if self._link.started:
@@ -142,17 +156,20 @@ class WalkScreen(Screen[None]):
     def on_unmount(self) -> None:
         self._link.detach()
 
-    def _first_step(self) -> Step | None:
-        """The step selected when the walk opens."""
+    def _first_item(self) -> ListItem | None:
+        """The item selected when the walk opens: the first step that needs doing; in
+        a runbook without steps, its first reference block."""
         plan = self.plan
         if plan is None:
             steps = self.runbook.main_steps or self.runbook.steps
-            return next(iter(steps), None)
-        return plan.first_step()
+            first: ListItem | None = next(iter(steps), None)
+        else:
+            first = plan.first_step()
+        return first or next(iter(self.runbook.references), None)
 
     async def _select_first(self) -> None:
         self.query_one(StepList).show_statuses(self._view.statuses())
-        first = self._first_step()
+        first = self._first_item()
         if first is not None:
             self.query_one(StepList).select_step(first.id)
             await self._show_selected()
@@ -225,6 +242,8 @@ class WalkScreen(Screen[None]):
         event = message.event
         self._view.take_in(event)
         self.refresh_view()
+        if self._off_plan is not None:
+            self._off_plan.started(event)
         if event.get("type") == "session_ended":
             self.say(f"Session ended: {event.get('status')}.")
         self._view.changed()
@@ -232,7 +251,7 @@ class WalkScreen(Screen[None]):
     def refresh_view(self) -> None:
         """Re-read the fold and redraw what depends on it."""
         self.set_class(self.mode == "rollback", "-rollback")
-        self._view.show_fold(self.selected_step, self.mode)
+        self._view.show_fold(self.selected_item, self.mode)
         self._update_footer()
 
     @property
@@ -260,9 +279,15 @@ class WalkScreen(Screen[None]):
         return self.query_one(StepList).selected_step_id
 
     @property
+    def selected_item(self) -> ListItem | None:
+        """The highlighted step, reference block or ad-hoc command."""
+        return self.query_one(StepList).selected_item
+
+    @property
     def selected_step(self) -> Step | None:
-        step_id = self.selected_step_id
-        return self.runbook.step(step_id) if step_id else None
+        """The highlighted item when it is one of the runbook's steps."""
+        item = self.selected_item
+        return item if isinstance(item, Step) else None
 
     def status_of(self, step_id: str) -> str:
         """The step's status in the current walk (from the plan)."""
@@ -290,9 +315,9 @@ class WalkScreen(Screen[None]):
         self._update_footer()
 
     async def _show_selected(self) -> None:
-        step = self.selected_step
-        if step is not None:
-            await self._view.show_step(step)
+        item = self.selected_item
+        if item is not None:
+            await self._view.show_step(item)
 
     # ---- state questions (for keys and the footer) -------------------------------
 
@@ -304,24 +329,38 @@ class WalkScreen(Screen[None]):
         """Refresh the footer's keys, only when what is possible has changed: every
         refresh rebuilds the footer, and moving between two pending steps changes
         nothing."""
-        possible = tuple(self.check_action(action, ()) for action in walk_keys.CHANGING)
+        possible = tuple(
+            (self.check_action(action, ()), self.key_description(action))
+            for action in walk_keys.CHANGING
+        )
         if possible != self._possible:
             self._possible = possible
             self.refresh_bindings()
+            # Drawn in this frame, not after it: a dialog the same event opens (the end
+            # of the walk) covers a footer that no longer redraws behind it.
+            self.query_one(KeysFooter).refresh()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         try:
-            step = self.selected_step
+            item = self.selected_item
         except NoMatches:  # asked before the screen is composed
             return True
         return walk_keys.applies(
             action,
-            step=step,
+            step=item,
             plan=self.plan,
             running=self.step_running,
             runbook=self.runbook,
             wide=self.has_class("-wide"),
+            warnings=len(self.warnings),
         )
+
+    def key_description(self, action: str) -> str | None:
+        """The footer's name for a key with the selected item (see walk_keys)."""
+        try:
+            return walk_keys.description(action, self.selected_item)
+        except NoMatches:
+            return None
 
     # ---- actions ---------------------------------------------------------------
 
@@ -339,12 +378,16 @@ class WalkScreen(Screen[None]):
     def action_perform(self) -> None:
         if self._held_back(self.action_perform):
             return
-        step = self.selected_step
-        if step is None:
+        item = self.selected_item
+        if item is None:
             return
         if self.step_running:
             self.say("A step is running: wait for it, or cancel it with x.")
             return
+        if not isinstance(item, Step):
+            self.off_plan.perform(item)  # never run as written: opened for editing
+            return
+        step = item
         status = self.status_of(step.id)
         if step.id == self._just_ended and status in ("succeeded", "skipped"):
             # The operator has read the step's end: Enter moves on.
@@ -375,42 +418,73 @@ class WalkScreen(Screen[None]):
         )
 
     def _guarded(self, step: Step) -> None:
-        """Ask what the runbook says to ask, then perform."""
-        dialog = prompts.guard_dialog(step)
-        if dialog is None:
-            self._perform(step)
+        """Ask for the values its placeholders need, then what the runbook says to ask,
+        then perform."""
+        if step.kind != "shell":
+            self._guard_then_perform(step, {}, "")
             return
-        self.app.push_screen(
-            dialog, lambda yes: self._perform(step) if yes else self.say(prompts.NOTHING_RUN)
+        # The engine's own copy: the screen's is masked, and the engine runs the original.
+        text = self.engine.runbook.step(step.id).command
+        self.fills.ask(
+            text,
+            step.title,
+            then=lambda fills, shown: self._guard_then_perform(step, fills, shown),
+            refused=lambda why: self.off_plan.edit_step(
+                step, why, lambda adhoc_id: self._replaced(step, adhoc_id)
+            ),
         )
 
-    def _perform(self, step: Step) -> None:
+    def _guard_then_perform(self, step: Step, fills: dict[str, str], shown: str) -> None:
+        # With values filled in, the guard shows the command as it will run.
+        dialog = prompts.guard_dialog(step, command=shown if fills else None)
+        if dialog is None:
+            self._perform(step, fills)
+            return
+        self.app.push_screen(
+            dialog,
+            lambda yes: self._perform(step, fills) if yes else self.say(prompts.NOTHING_RUN),
+        )
+
+    def _replaced(self, step: Step, adhoc_id: str) -> None:
+        """An edited copy of `step` ran as `adhoc_id` and succeeded: the step is done
+        with, on the record."""
+        reason = f"an edited copy ran as {adhoc_id}"
+        if self._intent("skip the step", lambda: self.engine.skip(step.id, reason)):
+            self.refresh_view()
+
+    def _perform(self, step: Step, fills: dict[str, str] | None = None) -> None:
         if step.kind == "manual":
             if self._intent("record the step as done", lambda: self.engine.confirm_manual(step.id)):
                 self.say(f"Done: {step.title}")
                 self._advance_from(step.id)
         elif step.interactive:
-            end = self._runs.run_interactive(step)
+            end = self._runs.run_interactive(step, fills)
             if end.error is not None:
                 self.say(prompts.could_not_run(step, end.error))
                 return
             self._after_outcome(step, end.outcome)
         else:
             self.say(f"Running: {step.title}")
-            self._runs.start_shell(step)
+            self._runs.start_shell(step, fills)
             self._update_footer()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         end = self._runs.ended(event)
         if end is None:
             return
-        if end.error is not None:
-            self.say(prompts.could_not_run(end.step, end.error))
-        elif end.outcome is not None:
-            self._after_outcome(end.step, end.outcome)
+        self._step_ended(end)
         self.flush_output()
         self.refresh_view()
         self._view.changed()
+
+    def _step_ended(self, end: StepEnd) -> None:
+        step = end.step
+        if not isinstance(step, Step):
+            self.off_plan.ended(end)  # off the plan: no moving on, no rollback offer
+        elif end.error is not None:
+            self.say(prompts.could_not_run(step, end.error))
+        elif end.outcome is not None:
+            self._after_outcome(step, end.outcome)
 
     def _after_outcome(self, step: Step, outcome: StepOutcomeLike | None) -> None:
         self.refresh_view()
@@ -499,6 +573,10 @@ class WalkScreen(Screen[None]):
     def action_skip(self) -> None:
         if self._held_back(self.action_skip):
             return
+        item = self.selected_item
+        if isinstance(item, Reference) and not self.step_running:
+            self.off_plan.pass_by(item, self._after_reference)
+            return
         step = self.selected_step
         if step is None or self.step_running:
             return
@@ -513,6 +591,60 @@ class WalkScreen(Screen[None]):
                 self._advance_from(step.id)
 
         self.app.push_screen(prompts.skip_dialog(step), done)
+
+    # ---- off the plan: reference blocks, ad-hoc commands, lint warnings ---------------
+
+    @property
+    def fills(self) -> Fills:
+        """Asks for the values placeholders need (made on first use)."""
+        if self._fills is None:
+            from runbook_tui.tui.walk_fills import Fills
+
+            secrets = frozenset(v.name for v in self.runbook.variables if v.secret)
+            self._fills = Fills(self, lambda: self.engine, secrets, self.say)
+        return self._fills
+
+    @property
+    def off_plan(self) -> OffPlan:
+        """Runs reference blocks and ad-hoc commands (made on first use)."""
+        if self._off_plan is None:
+            from runbook_tui.tui.walk_offplan import OffPlan
+
+            self._off_plan = OffPlan(
+                self,
+                engine=lambda: self.engine,
+                runs=self._runs,
+                fills=self.fills,
+                intent=self._intent,
+                say=self.say,
+                refresh=self.refresh_view,
+            )
+        return self._off_plan
+
+    def action_mark(self) -> None:
+        if self._held_back(self.action_mark):
+            return
+        item = self.selected_item
+        if isinstance(item, Reference) and not self.step_running and self.off_plan.mark(item):
+            self._after_reference()
+
+    def _after_reference(self) -> None:
+        """A reference block was marked or passed by: the selection moves down."""
+        self.refresh_view()
+        self.query_one(StepList).action_move(1)
+
+    def action_adhoc(self) -> None:
+        if self._held_back(self.action_adhoc):
+            return
+        if self.step_running:
+            self.say("A step is running: wait for it, or cancel it with x.")
+            return
+        self.off_plan.adhoc()
+
+    def action_warnings(self) -> None:
+        from runbook_tui.tui.lint_list import WarningsDialog
+
+        self.app.push_screen(WarningsDialog(self.runbook.path, self.warnings))
 
     def action_note(self) -> None:
         if self._held_back(self.action_note):
@@ -613,7 +745,7 @@ class WalkScreen(Screen[None]):
             await self._runs.wait()
             self._leave()
 
-        title = self.runbook.step(running).title
+        title = self._runs.running_title or running
         self.app.push_screen(prompts.quit_while_running_dialog(title), done)
 
     def _leave(self) -> None:

@@ -12,12 +12,24 @@ from textual.widgets import Static
 
 from runbook_tui.session.clock import rto_level
 from runbook_tui.tui.status import format_duration
+from runbook_tui.tui.walk_prompts import warnings_text
 
 
 class WalkHeader(Horizontal):
     def compose(self) -> ComposeResult:
         yield Static(id="header-title")
+        # The runbook's lint warnings, when it has any: beside the clock, never cut.
+        yield Static(id="header-warnings")
         yield Static(id="header-clock")
+
+    def on_mount(self) -> None:
+        self.query_one("#header-warnings").display = False
+
+    def show_warnings(self, count: int) -> None:
+        """`⚠ 3 warnings (w)`: the runbook has lint warnings, and `w` lists them."""
+        label = self.query_one("#header-warnings", Static)
+        label.update(f"⚠ {warnings_text(count)} (w)")
+        label.display = count > 0
 
     def show(
         self,
@@ -52,5 +64,7 @@ class WalkHeader(Horizontal):
     def text(self) -> str:
         """The header as plain text."""
         title = self.query_one("#header-title", Static).render()
+        warnings = self.query_one("#header-warnings", Static)
         clock = self.query_one("#header-clock", Static).render()
-        return f"{title} {clock}"
+        middle = f" {warnings.render()}" if warnings.display else ""
+        return f"{title}{middle} {clock}"

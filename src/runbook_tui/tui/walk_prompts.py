@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from textual.binding import Binding, BindingType
 
-from runbook_tui.runbook.model import Step
+from runbook_tui.runbook.model import Runbook, Step
 from runbook_tui.tui.command_box import EXPAND_KEY
 from runbook_tui.tui.engine_api import EngineLike, StepOutcomeLike
 
@@ -54,16 +54,18 @@ def again_dialog(step: Step, status: str) -> ConfirmDialog:
     return ConfirmDialog(f"“{step.title}” is already {status}. Perform it again?")
 
 
-def guard_dialog(step: Step) -> ChoiceDialog | TextDialog | None:
+def guard_dialog(step: Step, command: str | None = None) -> ChoiceDialog | TextDialog | None:
     """What the runbook says to ask before `step` runs: its danger phrase (with the
     command), a yes to its command, or nothing (None). Either dialog answers with
-    something truthy only when the step may run."""
+    something truthy only when the step may run. `command`: what runs, when it is not
+    the step's text as written (its placeholders filled)."""
     from runbook_tui.tui.dialogs import ConfirmDialog, DangerDialog
 
+    command = command or step.command
     if step.danger:
-        return DangerDialog(step.title, step.danger, command=step.command)
+        return DangerDialog(step.title, step.danger, command=command)
     if step.confirm:
-        return ConfirmDialog(f"Run “{step.title}”?\n\n{step.command.strip()}")
+        return ConfirmDialog(f"Run “{step.title}”?\n\n{command.strip()}")
     return None
 
 
@@ -74,6 +76,26 @@ def could_not_run(step: Step, error: BaseException) -> str:
     if isinstance(error, SuspendNotSupported):
         return "This step needs the real terminal, which this session cannot hand over."
     return f"Could not run “{step.title}”: {error}"
+
+
+def opening_text(runbook: Runbook, warnings: int) -> str:
+    """The message line when the walk opens: a runbook without steps says that its
+    code blocks are shown only (the walk opens on them), and lint warnings are never
+    passed over in silence."""
+    if not runbook.steps and runbook.references:
+        count = len(runbook.references)
+        blocks = f"{count} code block{'s' if count != 1 else ''} {'are' if count != 1 else 'is'}"
+        return f"No steps to run: its {blocks} shown only (◇). Enter edits and runs one."
+    if not runbook.steps:
+        return "No steps to run and no code blocks: nothing here runs."
+    if warnings:
+        return f"This runbook has {warnings_text(warnings)}: w lists them."
+    return ""
+
+
+def warnings_text(count: int) -> str:
+    """`3 warnings`: what the header and the message line say of the lint warnings."""
+    return f"{count} warning{'s' if count != 1 else ''}"
 
 
 # ---- after a step ended ---------------------------------------------------------
@@ -213,5 +235,12 @@ def help_rows(
         ("escape", "Back to the step list (from the step detail)"),
     ]
     rows.extend((key_display(Binding(key, "")), text) for key, text in detail_keys)
+    # The edit box's and the value form's (tui/edit_box.py, tui/fill_form.py).
+    box_keys = [
+        ("ctrl+s", "Run (in the edit box, after a confirm; in the value form)"),
+        ("ctrl+o", "Keep only the `$ ` command lines (in the edit box)"),
+        ("ctrl+t", "Interactive: the command gets the terminal (edit box, : line)"),
+    ]
+    rows.extend((key_display(Binding(key, "")), text) for key, text in box_keys)
     rows.append(("ctrl+p", "Command palette: every action by name"))
     return rows

@@ -15,13 +15,14 @@ from typing import Any
 from textual.message import Message
 from textual.screen import Screen
 
-from runbook_tui.runbook.model import Runbook, Step
+from runbook_tui.runbook.model import Runbook
 from runbook_tui.session.clock import epoch, open_seconds
 from runbook_tui.tui.engine_api import EngineLike, StepStateLike
 from runbook_tui.tui.output_feed import Chunk, OutputFeed
 from runbook_tui.tui.step_detail import StepDetail
 from runbook_tui.tui.step_list import StepList
 from runbook_tui.tui.walk_header import WalkHeader
+from runbook_tui.tui.walk_items import AdhocItem, ListItem, adhoc_item
 
 # What the header shows for the session id until the session has started.
 STARTING = "starting…"
@@ -97,23 +98,47 @@ class JournalView:
     # ---- the fold on screen ----------------------------------------------------------
 
     def statuses(self) -> dict[str, str]:
+        """Every listed item's status, as the walk's plan sees it: the runbook's steps,
+        its reference blocks and the session's ad-hoc commands."""
         engine = self._engine()
-        return engine.plan.statuses() if engine is not None else {}
+        if engine is None:
+            return {}
+        plan = engine.plan
+        statuses = plan.statuses()
+        recorded = engine.state.steps
+        for ref in self._runbook.references:
+            if ref.id in recorded:
+                statuses[ref.id] = plan.status(ref.id)
+        for step_id in plan.adhoc():
+            statuses[step_id] = plan.status(step_id)
+        return statuses
+
+    def adhoc_items(self) -> list[AdhocItem]:
+        """The session's ad-hoc commands, in the order they ran (from the fold)."""
+        engine = self._engine()
+        if engine is None:
+            return []
+        steps = engine.state.steps
+        return [adhoc_item(step_id, steps.get(step_id)) for step_id in engine.plan.adhoc()]
 
     def step_state(self, step_id: str) -> StepStateLike | None:
         """The fold's state of `step_id` (None before the session exists)."""
         engine = self._engine()
         return engine.state.steps.get(step_id) if engine is not None else None
 
-    def show_fold(self, selected: Step | None, mode: str) -> None:
-        """Redraw the statuses, the `selected` step's state and the header."""
-        self._screen.query_one(StepList).show_statuses(self.statuses())
+    def show_fold(self, selected: ListItem | None, mode: str) -> None:
+        """Redraw the ad-hoc rows, the statuses, the `selected` item's state and the
+        header."""
+        steps = self._screen.query_one(StepList)
+        steps.show_adhoc(self.adhoc_items())
+        steps.show_statuses(self.statuses())
         if selected is not None:
             self._screen.query_one(StepDetail).show_state(selected, self.step_state(selected.id))
         self.update_header(mode)
 
-    async def show_step(self, step: Step) -> None:
-        """Show `step` in the step detail, with the output it has so far."""
+    async def show_step(self, step: ListItem) -> None:
+        """Show `step` (any listed item) in the step detail, with the output it has so
+        far."""
         step_state = self.step_state(step.id)
         detail = self._screen.query_one(StepDetail)
         if detail.step_id == step.id:
