@@ -12,7 +12,8 @@ readers of a journal file (`sessions show`, `resume`) never hold that text:
   step's output streamed from the file, escaped chunk by chunk: the same document
   `json.dump(state.to_dict(), out, indent=2)` would write, in a few events' memory.
 
-At most one journal line is decoded at a time; lines are at most about 400 KB.
+At most one journal line is decoded at a time: an output line is at most about 400 KB,
+and no reader holds a line over MAX_LINE_BYTES (journal.py).
 """
 
 from __future__ import annotations
