@@ -7,7 +7,6 @@ folder without a .md file).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -62,6 +61,7 @@ def _what_else(folder: Path) -> str:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from runbook_tui.runbook.display import dumps_shown, escape_controls
     from runbook_tui.runbook.parser import load
     from runbook_tui.runbook.serialize import diagnostic_to_dict
 
@@ -84,9 +84,10 @@ def handle(args: argparse.Namespace) -> int:
             everything.extend(diagnostic_to_dict(d) for d in result.diagnostics)
         else:
             for diagnostic in result.diagnostics:
-                print(diagnostic.format())
+                # Messages quote runbook text (an untagged block's first line, a name).
+                print(escape_controls(diagnostic.format()))
     if args.json:
-        print(json.dumps(everything, indent=2, ensure_ascii=False))
+        print(dumps_shown(everything, indent=2))
     else:
         summary = f"{len(files)} file(s): {errors} error(s), {warnings} warning(s)"
         print(summary, file=sys.stderr)

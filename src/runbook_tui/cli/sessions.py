@@ -38,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle_list(args: argparse.Namespace) -> int:
+    from runbook_tui.runbook.display import escape_controls
     from runbook_tui.session.store import list_sessions, state_home
 
     try:
@@ -56,11 +57,13 @@ def handle_list(args: argparse.Namespace) -> int:
     for s in sessions:
         started = (s.started_at or "")[:19].replace("T", " ")
         drill = " (drill)" if s.drill else ""
-        print(f"{s.id:<24} {s.status:<12} {started:<20} {s.operator or '':<10} {s.title}{drill}")
+        line = f"{s.id:<24} {s.status:<12} {started:<20} {s.operator or '':<10} {s.title}{drill}"
+        print(escape_controls(line))  # the title is the runbook's text
     return 0
 
 
 def handle_show(args: argparse.Namespace) -> int:
+    from runbook_tui.runbook.display import escape_controls
     from runbook_tui.session.journal import read_first_event
     from runbook_tui.session.readback import fold_journal, write_session_json
     from runbook_tui.session.store import SessionError, find_session, is_live, state_home
@@ -88,10 +91,13 @@ def handle_show(args: argparse.Namespace) -> int:
         print()
         return 0
     doc = {**state.to_dict(include_output=False), **extra}
-    print(f"{doc['title']}  [{doc['status']}]{'  (drill)' if doc['drill'] else ''}")
-    print(f"session {doc['id']}  by {doc['operator']} on {doc['host']}")
-    print(f"started {doc['started_at']}  ended {doc['ended_at'] or '-'}")
-    print(f"journal {doc['journal']}")
+    # Titles, step ids and notes are runbook (or operator) text: shown escaped.
+    lines = [
+        f"{doc['title']}  [{doc['status']}]{'  (drill)' if doc['drill'] else ''}",
+        f"session {doc['id']}  by {doc['operator']} on {doc['host']}",
+        f"started {doc['started_at']}  ended {doc['ended_at'] or '-'}",
+        f"journal {doc['journal']}",
+    ]
     off_plan = []
     for st in doc["steps"]:
         if st["kind"] in ("reference", "adhoc"):
@@ -99,15 +105,15 @@ def handle_show(args: argparse.Namespace) -> int:
             continue
         extra = f" exit {st['exit_code']}" if st["exit_code"] is not None else ""
         tries = f" ({st['attempts']} attempts)" if st["attempts"] > 1 else ""
-        print(f"  {st['status']:<12} {st['id']}{extra}{tries}")
+        lines.append(f"  {st['status']:<12} {st['id']}{extra}{tries}")
     if off_plan:
         # In the order they last happened: the transcript of what was run off the plan.
-        print("off the runbook's steps (reference blocks and ad-hoc commands):")
+        lines.append("off the runbook's steps (reference blocks and ad-hoc commands):")
         off_plan.sort(key=lambda st: st["finished_at"] or st["started_at"] or "")
-        for st in off_plan:
-            print("  " + _off_plan_line(st))
+        lines += ["  " + _off_plan_line(st) for st in off_plan]
     for note in doc["notes"]:
-        print(f"  note {note.get('ts', '')}: {note.get('text', '')}")
+        lines.append(f"  note {note.get('ts', '')}: {note.get('text', '')}")
+    print(escape_controls("\n".join(lines)))
     return 0
 
 

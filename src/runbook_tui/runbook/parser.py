@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from runbook_tui.runbook.attributes import parse_info, typed_attributes
 from runbook_tui.runbook.codes import DiagnosticSink
 from runbook_tui.runbook.console import command_look, reference_commands, split_block
-from runbook_tui.runbook.display import CONTROL, escape_char
+from runbook_tui.runbook.display import BIDI, CONTROL, escape_char
 from runbook_tui.runbook.frontmatter import read_front_matter, split_front_matter
 from runbook_tui.runbook.ids import (
     REFERENCE_PREFIX,
@@ -41,7 +41,7 @@ from runbook_tui.runbook.source import (
     lone_cr_lines,
     normalize_text,
 )
-from runbook_tui.runbook.strings import clean_strings
+from runbook_tui.runbook.strings import bidi_message, clean_strings
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -317,8 +317,12 @@ class _Walker:
         self._path_cache: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._body_lines: list[str] | None = None
         # One scan of the whole body spares a search per heading and command line in
-        # the common case of a runbook without a control character.
-        self.may_hold_controls = bool(carriage_returns) or CONTROL.search(body) is not None
+        # the common case of a runbook without a control or bidirectional character.
+        self.may_hold_controls = (
+            bool(carriage_returns)
+            or CONTROL.search(body) is not None
+            or BIDI.search(body) is not None
+        )
 
     @property
     def body_lines(self) -> list[str]:
@@ -390,7 +394,7 @@ class _Walker:
 
     def heading(self, level: int, source: str, where: list[int] | None) -> None:
         if where:
-            self.controls(where[0], where[1], "a heading")
+            self.controls(where[0], where[1], "a heading", shown=True)
         title = plain_text(source)
         stack = self.stack
         while stack and stack[-1][0] >= level:
@@ -542,7 +546,7 @@ class _Walker:
         if match is None:
             return
         if paragraph:
-            self.controls(paragraph[0], paragraph[1], "a manual step")
+            self.controls(paragraph[0], paragraph[1], "a manual step", shown=True)
         line = self.offset + (where[0] if where else 0) + 1
         text = " ".join(part.strip() for part in content[match.end() :].split("\n")).strip()
         if not text:
@@ -617,32 +621,43 @@ class _Walker:
             )
         return {k: v for k, v in attrs.items() if k not in bad} if bad else attrs
 
-    def controls(self, start: int, stop: int, what: str) -> bool:
-        """A `control-character` error for the first control character (C0 but TAB and
-        LF, DEL, C1, a CR not part of CRLF) on each body line in [start, stop); True
-        when there was one."""
+    def controls(self, start: int, stop: int, what: str, *, shown: bool = False) -> bool:
+        """On each body line in [start, stop): a `control-character` error for the first
+        control character (C0 but TAB and LF, DEL, C1, a CR not part of CRLF), and a
+        `bidi-character` for the first bidirectional or zero-width character (an error,
+        a warning in text that is only `shown`). True when there was either."""
         if not self.may_hold_controls:
             return False
         lines = self.body_lines
         found = False
         for index in range(start, min(stop, len(lines))):
             file_line = self.offset + index + 1
-            match = CONTROL.search(lines[index])
+            text = lines[index]
+            match = CONTROL.search(text)
             if match is not None:
                 self.control(file_line, match.start() + 1, match.group(), what)
                 found = True
             elif file_line in self.carriage_returns:
                 self.control(file_line, self.carriage_returns[file_line], "\r", what)
                 found = True
+            match = BIDI.search(text)
+            if match is not None:
+                self.bidi(file_line, match.start() + 1, match.group(), what, shown)
+                found = True
         return found
 
     def value_controls(self, value: object, line: int, column: int, what: str) -> None:
         """The same for strings decoded from escapes (JSON attributes)."""
+        control = bidi = False
         for text in _strings(value):
-            match = CONTROL.search(text)
+            match = None if control else CONTROL.search(text)
             if match is not None:
                 self.control(line, column, match.group(), what)
-                return
+                control = True
+            match = None if bidi else BIDI.search(text)
+            if match is not None:
+                self.bidi(line, column, match.group(), what, False)
+                bidi = True
 
     def control(self, line: int, column: int, char: str, what: str) -> None:
         shown = escape_char(char)
@@ -654,6 +669,10 @@ class _Walker:
             f"needs it can write it as an escape, e.g. printf '{shown}')",
             column,
         )
+
+    def bidi(self, line: int, column: int, char: str, what: str, shown: bool) -> None:
+        message = bidi_message(char, f" in {what}", runs=not shown)
+        self.sink.add("bidi-character", line, message, column, shown=shown)
 
     def _add(self, draft: _Draft, name: str | None, kind: str, text: str) -> None:
         self.drafts.append(draft)
