@@ -72,6 +72,10 @@ _RAW_FIELDS = frozenset(
 )
 
 
+# Set in each step's environment as it starts (orphans.py finds its processes by them).
+_PER_STEP_ENV = ("RUNBOOK_TUI_STEP", "RUNBOOK_TUI_ATTEMPT")
+
+
 def _redactor(runbook: Runbook, variables: Mapping[str, str]) -> Redactor:
     secret = secret_names(runbook)
     return Redactor([val for name, val in variables.items() if name in secret and val])
@@ -559,7 +563,7 @@ class Engine:
         found = scan(text)
         filled = fill(text, fills, found.found)
         declared = {v.name for v in self.runbook.variables}
-        env = self.runner.env
+        env = self.runner.env.keys() | _PER_STEP_ENV  # those are set as each step starts
         exports: dict[str, str] = {}
         missing: list[str] = []
         for name in found.names:
