@@ -129,3 +129,92 @@ def test_resume_never_holds_the_output(session: tuple[Path, Path, str]) -> None:
         assert f"session {sid} completed" in (work / "resume.out").read_text()
     finally:
         os.truncate(journal, size)  # the session is paused again for the other tests
+
+
+# -- a damaged journal: one enormous line --------------------------------------------
+
+HUGE_LINE = 200_000_000  # bytes without a newline; the readers' bound is 64 MiB
+DAMAGE_MIB = 50  # what a reader may take above the same reader on the undamaged journal
+
+
+def _damaged_pair(work: Path) -> tuple[Path, str, Path, str]:
+    """Two homes holding the same paused session (step `big` succeeded, `true` left):
+    in the first its journal has a 200 MB line of NUL bytes in the middle (a hole of a
+    sparse file, ended by a newline) and another at its end (torn: no newline); the
+    second is the same journal undamaged, the baseline."""
+    book = work / "book.md"
+    book.write_text(RUNBOOK)
+    runbook = load(str(book)).runbook
+    big, _after = (s.id for s in runbook.steps)
+    homes = []
+    for damaged in (True, False):
+        home = work / ("damaged" if damaged else "sound")
+        sdir = create_session(home)
+        first = {
+            "session_id": sdir.id,
+            "runbook": {
+                "path": str(book),
+                "sha256": provenance.file_sha256(str(book)),
+                "git_commit": None,
+                "title": "Readback",
+                "kind": None,
+            },
+            "operator": "test",
+            "variables": {},
+            "walk": "main",
+        }
+        j = Journal.create(sdir.journal_path, first)
+        j.append("step_started", step_id=big, attempt=1, kind="shell", command="seq 1 10")
+        j.append_output(big, 1, "1\n2\n")
+        j.close()
+        ts = "2026-01-01T00:00:00.000Z"
+        rest = [
+            {"seq": 4, "ts": ts, "type": "step_finished", "step_id": big, "attempt": 1,
+             "exit_code": 0, "verdict": "succeeded"},
+            {"seq": 5, "ts": ts, "type": "session_ended", "status": "paused", "reason": ""},
+        ]  # fmt: skip
+        with open(sdir.journal_path, "r+b") as f:
+            f.seek(0, os.SEEK_END)
+            if damaged:
+                f.seek(HUGE_LINE, os.SEEK_CUR)  # a hole: NUL bytes, stored as nothing
+                f.write(b"\n")
+            f.write(b"".join(json.dumps(e).encode() + b"\n" for e in rest))
+        if damaged:
+            os.truncate(sdir.journal_path, sdir.journal_path.stat().st_size + HUGE_LINE)
+        homes += [home, sdir.id]
+    return homes[0], homes[1], homes[2], homes[3]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sessions", "--json"],
+        ["sessions", "show", "{id}"],
+        ["sessions", "show", "{id}", "--json"],
+        ["resume", "{id}", "--yes"],
+    ],
+    ids=["sessions", "show", "show-json", "resume"],
+)
+def test_a_journal_line_of_200_mb_is_passed_over_never_held(
+    tmp_path: Path, args: list[str]
+) -> None:
+    """Every reader (the listing's first and last events, the fold, the output read
+    back, open_append's scan) takes a line in bounded pieces and passes over one longer
+    than a journal line may be as damage: its memory stays that of the same command on
+    the undamaged journal, give or take a few MiB (holding the line took 200 MB+)."""
+    damaged, damaged_id, sound, sound_id = _damaged_pair(tmp_path)
+    peaks = []
+    for home, sid in ((sound, sound_id), (damaged, damaged_id)):
+        out = tmp_path / f"{home.name}.out"
+        peaks.append(peak_mib([a.format(id=sid) for a in args], tmp_path, home, out))
+        text = out.read_text()
+        if args[0] == "resume":
+            assert f"session {sid} completed" in text
+        elif args[:2] == ["sessions", "show"]:
+            assert "succeeded" in text
+    assert peaks[1] < peaks[0] + DAMAGE_MIB, (
+        f"{' '.join(args)}: {peaks[0]:.0f} -> {peaks[1]:.0f} MiB"
+    )
+    if args[0] == "resume":  # the torn tail was cut off; the damaged line stays (append-only)
+        journal = damaged / "sessions" / damaged_id / "journal.jsonl"
+        assert HUGE_LINE < journal.stat().st_size < HUGE_LINE + 100_000

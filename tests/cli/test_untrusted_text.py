@@ -1,5 +1,6 @@
 """Runbook text is untrusted: what the printers show of it holds no raw control
-character (step output keeps its colours; that is the command's own)."""
+character, and no raw bidirectional or zero-width character (Trojan Source; step
+output keeps its colours: that is the command's own)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,19 @@ SNEAKY = (
     "printf '\\033[32mgreen\\033[0m\\n'\n"
     "```\n"
 )
+
+
+# Trojan Source: overrides and isolates in a command and a step name, a zero-width space
+# in a heading.
+TROJAN = (
+    "# Deploy\u200b prod\n\n"
+    '```sh {"name":"look\\u202e"}\n'
+    "echo ok # \u202e } \u2066 rm -rf ~\u2069 \u2066\n"
+    "```\n"
+)
+# Written out, not imported: the characters meant (CVE-2021-42574 and zero-width).
+BIDI = "".join(map(chr, [0x61C, *range(0x200B, 0x2010), *range(0x202A, 0x202F), 0x2060]))
+BIDI += "".join(map(chr, [*range(0x2066, 0x206A), 0xFEFF]))
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -43,6 +57,25 @@ def test_show_and_check_print_control_characters_escaped(tmp_path: Path) -> None
     assert shown["title"].startswith("Deploy \x1b]0;pwned")
 
 
+def test_show_and_check_print_bidi_characters_escaped_and_check_fails(tmp_path: Path) -> None:
+    (tmp_path / "t.md").write_text(TROJAN)
+    for args in (("show", "t.md"), ("check", "t.md"), ("show", "t.md", "--json")):
+        done = run(*args, cwd=tmp_path)
+        assert done.returncode == 1, done.stdout + done.stderr  # error in the command
+        printed = done.stdout + done.stderr
+        assert not set(BIDI) & set(printed), printed
+        assert "\\u202e" in printed
+    found = json.loads(run("check", "t.md", "--json", cwd=tmp_path).stdout)
+    assert [(d["line"], d["severity"], d["code"]) for d in found] == [
+        (1, "warning", "bidi-character"),
+        (3, "error", "bidi-character"),
+        (4, "error", "bidi-character"),
+    ]
+    # JSON keeps the text exactly: the escapes are JSON's own.
+    shown = json.loads(run("show", "t.md", "--json", cwd=tmp_path).stdout)
+    assert shown["title"] == "Deploy\u200b prod"
+
+
 def test_the_headless_header_escapes_what_the_runbook_says(tmp_path: Path) -> None:
     """`check` refuses such a runbook, so `run` does too; the header's escaping is the
     second line of defence: checked on the printer itself."""
@@ -63,12 +96,13 @@ def test_any_runbook_text_through_any_printer_holds_no_raw_control_character(
 ) -> None:
     """Property: whatever a heading, a step name, a command or prose holds, `show`'s
     outline, the headless header and the screen's copy show no raw control character
-    (TAB and newline aside)."""
+    (TAB and newline aside) and no raw bidirectional or zero-width character."""
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
     from runbook_tui.cli.headless import shown
     from runbook_tui.cli.show import outline
+    from runbook_tui.runbook.display import BIDI as RAW_BIDI
     from runbook_tui.runbook.display import CONTROL
     from runbook_tui.runbook.model import Runbook, Section, Step
     from runbook_tui.session.engine import Engine
@@ -77,7 +111,10 @@ def test_any_runbook_text_through_any_printer_holds_no_raw_control_character(
     path = tmp_path / "b.md"
     path.write_text("# b\n")
     engine = Engine.start(Runbook(title="b", path=str(path)), home=tmp_path / "h")
-    text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=40)
+    any_char = st.characters(codec="utf-8", exclude_categories=["Cs"])
+    # Any character, and the bidirectional ones often (drawn from all of Unicode they
+    # would hardly ever come up).
+    text = st.lists(st.one_of(any_char, st.sampled_from(BIDI)), max_size=40).map("".join)
 
     @settings(max_examples=300, derandomize=True, database=None, deadline=None)
     @given(title=text, name=text, command=text, prose=text)
@@ -105,6 +142,8 @@ def test_any_runbook_text_through_any_printer_holds_no_raw_control_character(
         printed += [copy.title, copy.steps[0].command, copy.steps[0].title, copy.sections[0].prose]
         for out in printed:
             assert CONTROL.search(out) is None, repr(out)
+            assert not set(BIDI) & set(out), repr(out)
+        assert not any(RAW_BIDI.search(out) for out in printed)
 
     try:
         check()

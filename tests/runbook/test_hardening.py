@@ -127,6 +127,79 @@ def test_control_characters_from_yaml_escapes_are_errors_at_their_key() -> None:
     assert found[1].message.startswith("variables.A.prompt: control character \\x07")
 
 
+# -- bidi-character (Trojan Source, CVE-2021-42574) -----------------------------------
+
+# The characters meant, written out (not imported from the code under test).
+BIDI_CHARS = [
+    *map(chr, range(0x202A, 0x202F)),  # embeddings and overrides: LRE RLE PDF LRO RLO
+    *map(chr, range(0x2066, 0x206A)),  # isolates: LRI RLI FSI PDI
+    *map(chr, range(0x200B, 0x2010)),  # zero-width space, non-joiner, joiner; LRM, RLM
+    "\u2060",  # word joiner
+    "\ufeff",  # zero-width no-break space (a byte order mark past the file's start)
+]
+
+
+def bidis(text: str) -> list[tuple[int, int, str, str]]:
+    found = [d for d in parse(text).diagnostics if d.code == "bidi-character"]
+    return [(d.line, d.column, d.severity, d.message.split(" ")[4]) for d in found]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # Overrides and isolates around a comment, as in the CVE's examples.
+        ("```sh\necho ok # \u202e } \u2066 rm -rf ~\u2069 \u2066\n```\n",
+         [(2, 11, "error", "\\u202e")]),
+        ("```console\n$ ls\u200b -la\nout\u200bput\n```\n", [(2, 5, "error", "\\u200b")]),
+        ('```sh {"name": "a\\u2067b"}\necho\n```\n', [(1, 7, "error", "\\u2067")]),
+        ("```sh {name=a\u2060b}\necho\n```\n", [(1, 14, "error", "\\u2060")]),
+        ("# Title\u202d here\n", [(1, 8, "warning", "\\u202d")]),
+        ("Title\ufeff\n===\n", [(1, 6, "warning", "\\ufeff")]),
+        ("- [ ] tell\n  the \u200f team\n", [(2, 7, "warning", "\\u200f")]),
+        ("\ufeff# A file that starts with a byte order mark\n", []),
+        ("prose \u202e is only shown, escaped\n\n```\nnot a step \u202e\n```\n", []),
+    ],
+)  # fmt: skip
+def test_bidi_and_zero_width_characters_are_errors_in_commands_warnings_in_headings(
+    text: str, expected: list[tuple[int, int, str, str]]
+) -> None:
+    assert bidis(text) == expected
+
+
+def test_bidi_characters_from_yaml_escapes_are_reported_at_their_key() -> None:
+    text = (
+        '---\ntitle: "Restore \\u202eprod"\n'
+        'services:\n  - {name: s, command: "curl x\\u2066"}\n---\n# T\n'
+    )
+    found = [d for d in parse(text).diagnostics if d.code == "bidi-character"]
+    assert [(d.line, d.severity) for d in found] == [(2, "warning"), (4, "error")]
+    assert found[0].message.startswith("title: bidirectional or zero-width character \\u202e")
+    assert "Trojan Source" in found[1].message
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(BIDI_CHARS),
+    st.text(alphabet="abc $-", max_size=8),
+    st.text(alphabet="abc $-", max_size=8),
+    st.sampled_from(["command", "heading", "manual"]),
+)
+def test_any_bidi_character_anywhere_in_a_command_or_heading_is_found(
+    char: str, before: str, after: str, where: str
+) -> None:
+    """Whatever the character and wherever it stands on the line, it is reported once,
+    at its column, an error where the text runs and a warning where it is shown."""
+    line = f"x{before}{char}{after}"
+    text, number, column = {
+        "command": (f"# T\n\n```sh\n{line}\n```\n", 4, 1),
+        "heading": (f"# {line}\n", 1, 3),
+        "manual": (f"# T\n\n- [ ] {line}\n", 3, 7),
+    }[where]
+    severity = "error" if where == "command" else "warning"
+    escaped = f"\\u{ord(char):04x}"
+    assert bidis(text) == [(number, column + 1 + len(before), severity, escaped)]
+
+
 # -- bad-value for lone surrogates ----------------------------------------------------
 
 
@@ -262,6 +335,37 @@ def _peak_over_baseline(tmp_path, text: str) -> float:  # type: ignore[no-untype
 )
 def test_peak_memory_stays_within_50x_of_the_file(tmp_path, make) -> None:  # type: ignore[no-untyped-def]
     assert _peak_over_baseline(tmp_path, make(400_000)) <= 80
+
+
+def test_a_parse_runs_no_garbage_collection_and_leaves_the_collector_as_it_was() -> None:
+    """A full collection walks every list the parse holds (the file's lines, its
+    headings), and a parse made more full collections the larger the file: a setext
+    flood's time per MB grew with its size. A parse runs with the collector off: no
+    full collection, whatever the size (deterministic, unlike a time bound); at most
+    the one young collection the allocations made meanwhile call for once it is back
+    on (1,873 collections, 14 of them full, before)."""
+    import gc
+
+    started: list[int] = []
+
+    def count(phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            started.append(info["generation"])
+
+    was = gc.isenabled()
+    gc.enable()
+    gc.callbacks.append(count)
+    try:
+        result = parse("a\n=\n" * 100_000)  # 400 KB: dozens of full collections before
+        assert gc.isenabled()
+        gc.disable()
+        parse("# off\n\nstays off\n")
+        assert not gc.isenabled()
+    finally:
+        gc.callbacks.remove(count)
+        (gc.enable if was else gc.disable)()
+    assert len(result.runbook.sections) == 100_000
+    assert len(started) <= 1 and 2 not in started
 
 
 # -- bad-number -----------------------------------------------------------------------

@@ -91,15 +91,70 @@ def test_the_tools_log_masks_messages_arguments_and_tracebacks(
     assert "Traceback" in text and f"/srv/t-{MASK}/x" in text
 
 
-def test_a_step_id_holding_a_secret_is_warned_about(tmp_path: Path) -> None:
-    engine = Engine.start(
-        book(tmp_path, shell(f"deploy-{SECRET}", "true")),
-        home=tmp_path / "home",
-        variables={"KEY": SECRET},
+def test_a_step_id_holding_a_secret_is_recorded_under_a_masked_id_also_after_resume(
+    tmp_path: Path,
+) -> None:
+    """A step id holding a secret value (or a token shape) is recorded under
+    `step-<hash of the masked id>`: no event, no line of output, not the environment
+    resume finds a step's processes by, holds the value. In memory the step keeps its
+    runbook id, and a resume with the same value derives the same recorded id, so it
+    finds what the step did."""
+    import re
+
+    from runbook_tui.session.recorded_ids import recorded_step_ids
+    from runbook_tui.session.redaction import Redactor
+
+    token = "AKIAIOSFODNN7EXAMPLE"  # a token shape: masked with no variable declared
+    named = f"deploy-{SECRET}"
+    runbook = book(
+        tmp_path,
+        shell(named, 'echo "first as $RUNBOOK_TUI_STEP"'),
+        shell(token, "echo never"),
+        shell("after", "echo after"),
     )
-    assert any("the id of step 1 holds a secret value" in w for w in engine.warnings)
-    assert not any(SECRET in w for w in engine.warnings)
+    home = tmp_path / "home"
+    engine = Engine.start(runbook, home=home, variables={"KEY": SECRET})
+    ids = recorded_step_ids([s.id for s in runbook.steps], Redactor([SECRET]).mask)
+    assert set(ids) == {named, token}
+    assert all(re.fullmatch(r"step-[0-9a-f]{8}", i) for i in ids.values())
+    assert any(f"holds a secret value; the journal records the step as {ids[named]}" in w
+               for w in engine.warnings)  # fmt: skip
+    assert engine.run_step(named).succeeded
+    engine.note("looked fine", step_id=named)
+    engine.skip(token, "not today")
+    assert engine.plan.status(named) == "succeeded" and engine.plan.status(token) == "skipped"
+    session_id = engine.session_id
     engine.close()
+
+    again = Engine.resume(home, session_id, runbook, variables={"KEY": SECRET})
+    assert again.plan.status(named) == "succeeded" and again.plan.status(token) == "skipped"
+    text, _ = again.output_snapshot(named)  # read back from the journal by its recorded id
+    assert text.strip() == f"first as {ids[named]}"
+    assert again.run_step(named).attempt == 2
+    assert again.run_step("after").succeeded
+    again.finish()
+
+    events = read_journal(again.journal_path).events
+    recorded = [e["step_id"] for e in events if e.get("step_id")]
+    assert set(recorded) == {ids[named], ids[token], "after"}
+    assert [e["attempt"] for e in events if e["type"] == "step_started"] == [1, 2, 1]
+    for path in again.session_dir.rglob("*"):
+        text = path.read_text(errors="replace")
+        assert SECRET not in text and token not in text, path
+
+
+def test_a_secret_that_masks_every_id_the_journal_could_record_refuses_the_session(
+    tmp_path: Path,
+) -> None:
+    from runbook_tui.session.engine import EngineError
+
+    with pytest.raises(EngineError, match="step 1's id holds a secret value, and so does"):
+        Engine.start(
+            book(tmp_path, shell("step", "true")), home=tmp_path / "home", variables={"KEY": "step"}
+        )
+    assert not (tmp_path / "home" / "sessions").exists() or not any(
+        (tmp_path / "home" / "sessions").iterdir()
+    )
 
 
 def test_a_title_holding_a_secret_is_masked_in_the_first_event(tmp_path: Path) -> None:

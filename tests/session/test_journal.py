@@ -547,6 +547,148 @@ def test_skip_output_reader_and_backward_scan(tmp_path: Path) -> None:
     assert read_last_event_of(path, ["no_such_type"]) is None
 
 
+# -- lines longer than a journal line may be ---------------------------------------------
+
+
+@pytest.fixture
+def small_lines(monkeypatch: pytest.MonkeyPatch) -> int:
+    """MAX_LINE_BYTES at 4 KiB and the reading piece at 64 bytes, so that a few KB
+    stand for the gigabyte line a damaged journal may hold (the real sizes are
+    checked in tests/cli/test_readback_memory.py)."""
+    monkeypatch.setattr(journal_module, "MAX_LINE_BYTES", 4096)
+    monkeypatch.setattr(journal_module, "_LINE_PIECE", 64)
+    return 4096
+
+
+def test_a_line_over_the_bound_is_damage_skipped_and_reading_goes_on(
+    tmp_path: Path, small_lines: int
+) -> None:
+    path = tmp_path / "j.jsonl"
+    written = write_sample(path)
+    lines = raw_lines(path)
+    long_line = b"x" * (small_lines + 1) + b"\n"
+    lines.insert(2, long_line)
+    path.write_bytes(b"".join(lines))
+    read = read_journal(path)
+    assert read.events == written and not read.torn
+    assert read.problems == [
+        f"line 3: damaged, longer than a journal line may be ({small_lines + 2} bytes, "
+        f"the most is {small_lines}): skipped"
+    ]
+    # The byte ranges of the lines after it still point at them.
+    data = path.read_bytes()
+    for event, start, end in JournalReader(path).located():
+        assert json.loads(data[start:end]) == event
+    assert [e["type"] for e in read_journal(path, skip_output=True).events] == [
+        e["type"] for e in written if e["type"] != "output"
+    ]
+
+
+def test_a_long_line_within_the_bound_is_read_whole(tmp_path: Path, small_lines: int) -> None:
+    path = tmp_path / "j.jsonl"
+    j = Journal.create(path, FIRST)
+    j.append("step_started", step_id="s1", attempt=1, command="y" * (small_lines - 200))
+    j.append("note", text="after")
+    j.close()
+    read = read_journal(path)
+    assert read.problems == [] and read.events[1]["command"] == "y" * (small_lines - 200)
+    first = read_first_event(path)
+    assert first is not None and first["type"] == "session_started"
+    assert read_last_event_of(path, ["step_started"], block_size=100) == read.events[1]
+
+
+def test_a_long_torn_last_line_is_dropped_and_cut_off_by_open_append(
+    tmp_path: Path, small_lines: int
+) -> None:
+    path = tmp_path / "j.jsonl"
+    written = write_sample(path)
+    before = path.read_bytes()
+    with open(path, "ab") as f:
+        f.write(b"\0" * (3 * small_lines))  # no newline: a torn tail of NUL bytes
+    read = read_journal(path)
+    assert read.events == written and read.torn
+    assert "torn last line dropped, longer than" in read.problems[0]
+    j = Journal.open_append(path)
+    j.append("note", text="after repair")
+    j.close()
+    after = path.read_bytes()
+    assert after.startswith(before) and b"\0" not in after
+    again = read_journal(path)
+    assert again.problems == [] and again.events[-1]["text"] == "after repair"
+
+
+def test_first_and_last_event_readers_pass_over_a_long_line(
+    tmp_path: Path, small_lines: int
+) -> None:
+    first_long = tmp_path / "first.jsonl"
+    first_long.write_bytes(b"{" * (small_lines + 10) + b"\n" + b"{}\n")
+    assert read_first_event(first_long) is None
+    path = tmp_path / "j.jsonl"
+    written = write_sample(path)
+    with open(path, "ab") as f:
+        f.write(b'{"seq":99,"ts":"x","type":"note"' + b" " * (2 * small_lines) + b"}\n")
+    assert read_last_event_of(path, ["note"], block_size=100) == written[-1]
+    assert read_last_event_of(path, ["session_started"], block_size=7) == written[0]
+
+
+def test_output_readers_pass_over_a_long_line_in_their_ranges(
+    tmp_path: Path, small_lines: int
+) -> None:
+    from runbook_tui.session.journal import read_output, read_output_tail
+
+    path = tmp_path / "j.jsonl"
+    j = Journal.create(path, FIRST)
+    j.append_output("a", 1, "one\n")
+    j.flush()
+    j.close()
+    good = raw_lines(path)[1]
+    bad = b'{"seq":3,"ts":"x","type":"output","step_id":"a","data":"' + b"z" * small_lines
+    path.write_bytes(raw_lines(path)[0] + good + bad + b'"}\n' + good)
+    start = len(raw_lines(path)[0])
+    span = [(start, path.stat().st_size)]
+    assert list(read_output(path, span, "a")) == ["one\n", "one\n"]
+    assert read_output_tail(path, span, "a", 100, block_size=50) == "one\none\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([b"", b"a", b"bb", b"x" * 90, b"y" * 150]), max_size=12),
+    st.booleans(),
+    st.integers(min_value=1, max_value=70),
+)
+def test_lines_read_forwards_and_backwards_agree_with_split(
+    parts: list[bytes], newline_at_end: bool, block: int
+) -> None:
+    """Both line readers, at any piece and block size, give the lines `split` gives,
+    a line over the bound (100 bytes here) passed over."""
+    import io
+
+    data = b"\n".join(parts) + (b"\n" if newline_at_end and parts else b"")
+    saved = journal_module.MAX_LINE_BYTES, journal_module._LINE_PIECE
+    journal_module.MAX_LINE_BYTES, journal_module._LINE_PIECE = 100, block
+    try:
+        forwards = list(journal_module.read_lines(io.BytesIO(data)))
+        backwards = list(journal_module._lines_backwards(io.BytesIO(data), 0, len(data), block))
+    finally:
+        journal_module.MAX_LINE_BYTES, journal_module._LINE_PIECE = saved
+    expected = re.findall(b"[^\n]*\n|[^\n]+$", data)
+    assert [x if isinstance(x, bytes) else x.length for x in forwards] == [
+        x if len(x) <= 100 else len(x) for x in expected
+    ]
+    assert backwards == [x for x in data.split(b"\n") if x and len(x) <= 100][::-1]
+
+
+def test_the_writer_never_writes_a_line_over_the_bound(tmp_path: Path, small_lines: int) -> None:
+    j = new_journal(tmp_path)
+    with pytest.raises(JournalError, match="longer than a journal line may be"):
+        j.append("note", text="n" * small_lines)
+    j.append("note", text="still writable")
+    j.close()
+    read = read_journal(tmp_path / "journal.jsonl")
+    assert [e.get("text") for e in read.events] == [None, "still writable"]
+    assert read.problems == []
+
+
 # -- crashes and write errors in real processes -------------------------------------------
 
 WRITER = textwrap.dedent(

@@ -9,7 +9,6 @@ session store: a restore runbook without a recent enough passing drill is a
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -114,6 +113,7 @@ def _drill_gate(args: argparse.Namespace) -> Callable[[Path, Runbook], Diagnosti
 
 
 def handle(args: argparse.Namespace) -> int:
+    from runbook_tui.runbook.display import dumps_shown, escape_controls
     from runbook_tui.runbook.parser import load
     from runbook_tui.runbook.serialize import diagnostic_to_dict
 
@@ -146,9 +146,10 @@ def handle(args: argparse.Namespace) -> int:
             everything.extend(diagnostic_to_dict(d) for d in diagnostics)
         else:
             for diagnostic in diagnostics:
-                print(diagnostic.format())
+                # Messages quote runbook text (an untagged block's first line, a name).
+                print(escape_controls(diagnostic.format()))
     if args.json:
-        print(json.dumps(everything, indent=2, ensure_ascii=False))
+        print(dumps_shown(everything, indent=2))
     else:
         summary = f"{len(files)} file(s): {errors} error(s), {warnings} warning(s)"
         print(summary, file=sys.stderr)

@@ -204,7 +204,8 @@ def walk(
                 _recorded_tail(out, engine, step)
             if yes and again:
                 out.line(
-                    f"  step {step.id} was interrupted and may have run; running it again (--yes)"
+                    f"  step {mask(step.id)} was interrupted and may have run; running it "
+                    "again (--yes)"
                 )
             choice = "y" if yes else _ask_run(engine, step, out, interrupted=again)
             if choice == "s":

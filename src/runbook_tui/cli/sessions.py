@@ -38,6 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle_list(args: argparse.Namespace) -> int:
+    from runbook_tui.runbook.display import escape_controls
     from runbook_tui.session.store import list_sessions, state_home
 
     try:
@@ -56,11 +57,13 @@ def handle_list(args: argparse.Namespace) -> int:
     for s in sessions:
         started = (s.started_at or "")[:19].replace("T", " ")
         drill = " (drill)" if s.drill else ""
-        print(f"{s.id:<24} {s.status:<12} {started:<20} {s.operator or '':<10} {s.title}{drill}")
+        line = f"{s.id:<24} {s.status:<12} {started:<20} {s.operator or '':<10} {s.title}{drill}"
+        print(escape_controls(line))  # the title is the runbook's text
     return 0
 
 
 def handle_show(args: argparse.Namespace) -> int:
+    from runbook_tui.runbook.display import escape_controls
     from runbook_tui.session.journal import read_first_event
     from runbook_tui.session.readback import fold_journal, write_session_json
     from runbook_tui.session.store import SessionError, find_session, is_live, state_home

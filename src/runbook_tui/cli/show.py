@@ -7,7 +7,6 @@ or JSON is still printed), 2 on usage errors (a missing file).
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import TYPE_CHECKING
 
@@ -33,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from runbook_tui.runbook.display import escape_controls
+    from runbook_tui.runbook.display import dumps_shown, escape_controls
     from runbook_tui.runbook.parser import load
     from runbook_tui.runbook.serialize import runbook_to_dict
 
@@ -51,7 +50,7 @@ def handle(args: argparse.Namespace) -> int:
         document = runbook_to_dict(result.runbook, result.diagnostics)
         # allow_nan=False: never print NaN/Infinity, which is not JSON (the serializer
         # already replaced any with null; this is the backstop).
-        print(json.dumps(document, indent=2, ensure_ascii=False, default=str, allow_nan=False))
+        print(dumps_shown(document, indent=2, default=str, allow_nan=False))
     else:
         print(outline(result.runbook))
     return 1 if result.errors else 0

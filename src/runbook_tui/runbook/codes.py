@@ -16,6 +16,9 @@ class Code:
     code: str
     severity: Severity
     summary: str
+    # The severity in text that is only shown, never run (a heading, a manual step),
+    # where that differs.
+    shown_severity: Severity | None = None
 
 
 _TABLE = (
@@ -39,6 +42,13 @@ _TABLE = (
     Code("retyped-value", "warning", "an unquoted variable value YAML reads as another text"),
     # Steps and attributes.
     Code("control-character", "error", "a terminal control character in a command or title"),
+    Code(
+        "bidi-character",
+        "error",
+        "a bidirectional or zero-width character (Trojan Source) in a command; "
+        "a warning in a heading, title or manual step",
+        shown_severity="warning",
+    ),
     Code("unclosed-fence", "error", "a code fence never closed: the rest of its container is code"),
     Code("malformed-attributes", "error", "the `{...}` after a fence's language does not parse"),
     Code("bad-attribute", "error", "a known attribute has a value of the wrong type or form"),
@@ -66,13 +76,17 @@ class DiagnosticSink:
         self.path = path
         self.items: list[Diagnostic] = []
 
-    def add(self, code: str, line: int, message: str, column: int = 1) -> None:
-        """Record `code` at a 1-based file line and column."""
+    def add(
+        self, code: str, line: int, message: str, column: int = 1, *, shown: bool = False
+    ) -> None:
+        """Record `code` at a 1-based file line and column. `shown`: found in text that
+        is only shown, never run (the code's `shown_severity` applies, if it has one)."""
+        entry = CODES[code]
         self.items.append(
             Diagnostic(
                 line=max(line, 1),
                 column=max(column, 1),
-                severity=CODES[code].severity,
+                severity=(entry.shown_severity or entry.severity) if shown else entry.severity,
                 code=code,
                 message=message,
                 path=self.path,

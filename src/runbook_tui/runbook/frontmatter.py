@@ -126,11 +126,22 @@ def read_front_matter(block: FrontMatterBlock | None, sink: DiagnosticSink) -> F
         )
         return FrontMatter()
     checker = _Checker(sink, lines, block.first_line, plain)
-    # Lone surrogates and control characters from YAML escapes, before anything uses them.
+    # Lone surrogates and control characters from YAML escapes, before anything uses
+    # them; a bidirectional character is an error in a command (a service's or a log's),
+    # a warning elsewhere (titles, prompts, values: shown, not run).
     clean_strings(
-        data, lambda path, code, message: checker.error(code, path, _where(path, message))
+        data,
+        lambda path, code, message: checker.error(
+            code, path, _where(path, message), shown=not _runs(path)
+        ),
+        runs=_runs,
     )
     return checker.check(data)
+
+
+def _runs(path: Path) -> bool:
+    """Whether the front-matter string at `path` is run: a service's or a log's command."""
+    return bool(path) and path[-1] == "command"
 
 
 def _where(path: Path, message: str) -> str:
@@ -295,8 +306,8 @@ class _Checker:
             path = path[:-1]
         return self.first_line
 
-    def error(self, code: str, path: Path, message: str) -> None:
-        self.sink.add(code, self.line(path), message)
+    def error(self, code: str, path: Path, message: str, *, shown: bool = False) -> None:
+        self.sink.add(code, self.line(path), message, shown=shown)
 
     def unknown_keys(self, mapping: dict[Any, Any], known: tuple[str, ...], path: Path) -> None:
         for key in mapping:

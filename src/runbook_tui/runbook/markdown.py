@@ -84,11 +84,15 @@ _HTML_TAG = re.compile(r"</?[A-Za-z][^>\n]*>|<!--.*?-->")
 _EMPHASIS = re.compile(r"\*+|~~|`+|(?<!\w)_+|_+(?!\w)")
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _SPACES = re.compile(r"\s+")
+# What any of the substitutions below could act on.
+_MARKUP = re.compile(r"[\[\]<*_~`\\]")
 
 
 def plain_text(source: str) -> str:
     """Inline markdown (a heading's source) as plain text: links keep their text,
     emphasis and code markers go, escapes are resolved, whitespace collapses."""
+    if _MARKUP.search(source) is None:  # most headings: plain words
+        return " ".join(source.split())
     text = _IMAGE_OR_LINK.sub(r"\1", source)
     if "<" in text:
         text = _HTML_TAG.sub("", text)

@@ -3,17 +3,20 @@ block tokens; nothing here raises on any input text."""
 
 from __future__ import annotations
 
+import gc
 import math
 import os
 import re
 from array import array
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from runbook_tui.runbook.attributes import parse_info, typed_attributes
 from runbook_tui.runbook.codes import DiagnosticSink
 from runbook_tui.runbook.console import command_look, reference_commands, split_block
-from runbook_tui.runbook.display import CONTROL, escape_char
+from runbook_tui.runbook.display import BIDI, CONTROL, escape_char
 from runbook_tui.runbook.frontmatter import read_front_matter, split_front_matter
 from runbook_tui.runbook.ids import (
     REFERENCE_PREFIX,
@@ -38,7 +41,7 @@ from runbook_tui.runbook.source import (
     lone_cr_lines,
     normalize_text,
 )
-from runbook_tui.runbook.strings import clean_strings
+from runbook_tui.runbook.strings import bidi_message, clean_strings
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -112,11 +115,35 @@ def _too_large(path: str, what: str) -> ParseResult:
     return ParseResult(Runbook(title=stem or "Untitled", path=path), sink.items)
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for the length of a parse. A parse makes
+    millions of short-lived objects (markdown-it's tokens) and keeps lists that grow
+    with the file (its lines, the headings); every full collection walks those lists
+    again, and their number grows with the file too: a setext flood spent a fifth of
+    its time there at 4 MB, and the share kept growing with the size (quadratic). The
+    parse makes no reference cycles worth collecting (a few hundred objects), and they
+    are collected once the collector is back on. Left off if it was off already."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def parse(text: str, path: str = "") -> ParseResult:
     """Parse runbook markdown. `path` is recorded on the runbook and diagnostics and
     gives the fallback title. Diagnostics come sorted by line."""
     if len(text) > MAX_RUNBOOK_BYTES:
         return _too_large(path, "the text has more characters than")
+    with _collector_paused():
+        return _parse(text, path)
+
+
+def _parse(text: str, path: str) -> ParseResult:
     sink = DiagnosticSink(path)
     carriage_returns = lone_cr_lines(text.removeprefix("\ufeff"))
     text = normalize_text(text)
@@ -269,8 +296,8 @@ class _Walker:
         self.sink = sink
         self.drafts: list[_Draft] = []
         self.id_requests: list[IdRequest] = []
-        # (level, title, is_rollback) for the headings above the current token.
-        self.stack: list[tuple[int, str, bool]] = []
+        # (level, path, under a Rollback heading) for the headings above the token.
+        self.stack: list[tuple[int, tuple[str, ...], bool]] = []
         self.path: tuple[str, ...] = ()
         self.in_rollback = False
         self.section_line = 0
@@ -289,6 +316,13 @@ class _Walker:
         self.paths: list[tuple[str, ...]] = []
         self._path_cache: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._body_lines: list[str] | None = None
+        # One scan of the whole body spares a search per heading and command line in
+        # the common case of a runbook without a control or bidirectional character.
+        self.may_hold_controls = (
+            bool(carriage_returns)
+            or CONTROL.search(body) is not None
+            or BIDI.search(body) is not None
+        )
 
     @property
     def body_lines(self) -> list[str]:
@@ -360,26 +394,32 @@ class _Walker:
 
     def heading(self, level: int, source: str, where: list[int] | None) -> None:
         if where:
-            self.controls(where[0], where[1], "a heading")
+            self.controls(where[0], where[1], "a heading", shown=True)
         title = plain_text(source)
-        while self.stack and self.stack[-1][0] >= level:
-            self.stack.pop()
+        stack = self.stack
+        while stack and stack[-1][0] >= level:
+            stack.pop()
         # The document's title (its first heading, when level 1) never makes a rollback
         # section: `# Rollback the payments release` is a runbook for rolling back.
         is_title = level == 1 and not self.titles
         rollback = not is_title and ROLLBACK_HEADING.match(title) is not None
-        self.has_rollback_heading = self.has_rollback_heading or rollback
-        self.stack.append((level, title, rollback))
-        path = tuple(entry[1] for entry in self.stack)
-        self.path = self._path_cache.setdefault(path, path)
-        self.in_rollback = any(entry[2] for entry in self.stack)
+        if rollback:
+            self.has_rollback_heading = True
+        # Each entry carries its path and whether it is under a Rollback heading, so a
+        # heading costs the same however deep it sits.
+        parent_path, parent_rollback = (stack[-1][1], stack[-1][2]) if stack else ((), False)
+        path = (*parent_path, title)
+        path = self._path_cache.setdefault(path, path)
+        self.path = path
+        self.in_rollback = rollback or parent_rollback
+        stack.append((level, path, self.in_rollback))
         start, end = where if where else (0, 0)
         self.section_line = self.offset + start + 1
         self.titles.append(title)
         self.levels.append(min(level, 6))
         self.heading_lines.append(self.section_line)
         self.heading_ends.append(end)
-        self.paths.append(self.path)
+        self.paths.append(path)
         self.prose_from = end
 
     def unclosed(
@@ -506,7 +546,7 @@ class _Walker:
         if match is None:
             return
         if paragraph:
-            self.controls(paragraph[0], paragraph[1], "a manual step")
+            self.controls(paragraph[0], paragraph[1], "a manual step", shown=True)
         line = self.offset + (where[0] if where else 0) + 1
         text = " ".join(part.strip() for part in content[match.end() :].split("\n")).strip()
         if not text:
@@ -581,30 +621,43 @@ class _Walker:
             )
         return {k: v for k, v in attrs.items() if k not in bad} if bad else attrs
 
-    def controls(self, start: int, stop: int, what: str) -> bool:
-        """A `control-character` error for the first control character (C0 but TAB and
-        LF, DEL, C1, a CR not part of CRLF) on each body line in [start, stop); True
-        when there was one."""
+    def controls(self, start: int, stop: int, what: str, *, shown: bool = False) -> bool:
+        """On each body line in [start, stop): a `control-character` error for the first
+        control character (C0 but TAB and LF, DEL, C1, a CR not part of CRLF), and a
+        `bidi-character` for the first bidirectional or zero-width character (an error,
+        a warning in text that is only `shown`). True when there was either."""
+        if not self.may_hold_controls:
+            return False
         lines = self.body_lines
         found = False
         for index in range(start, min(stop, len(lines))):
             file_line = self.offset + index + 1
-            match = CONTROL.search(lines[index])
+            text = lines[index]
+            match = CONTROL.search(text)
             if match is not None:
                 self.control(file_line, match.start() + 1, match.group(), what)
                 found = True
             elif file_line in self.carriage_returns:
                 self.control(file_line, self.carriage_returns[file_line], "\r", what)
                 found = True
+            match = BIDI.search(text)
+            if match is not None:
+                self.bidi(file_line, match.start() + 1, match.group(), what, shown)
+                found = True
         return found
 
     def value_controls(self, value: object, line: int, column: int, what: str) -> None:
         """The same for strings decoded from escapes (JSON attributes)."""
+        control = bidi = False
         for text in _strings(value):
-            match = CONTROL.search(text)
+            match = None if control else CONTROL.search(text)
             if match is not None:
                 self.control(line, column, match.group(), what)
-                return
+                control = True
+            match = None if bidi else BIDI.search(text)
+            if match is not None:
+                self.bidi(line, column, match.group(), what, False)
+                bidi = True
 
     def control(self, line: int, column: int, char: str, what: str) -> None:
         shown = escape_char(char)
@@ -616,6 +669,10 @@ class _Walker:
             f"needs it can write it as an escape, e.g. printf '{shown}')",
             column,
         )
+
+    def bidi(self, line: int, column: int, char: str, what: str, shown: bool) -> None:
+        message = bidi_message(char, f" in {what}", runs=not shown)
+        self.sink.add("bidi-character", line, message, column, shown=shown)
 
     def _add(self, draft: _Draft, name: str | None, kind: str, text: str) -> None:
         self.drafts.append(draft)

@@ -1,5 +1,6 @@
 """Strings decoded from escapes (YAML front matter, JSON attributes) that are not
-plain text: lone surrogates and terminal control characters.
+plain text: lone surrogates, terminal control characters, bidirectional and zero-width
+characters.
 
 A YAML `"\\ud800"` or a JSON `"\\udc00"` decodes to a lone surrogate, which no encoder
 accepts: printing it, writing it to a journal or passing it to a command fails. Each is
@@ -9,10 +10,11 @@ reported and replaced by U+FFFD, so everything after the parser only sees text.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-from runbook_tui.runbook.display import CONTROL, escape_char
+from runbook_tui.runbook.display import BIDI, CONTROL, escape_char
 
 SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -39,11 +41,37 @@ def control_message(text: str) -> str:
     )
 
 
-def clean_strings(data: Any, report: Report, *, controls: bool = True) -> Any:
+def bidi_message(char: str, where: str = "", *, runs: bool = False) -> str:
+    """What a `bidi-character` diagnostic says about `char` (found `where`, e.g.
+    " in a command"); `runs`: in text that runs, where it is an error."""
+    escaped = escape_char(char)
+    name = unicodedata.name(char, "")
+    named = f"{escaped} ({name.lower()})" if name else escaped
+    said = (
+        f"bidirectional or zero-width character {named}{where}: it reorders or hides text "
+        "where the runbook is read (an editor, a review, a terminal), so what is read "
+    )
+    if runs:
+        return (
+            f"{said}is not what runs (Trojan Source); remove it (a command that needs it "
+            f"can write it as an escape, e.g. printf '{escaped}')"
+        )
+    return f"{said}may not be what is written; runbook-tui shows it as {escaped}"
+
+
+def clean_strings(
+    data: Any,
+    report: Report,
+    *,
+    controls: bool = True,
+    runs: Callable[[Path], bool] = lambda path: False,
+) -> Any:
     """`data` (built from YAML or JSON: dicts, lists, scalars) with every lone surrogate
     replaced by U+FFFD, in keys and values, changed in place where it is a container.
     Each string with a surrogate is reported as `bad-value`, and with `controls`, each
-    with a control character as `control-character`. Shared containers (YAML aliases)
+    with a control character as `control-character` and each with a bidirectional or
+    zero-width character as `bidi-character` (worded for text that runs where `runs`
+    says so of its path). Shared containers (YAML aliases)
     are visited once, so the walk stays linear; it is a loop, not a recursion, so deep
     nesting cannot overflow the stack."""
 
@@ -57,6 +85,8 @@ def clean_strings(data: Any, report: Report, *, controls: bool = True) -> Any:
             text = SURROGATE.sub("\ufffd", text)
         if controls and CONTROL.search(text):
             report(path, "control-character", control_message(text))
+        if controls and (bidi := BIDI.search(text)) is not None:
+            report(path, "bidi-character", bidi_message(bidi.group(), runs=runs(path)))
         return text
 
     if isinstance(data, str):

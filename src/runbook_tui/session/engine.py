@@ -33,6 +33,7 @@ from runbook_tui.session.journal import (
 )
 from runbook_tui.session.plan import Plan
 from runbook_tui.session.readback import fold_journal
+from runbook_tui.session.recorded_ids import NoSafeId, recorded_step_ids
 from runbook_tui.session.redaction import MASK, Redactor, StreamMasker, mask_strings
 from runbook_tui.session.runner import RunResult, ShellRunner
 from runbook_tui.session.state import Freezer, SessionSnapshot, StateFolder, fold
@@ -75,15 +76,28 @@ MATCH_SECONDS = 2.0
 # Every string the engine writes is masked (Engine._write) except these fields' values:
 # identifiers the fold matches on, from the runbook's structure or the tool's own fixed
 # words, never from output, the environment or the operator. A step id that holds a
-# secret value is warned about at start (masked, the fold could not find its step).
+# secret value is recorded under an id made from it masked (session/recorded_ids.py).
 _RAW_FIELDS = frozenset(
     {"type", "session_id", "step_id", "kind", "status", "verdict", "walk", "confirmed_by", "by"}
 )
 
 
+# Set in each step's environment as it starts (orphans.py finds its processes by them).
+_PER_STEP_ENV = ("RUNBOOK_TUI_STEP", "RUNBOOK_TUI_ATTEMPT")
+
+
 def _redactor(runbook: Runbook, variables: Mapping[str, str]) -> Redactor:
     secret = secret_names(runbook)
     return Redactor([val for name, val in variables.items() if name in secret and val])
+
+
+def _recorded_ids(runbook: Runbook, redactor: Redactor) -> dict[str, str]:
+    """{runbook id: the id the journal records} for the steps whose id holds a secret
+    value or a token shape (see session/recorded_ids.py)."""
+    try:
+        return recorded_step_ids((step.id for step in runbook.steps), redactor.mask)
+    except NoSafeId as exc:
+        raise EngineError(str(exc)) from None
 
 
 class EngineError(Exception):
@@ -270,11 +284,14 @@ class Engine:
             for name, val in variables.items()
             if name in secret and val in self.redactor.too_short
         ]
+        # {runbook id: recorded id} for ids that hold a secret value: the journal, and
+        # the environment resume finds a step's processes by, only know the second.
+        self._recorded_ids = _recorded_ids(runbook, self.redactor)
         self.warnings += [
-            f"the id of step {index} holds a secret value; the journal records it as is "
-            "(give the step a name without it)"
+            f"the id of step {index} holds a secret value; the journal records the step "
+            f"as {self._recorded_ids[step.id]} (give it a name without the value)"
             for index, step in enumerate(runbook.steps, 1)
-            if self.redactor.mask(step.id) != step.id
+            if step.id in self._recorded_ids
         ]
         env = dict(os.environ)
         env.update(variables)
@@ -325,6 +342,7 @@ class Engine:
         folder the first step starts in (default: the runbook file's folder)."""
         variables = dict(variables or {})
         start_in = workdir_for(runbook, workdir)
+        _recorded_ids(runbook, _redactor(runbook, variables))  # refused before anything is made
         try:
             root = state_home(str(home) if home is not None else None)
             sdir = create_session(root)
@@ -413,12 +431,16 @@ class Engine:
             # One streaming pass: the live fold keeps where each step's output is in
             # the journal, not its text (output_snapshot reads the tail back), and
             # read.events holds every event but output.
+            # Steps recorded under another id (theirs holds a secret value) are folded
+            # under their runbook ids; read.events keeps them as recorded.
+            recorded_ids = _recorded_ids(runbook, _redactor(runbook, variables or {}))
             read = fold_journal(
                 sdir.journal_path,
                 runbook,
                 live=True,
                 max_output_chars=LIVE_OUTPUT_CHARS,
                 keep_events=True,
+                step_ids={rec: own for own, rec in recorded_ids.items()},
             )
             if not read.events:
                 raise EngineError(f"session {sdir.id} has an empty journal")
@@ -545,7 +567,8 @@ class Engine:
             kept, chars = step.output, step.output_chars
         room = LIVE_OUTPUT_CHARS - len(kept)
         try:
-            stored = read_output_tail(self.journal_path, spans, step_id, room)
+            recorded = self._recorded_ids.get(step_id, step_id)
+            stored = read_output_tail(self.journal_path, spans, recorded, room)
         except OSError as exc:
             log.warning("cannot read the output of %s back: %s", step_id, exc)
             stored = ""
@@ -604,7 +627,7 @@ class Engine:
         found = scan(text)
         filled = fill(text, fills, found.found)
         declared = {v.name for v in self.runbook.variables}
-        env = self.runner.env
+        env = self.runner.env.keys() | _PER_STEP_ENV  # those are set as each step starts
         exports: dict[str, str] = {}
         missing: list[str] = []
         for name in found.names:
@@ -805,7 +828,7 @@ class Engine:
         cwd = None
         if step.cwd:
             cwd = os.path.join(self.runner.cwd, os.path.expanduser(step.cwd))
-        self.runner.env["RUNBOOK_TUI_STEP"] = step.id
+        self.runner.env["RUNBOOK_TUI_STEP"] = self._recorded_ids.get(step.id, step.id)
         self.runner.env["RUNBOOK_TUI_ATTEMPT"] = str(attempt)
         recorded: dict[str, Any] = dict(extra or {})
         if prepared.fills:
@@ -1048,12 +1071,18 @@ class Engine:
         by a StreamMasker with the same redactor)."""
         if self._closed:
             raise EngineError("this session is closed")
+        step_id = fields.get("step_id")
+        recorded = self._recorded_ids.get(step_id) if isinstance(step_id, str) else None
+        if recorded is not None:
+            fields = {**fields, "step_id": recorded}
         masked = mask_strings(fields, self.redactor.mask, _RAW_FIELDS)
         with self._write_lock:
             if self._ended and event_type in RECORDED_EVENTS:
                 raise EngineError("this session has ended")
             event = self.journal.append(event_type, **masked)
             self._ended = self._ended or event_type == "session_ended"
+            if recorded is not None:  # in memory, the step keeps its runbook id
+                event = {**event, "step_id": step_id}
             with self._state_lock:
                 self._folder.apply(event)
                 self._freezer.touched(event)
@@ -1064,7 +1093,7 @@ class Engine:
         return event
 
     def _output(self, step_id: str, attempt: int, text: str) -> None:
-        self.journal.append_output(step_id, attempt, text)
+        self.journal.append_output(self._recorded_ids.get(step_id, step_id), attempt, text)
         event: Event = {
             "seq": None,
             "ts": utc_timestamp(),

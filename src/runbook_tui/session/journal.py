@@ -8,6 +8,8 @@ Format and durability rules are specified in docs/journal-format.md; in short:
   at most `FLUSH_INTERVAL` seconds after it arrived (write + fdatasync), or earlier when
   a lifecycle event is appended or the batch reaches `MAX_OUTPUT_CHARS`;
 - a torn (invalid) last line is dropped by readers and cut off by `open_append`;
+- no line is longer than `MAX_LINE_BYTES`: readers take lines in bounded pieces and
+  pass over a longer one as damage, never holding it;
 - any OSError while writing or syncing raises `JournalError`, and the journal then
   refuses every further write: we never retry an fsync and pretend it worked.
 """
@@ -51,6 +53,15 @@ _OUTPUT_HEAD_RE = re.compile(
 _OUTPUT_HEAD_BYTES = 1024
 # Reading lines of up to ~400 KB through the default 8 KiB buffer costs 4x the time.
 _READ_BUFFER = 1024 * 1024
+# The longest line a reader takes for an event; the writer never writes a longer one.
+# The longest it writes: an `output` event (MAX_OUTPUT_CHARS characters, ~400 KB when
+# every one is escaped) or a lifecycle event holding a step's command (a runbook is at
+# most 16 MiB; as masked JSON at most about 40 MiB). A longer line is damage (a disk
+# error, another program): readers pass over it as a damaged line, never holding it.
+MAX_LINE_BYTES = 64 * 1024 * 1024
+# Readers take a line in pieces of this size: a line longer than one piece is measured
+# first and read whole only if it is within MAX_LINE_BYTES.
+_LINE_PIECE = 1024 * 1024
 
 
 class JournalError(Exception):
@@ -228,6 +239,13 @@ class Journal:
             event: Event = {"seq": self._next_seq, "ts": utc_timestamp(), "type": event_type}
             event.update(fields)
             data = _encode(event)  # a TypeError here happens before anything is written
+            if len(data) > MAX_LINE_BYTES:
+                # Readers would pass over such a line as damage. Nothing is written;
+                # the journal stays usable.
+                raise JournalError(
+                    f"a {event_type} event of {len(data)} bytes is longer than a journal "
+                    f"line may be ({MAX_LINE_BYTES // (1024 * 1024)} MiB): not recorded"
+                )
             # Claimed before the write: an exception raised mid-write (Ctrl-C lands
             # anywhere) leaves a gap in seq, never a number used twice.
             self._next_seq += 1
@@ -513,6 +531,47 @@ def _output_head(line: bytes, literal: bool = False) -> Event | None:
     return event
 
 
+class TooLong:
+    """A line longer than MAX_LINE_BYTES, in place of its bytes (never read whole)."""
+
+    __slots__ = ("length",)
+
+    def __init__(self, length: int) -> None:
+        self.length = length
+
+
+def read_lines(f: BinaryIO) -> Iterator[bytes | TooLong]:
+    """The lines of `f` from where it is, each with its newline (the last one perhaps
+    without), a line longer than MAX_LINE_BYTES as a `TooLong`. Memory is one line of
+    at most that, whatever is in the file: a line longer than a piece (_LINE_PIECE) is
+    measured in pieces first, then read whole only if it fits."""
+    piece_size, limit = _LINE_PIECE, MAX_LINE_BYTES  # read now: tests make them small
+    while True:
+        line = f.readline(piece_size)
+        if len(line) < piece_size or line.endswith(b"\n"):
+            if not line:
+                return
+            yield line
+            continue
+        start = f.tell() - len(line)
+        length = len(line)
+        del line
+        while True:
+            piece = f.readline(piece_size)
+            length += len(piece)
+            if len(piece) < piece_size or piece.endswith(b"\n"):
+                break
+        if length > limit:
+            yield TooLong(length)
+        else:
+            f.seek(start)
+            yield f.read(length)
+
+
+def _too_long(length: int) -> str:
+    return f"longer than a journal line may be ({length} bytes, the most is {MAX_LINE_BYTES})"
+
+
 class _Scanner:
     """Streams events from a binary file. Holds each line back until the next one is
     read, because the rule for the last line (invalid = torn, dropped) differs from the
@@ -538,23 +597,31 @@ class _Scanner:
 
     def located(self) -> Iterator[tuple[Event, int, int]]:
         """Each event with the byte range [start, end) of its line in the file."""
-        held: bytes | None = None
+        held: bytes | TooLong | None = None
         held_no = 0
-        offset = 0
-        held_start = 0
-        for no, line in enumerate(self._f, start=1):
+        held_start = offset = 0
+        for no, line in enumerate(read_lines(self._f), start=1):
             if held is not None:
                 event = self._take(held, held_no, held_start, last=False)
                 if event is not None:
-                    yield event, held_start, held_start + len(held)
+                    yield event, held_start, offset
             held, held_no, held_start = line, no, offset
-            offset += len(line)
+            offset += line.length if isinstance(line, TooLong) else len(line)
         if held is not None:
             event = self._take(held, held_no, held_start, last=True)
             if event is not None:
-                yield event, held_start, held_start + len(held)
+                yield event, held_start, offset
 
-    def _take(self, line: bytes, no: int, start: int, last: bool) -> Event | None:
+    def _take(self, line: bytes | TooLong, no: int, start: int, last: bool) -> Event | None:
+        if isinstance(line, TooLong):
+            if last:
+                self.torn = True
+                self.torn_start = start
+                self.problems.append(f"line {no}: torn last line dropped, {_too_long(line.length)}")
+            else:
+                self.problems.append(f"line {no}: damaged, {_too_long(line.length)}: skipped")
+                self._bad_since_good = True
+            return None
         if not last and self._skip_output:
             m = _HEAD_RE.match(line[:_HEAD_BYTES])
             if m is not None and m.group(2) == b"output" and line.endswith(b"}\n"):
@@ -672,14 +739,16 @@ def read_output(
         for start, end in spans:
             f.seek(start)
             pos = start
-            while pos < end:
-                line = f.readline(end - pos)
-                if not line:
+            for line in read_lines(f):
+                if isinstance(line, TooLong):
+                    pos += line.length
+                else:
+                    pos += len(line)
+                    data = _output_data(line, step_id)
+                    if data is not None:
+                        yield data
+                if pos >= end:
                     break
-                pos += len(line)
-                data = _output_data(line, step_id)
-                if data is not None:
-                    yield data
 
 
 def read_output_literals(
@@ -736,19 +805,44 @@ def read_output_tail(
 
 
 def _lines_backwards(f: BinaryIO, start: int, end: int, block_size: int) -> Iterator[bytes]:
-    """The lines in [start, end) of `f` (start is a line start), last first."""
-    pos = end
-    carry = b""
+    """The non-empty lines in [start, end) of `f` (start is a line start), last first,
+    without their newlines; a line longer than MAX_LINE_BYTES is passed over. Memory is
+    a block and one line: a line longer than a few blocks is not gathered but measured
+    until its start is found, then read whole only if it fits."""
+    limit = MAX_LINE_BYTES
+    keep = 4 * block_size
+    pos = line_end = end  # line_end: where the line being gathered ends
+    pieces: list[bytes] = []  # its later parts read so far, last first
+    kept = True  # whether `pieces` hold all of [pos, line_end)
+
+    def finish(line_start: int, head: bytes) -> bytes | None:
+        length = line_end - line_start
+        if length == 0 or length > limit:
+            return None
+        if kept:
+            return head + b"".join(reversed(pieces))
+        f.seek(line_start)
+        return f.read(length)
+
     while pos > start:
         size = min(block_size, pos - start)
         pos -= size
         f.seek(pos)
-        lines = (f.read(size) + carry).split(b"\n")
-        # The first piece may be the end of a line that starts in an earlier block.
-        carry = lines.pop(0) if pos > start else b""
-        for line in reversed(lines):
+        block = f.read(size)
+        right = len(block)
+        while (cut := block.rfind(b"\n", 0, right)) >= 0:
+            line = finish(pos + cut + 1, block[cut + 1 : right])
             if line:
                 yield line
+            line_end, pieces, kept, right = pos + cut, [], True, cut
+        if right:  # block[:right] is inside the line ending at line_end
+            if kept and line_end - pos <= keep:
+                pieces.append(block[:right])
+            else:
+                pieces, kept = [], False
+    line = finish(start, b"")
+    if line:
+        yield line
 
 
 def _output_data(line: bytes, step_id: str) -> str | None:
@@ -762,8 +856,8 @@ def _output_data(line: bytes, step_id: str) -> str | None:
 def read_first_event(path: str | os.PathLike[str]) -> Event | None:
     """The first event (session_started) or None if the first line is not valid."""
     with open(path, "rb") as f:
-        line = f.readline()
-    return _parse(line)
+        line = next(read_lines(f), b"")
+    return None if isinstance(line, TooLong) else _parse(line)
 
 
 def read_last_event_of(
@@ -775,27 +869,12 @@ def read_last_event_of(
     wanted_names = set(types)
     wanted = {t.encode() for t in wanted_names}
     with open(path, "rb") as f:
-        f.seek(0, os.SEEK_END)
-        pos = f.tell()
-        tail = b""
-        while True:
-            if pos == 0 and not tail:
-                return None
-            step = min(block_size, pos)
-            pos -= step
-            f.seek(pos)
-            buf = f.read(step) + tail
-            lines = buf.split(b"\n")
-            # The first piece may be a partial line unless we are at the start.
-            tail = lines.pop(0) if pos > 0 else b""
-            for line in reversed(lines):
-                if not line:
-                    continue
-                m = _HEAD_RE.match(line[:_HEAD_BYTES])
-                if m is not None and m.group(2) not in wanted:
-                    continue
-                event = _parse(line)
-                if event is not None and event["type"] in wanted_names:
-                    return event
-            if pos == 0:
-                return None
+        size = f.seek(0, os.SEEK_END)
+        for line in _lines_backwards(f, 0, size, block_size):
+            m = _HEAD_RE.match(line[:_HEAD_BYTES])
+            if m is not None and m.group(2) not in wanted:
+                continue
+            event = _parse(line)
+            if event is not None and event["type"] in wanted_names:
+                return event
+    return None

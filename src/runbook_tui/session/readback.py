@@ -12,7 +12,8 @@ readers of a journal file (`sessions show`, `resume`) never hold that text:
   step's output streamed from the file, escaped chunk by chunk: the same document
   `json.dump(state.to_dict(), out, indent=2)` would write, in a few events' memory.
 
-At most one journal line is decoded at a time; lines are at most about 400 KB.
+At most one journal line is decoded at a time: an output line is at most about 400 KB,
+and no reader holds a line over MAX_LINE_BYTES (journal.py).
 """
 
 from __future__ import annotations
@@ -53,16 +54,23 @@ def fold_journal(
     *,
     max_output_chars: int | None = None,
     keep_events: bool = False,
+    step_ids: Mapping[str, str] | None = None,
 ) -> JournalFold:
     """Fold the journal at `path` in one streaming pass, keeping no output text (see
     the module doc). `live`: the writer still holds the lock (the fold is then not
     settled, and the folder may go on with live events; `max_output_chars` bounds the
-    text those keep). OSError (a missing file) propagates."""
+    text those keep). `step_ids` maps recorded step ids to runbook ids (for steps whose
+    id holds a secret value, session/recorded_ids.py): those events are folded under
+    the runbook's id, and kept in `events` as recorded. OSError (a missing file)
+    propagates."""
     reader = JournalReader(path)
     folder = StateFolder(runbook, live, max_output_chars=max_output_chars)
     kept: list[Event] = []
+    renamed = step_ids or {}
     for event, start, end in reader.located():
-        folder.apply(event, span=(start, end))
+        step_id = event.get("step_id") if renamed else None
+        own = renamed.get(step_id) if isinstance(step_id, str) else None
+        folder.apply({**event, "step_id": own} if own else event, span=(start, end))
         if keep_events and event["type"] != "output":
             kept.append(event)
     return JournalFold(
