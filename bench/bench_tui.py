@@ -7,6 +7,12 @@
 3. Flood time: the step's duration in the journal when run in the TUI, against
    `runbook-tui run --yes` in the same terminal size (and, for reference, with its
    output thrown away). Target: at most 1.5x.
+4. Following a log appended at 100,000 lines/s for 10 s (the Logs tab shown): the lag
+   of the newest line on screen (now minus when that line was written), against
+   `tail -F` of the same kind of log in the same terminal. Target: under 250 ms. And
+   typing in the note box while the walk follows such a log: each character's
+   keypress to screen, against the same walk with a log that does not move. Target:
+   median under 100 ms.
 
 Screens are read with `tmux capture-pane` in a loop; its own cost (a few ms per read)
 is included in every figure, for the baseline as for us.
@@ -240,6 +246,174 @@ def typing_and_flood(work: Path) -> None:
     print(f"  ratio vs run with output discarded: {tui / null:.2f}x")
 
 
+# A writer that appends `RATE` lines a second for `SECONDS`, each line stamped with
+# the CLOCK_MONOTONIC nanoseconds at which it was written (the clock is the machine's,
+# so the reader of the screen can tell each line's age).
+LOG_WRITER = """\
+import os, sys, time
+path, rate, seconds = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+begun = time.monotonic()
+written = 0
+while True:
+    now = time.monotonic()
+    if now - begun >= seconds:
+        break
+    due = int((now - begun) * rate)
+    if due > written:
+        stamp = time.monotonic_ns()
+        os.write(fd, b"".join(b"L %09d %d pad\\n" % (n, stamp) for n in range(written, due)))
+        written = due
+    time.sleep(0.002)
+os.close(fd)
+print(written)
+"""
+FOLLOW_RATE = 100_000
+FOLLOW_SECONDS = 10.0
+
+
+def write_follow_runbook(folder: Path) -> Path:
+    path = folder / "follow.md"
+    path.write_text(
+        "---\ntitle: Follow\nlogs:\n  - {name: flood, path: flood.log}\n---\n# Follow\n\n"
+        '```sh {"name":"look"}\necho look\n```\n'
+    )
+    return path
+
+
+def _newest_stamp(screen: str) -> int | None:
+    """The write time of the newest flood line on screen (its stamp), if any."""
+    best: tuple[int, int] | None = None
+    for line in screen.splitlines():
+        at = line.find("L ")
+        if at < 0:
+            continue
+        parts = line[at:].split()
+        # Whole lines only: a terminal may show one that is still being printed.
+        if len(parts) >= 4 and parts[3] == "pad" and parts[1].isdigit() and parts[2].isdigit():
+            seq, stamp = int(parts[1]), int(parts[2])
+            if best is None or seq > best[0]:
+                best = (seq, stamp)
+    return None if best is None else best[1]
+
+
+def _lags(pane: Pane, log: Path) -> tuple[list[float], int]:
+    """Start the writer, then read the screen until it is done: the lag of the newest
+    line shown, each time the screen was read (from the first flood line on)."""
+    writer = subprocess.Popen(
+        [sys.executable, "-c", LOG_WRITER, str(log), str(FOLLOW_RATE), str(FOLLOW_SECONDS)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    lags: list[float] = []
+    while writer.poll() is None:
+        stamp = _newest_stamp(pane.screen())
+        now = time.monotonic_ns()
+        if stamp is not None:
+            lags.append((now - stamp) / 1e9)
+    out, _ = writer.communicate()
+    return lags, int(out.strip() or 0)
+
+
+def _type_echo(pane: Pane, text: str) -> list[float]:
+    """Open the note box and type `text`: each character's keypress to screen."""
+    pane.keys("n")
+    pane.wait(lambda s: "A note for the record" in s)
+    latencies = []
+    for i, char in enumerate(text):
+        t0 = time.perf_counter()
+        pane.type(char)
+        t1 = pane.wait(lambda s, want=text[: i + 1]: want in s)
+        latencies.append(t1 - t0)
+    pane.keys("Escape")
+    return latencies
+
+
+def follow(work: Path) -> None:
+    book = write_follow_runbook(work)
+    log = work / "flood.log"
+    ours: list[float] = []
+    tails: list[float] = []
+    written: list[int] = []
+    typing_follow: list[float] = []
+    typing_still: list[float] = []
+    for run in range(max(1, RUNS // 3)):
+        # Lag: the walk with its Logs tab shown.
+        log.write_text("")
+        pane = Pane()
+        try:
+            pane.start([COMMAND, str(book), "--home", str(work / f"home-follow-{run}")], work)
+            pane.wait(lambda s: "○ look" in s and "Perform" in s)
+            pane.keys("2")
+            pane.wait(lambda s: "following" in s)
+            lags, count = _lags(pane, log)
+            ours += lags
+            written.append(count)
+        finally:
+            pane.kill()
+        # The baseline: tail -F of the same kind of log, in the same terminal.
+        log.write_text("")
+        pane = Pane()
+        try:
+            pane.start(["tail", "-F", str(log)], work)
+            lags, _ = _lags(pane, log)
+            tails += lags
+        finally:
+            pane.kill()
+        # Typing while it follows, and while nothing moves (the baseline).
+        for moving, into in ((True, typing_follow), (False, typing_still)):
+            log.write_text("".join(f"L {n:09d} 0 still\n" for n in range(100)))
+            pane = Pane()
+            writer = None
+            try:
+                pane.start(
+                    [COMMAND, str(book), "--home", str(work / f"home-type-{run}-{moving}")], work
+                )
+                pane.wait(lambda s: "○ look" in s and "Perform" in s)
+                pane.keys("2")
+                pane.wait(lambda s: "following" in s)
+                if moving:
+                    writer = subprocess.Popen(
+                        [sys.executable, "-c", LOG_WRITER, str(log), str(FOLLOW_RATE),
+                         str(FOLLOW_SECONDS)],
+                        stdout=subprocess.DEVNULL,
+                    )  # fmt: skip
+                    # Typing starts once new lines are on screen.
+                    pane.wait(lambda s: (_newest_stamp(s) or 0) > 0)
+                into += _type_echo(pane, "follow-note")
+            finally:
+                if writer is not None:
+                    writer.kill()
+                    writer.wait()
+                pane.kill()
+
+    def pct(values: list[float], q: float) -> float:
+        ordered = sorted(values)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    print(f"following a log appended at {FOLLOW_RATE:,} lines/s for {FOLLOW_SECONDS:g} s")
+    print(
+        f"  (lines written per run: {written}; screen reads: {len(ours)} ours, {len(tails)} tail)"
+    )
+    for label, lags in (("runbook-tui Logs tab", ours), ("tail -F (baseline)", tails)):
+        print(
+            f"  {label:22} lag of the newest line: median {statistics.median(lags) * 1000:4.0f} ms,"
+            f" p95 {pct(lags, 0.95) * 1000:4.0f} ms, max {max(lags) * 1000:4.0f} ms"
+        )
+    med, p95 = statistics.median(ours), pct(ours, 0.95)
+    print(f"  ratio of the medians to tail -F: {med / statistics.median(tails):.2f}x")
+    verdict = "ok" if p95 < 0.25 else "OVER TARGET"
+    print(f"  target: the newest line under 250 ms at the 95th percentile: {verdict}")
+    moving, still = statistics.median(typing_follow), statistics.median(typing_still)
+    print("typing a note while the walk follows that log")
+    worst = max(typing_follow)
+    print(f"  keypress to screen: median {moving * 1000:.0f} ms, max {worst * 1000:.0f} ms"
+          f" ({len(typing_follow)} keys)")  # fmt: skip
+    print(f"  the same with a log that does not move: median {still * 1000:.0f} ms")
+    print(f"  ratio: {moving / still:.2f}x; target median under 100 ms: "
+          f"{'ok' if moving < 0.1 else 'OVER TARGET'}")  # fmt: skip
+
+
 def _streaming(screen: str) -> bool:
     """Numbers from `seq` are on screen."""
     return any(line.strip("▕ ").isdigit() for line in screen.splitlines())
@@ -256,8 +430,13 @@ def main() -> int:
         return 1
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        startup(work)
-        typing_and_flood(work)
+        parts = sys.argv[1:] or ["startup", "typing", "follow"]
+        if "startup" in parts:
+            startup(work)
+        if "typing" in parts:
+            typing_and_flood(work)
+        if "follow" in parts:
+            follow(work)
     return 0
 
 

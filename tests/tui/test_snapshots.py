@@ -2,11 +2,14 @@
 
 Deterministic by construction: the session id and start time the engine records are
 fixed (the only two things patched; the engine, shell and journal are real), the
-header's clock is injected, and text cursors do not blink. `snap_compare` runs its own
-event loop, so these are plain functions."""
+header's clock is injected, text cursors do not blink, the local time zone is UTC, and
+the evidence panels' sources report fixed readings through a real hub
+(evidence_sources.py). `snap_compare` runs its own event loop, so these are plain
+functions."""
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -17,12 +20,14 @@ from textual.widgets import Input
 import runbook_tui.session.engine as engine_module
 import runbook_tui.session.journal as journal_module
 import runbook_tui.session.store as store_module
+from runbook_tui.sources.readings import BackupReading, RestoreDrill, ServiceReading
 from runbook_tui.tui.app import RunbookApp
-from runbook_tui.tui.dialogs import QuitWhileRunningDialog, RollbackOfferDialog
+from runbook_tui.tui.dialogs import ConsentDialog, QuitWhileRunningDialog, RollbackOfferDialog
 from runbook_tui.tui.keys_footer import KeysFooter
 from runbook_tui.tui.walk import WalkScreen
 
 from .conftest import parse_file
+from .evidence_sources import fixed_evidence, log_reading
 
 SESSION_ID = "20260101T090000Z-a1b2"
 STARTED = "2026-01-01T09:00:00.000Z"
@@ -32,17 +37,52 @@ NOW = datetime.fromisoformat("2026-01-01T09:12:34+00:00").timestamp()
 SIZES = {"small": (80, 24), "wide": (200, 50)}
 
 
+def at(clock: str) -> float:
+    """Epoch seconds of 2026-01-01 at `clock` (UTC)."""
+    return datetime.fromisoformat(f"2026-01-01T{clock}+00:00").timestamp()
+
+
+def app_log(name: str = "app") -> Any:
+    return log_reading(
+        name,
+        [
+            "2026-01-01T09:10:58Z INFO  request id=41 GET /orders 200 12ms",
+            "2026-01-01T09:11:02Z WARN  pool: 9 of 10 connections in use",
+            "2026-01-01T09:11:40Z INFO  request id=42 GET /orders 200 14ms",
+            "2026-01-01T09:12:03Z ERROR db: connection refused (127.0.0.1:5432)",
+            "2026-01-01T09:12:03Z INFO  retrying in 5s\x1b[2K",
+            "2026-01-01T09:12:08Z ERROR db: connection refused (127.0.0.1:5432)",
+        ],
+        error_lines=2,
+        warning_lines=1,
+    )
+
+
+# What the runbook of conftest.py declares, as its sources report it.
+WALK_EVIDENCE = [
+    ServiceReading("api", "up", "HTTP 200 OK", 12.0, at("09:10:00")),
+    app_log(),
+    BackupReading(
+        "orders-db", "ok", at("06:00:00"), 0, 14, 3_435_973_837, None, "", at("09:12:00")
+    ),
+]
+
+
 @pytest.fixture(autouse=True)
 def fixed_session(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(store_module, "new_session_id", lambda now=None: SESSION_ID)
     # The walk's clock counts from the journal's own stamps: every event at STARTED.
     monkeypatch.setattr(engine_module, "utc_timestamp", lambda t=None: STARTED)
     monkeypatch.setattr(journal_module, "utc_timestamp", lambda t=None: STARTED)
+    # The panels show local times.
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
 
 
 @pytest.fixture
 def snap_app(runbook_file: Path, home: Path):
     def make(**kwargs: Any) -> RunbookApp:
+        kwargs.setdefault("evidence_opener", fixed_evidence(WALK_EVIDENCE))
         return RunbookApp(home=home, runbook=parse_file(runbook_file), clock=lambda: NOW, **kwargs)
 
     return make
@@ -57,7 +97,29 @@ async def _walk(pilot: Any) -> WalkScreen:
     # Keys pressed before the session exists are held back and replayed: a dialog's
     # text typed then would reach the walk as keys. Wait for the session.
     await screen.wait_until(lambda: screen.started)
+    await _evidence_in(pilot, screen)
     return screen
+
+
+async def _evidence_in(pilot: Any, walk: WalkScreen) -> None:
+    """Wait until every declared source has reported and the board has redrawn."""
+    rb = walk.runbook
+    if not (rb.services or rb.backups or rb.logs):
+        return
+    board = walk.evidence_board
+    deadline = time.monotonic() + 15
+    while not (
+        board.live
+        and set(board.services) | {n for _, n in board.commands} >= {s.name for s in rb.services}
+        and set(board.backups) >= {b.name for b in rb.backups}
+        and all(
+            state.reading is not None or ("log", name) in board.commands
+            for name, state in board.logs.items()
+        )
+    ):
+        assert time.monotonic() < deadline, "the evidence never came in"
+        await pilot.pause(0.01)
+    await pilot.pause()
 
 
 async def _after_first_steps(pilot: Any) -> WalkScreen:
@@ -322,3 +384,139 @@ def test_edit_box(snap_compare, drain_app, size: str) -> None:
         await pilot.pause()
 
     assert snap_compare(drain_app, terminal_size=SIZES[size], run_before=run_before)
+
+
+# ---- the evidence panels ------------------------------------------------------------
+
+EVIDENCE_RUNBOOK = """\
+---
+title: Orders outage
+kind: incident
+services:
+  - {name: api, http: "http://127.0.0.1:8080/health"}
+  - {name: db, tcp: "127.0.0.1:5432"}
+  - {name: worker, systemd: orders-worker.service}
+  - {name: smoke, command: "curl -fsS http://127.0.0.1:8080/orders"}
+logs:
+  - {name: app, path: /var/log/orders/app.log}
+  - {name: audit, command: "journalctl -fu orders-audit"}
+backups:
+  - {name: orders-db, path: "/backups/orders-*.tar.gz", max_age: 1d}
+  - {name: media, path: "/backups/media-*", max_age: 6h}
+  - {name: archive, path: "/backups/archive-*"}
+  - {name: offsite, restic: "s3:backup.internal/offsite", password_env: RESTIC_PASSWORD}
+restores: [orders-db]
+---
+
+# Orders outage
+
+```sh {"name":"look"}
+echo looking
+```
+"""
+
+EVIDENCE = [
+    ServiceReading("api", "up", "HTTP 200 OK", 12.4, at("09:10:00")),
+    ServiceReading("db", "down", "connection refused", None, at("09:11:30")),
+    ServiceReading("worker", "unknown", "no systemd here", None, at("09:12:30")),
+    app_log(),
+    BackupReading(
+        "orders-db",
+        "ok",
+        at("06:00:00"),
+        0,
+        14,
+        3_435_973_837,
+        RestoreDrill("2025-12-28T10:00:00.000Z", True, "20251228T100000Z-9f3e"),
+        "",
+        at("09:12:00"),
+    ),
+    BackupReading(
+        "media",
+        "stale",
+        at("01:00:00"),
+        0,
+        3,
+        52_428_800,
+        None,
+        "newest is 8h 12m old, max_age 6h00m",
+        at("09:12:00"),
+    ),
+    BackupReading(
+        "archive", "missing", None, None, 0, None, None, "nothing matches /backups/archive-*"
+    ),
+    BackupReading(
+        "offsite", "error", None, None, 0, None, None, "restic: wrong password or no key found"
+    ),
+]
+
+
+@pytest.fixture
+def evidence_app(tmp_path: Path, home: Path):
+    path = tmp_path / "outage.md"
+    path.write_text(EVIDENCE_RUNBOOK)
+
+    def make() -> RunbookApp:
+        commands = {"service:smoke": "curl -fsS …", "log:audit": "journalctl -fu orders-audit"}
+        return RunbookApp(
+            home=home,
+            runbook=parse_file(path),
+            clock=lambda: NOW,
+            evidence_opener=fixed_evidence(EVIDENCE, commands),
+        )
+
+    return make
+
+
+async def _refused(pilot: Any) -> WalkScreen:
+    """The walk with the consent question answered No."""
+    app = pilot.app
+    await app.workers.wait_for_complete()
+    walk = app.walk
+    assert walk is not None
+    deadline = time.monotonic() + 15
+    while not isinstance(app.screen, ConsentDialog):
+        assert time.monotonic() < deadline, "the consent question never came"
+        await pilot.pause(0.01)
+    await pilot.press("n")
+    await _evidence_in(pilot, walk)
+    return walk
+
+
+def test_consent_dialog(snap_compare, evidence_app) -> None:
+    async def run_before(pilot: Any) -> None:
+        deadline = time.monotonic() + 15
+        while not isinstance(pilot.app.screen, ConsentDialog):
+            assert time.monotonic() < deadline
+            await pilot.pause(0.01)
+        await pilot.pause()
+
+    assert snap_compare(evidence_app(), terminal_size=SIZES["small"], run_before=run_before)
+
+
+@pytest.mark.parametrize("tab", ["2", "3", "4"], ids=["logs", "services", "backups"])
+def test_evidence_tab(snap_compare, evidence_app, tab: str) -> None:
+    async def run_before(pilot: Any) -> None:
+        await _refused(pilot)
+        await pilot.press(tab)
+        await pilot.pause()
+
+    assert snap_compare(evidence_app(), terminal_size=SIZES["small"], run_before=run_before)
+
+
+def test_logs_panel_filtered(snap_compare, evidence_app) -> None:
+    async def run_before(pilot: Any) -> None:
+        await _refused(pilot)
+        await pilot.press("2", "slash")
+        _no_blink(pilot)
+        await pilot.press(*"error|warn", "enter")
+        await pilot.pause()
+
+    assert snap_compare(evidence_app(), terminal_size=SIZES["small"], run_before=run_before)
+
+
+def test_evidence_column_in_the_wide_layout(snap_compare, evidence_app) -> None:
+    async def run_before(pilot: Any) -> None:
+        await _refused(pilot)
+
+    assert snap_compare(evidence_app(), terminal_size=SIZES["wide"], run_before=run_before)

@@ -74,13 +74,16 @@ class RunbookApp(App[None]):
         workdir: Path | None = None,
         reopen_hint: str | None = None,
         warnings: Sequence[Diagnostic] = (),
+        evidence_opener: Callable[[EngineLike], Any] | None = None,
     ) -> None:
         """`after_first_frame` is called once the first screen is drawn (the command
         line uses it to end its start-up settings). `workdir`: the folder a new
         session's first step starts in (default: the runbook's folder).
         `reopen_hint`: the command that opens this again, for the quit message (the
         demo's; default: the command that opens the runbook file). `warnings`: the
-        lint warnings of `runbook` (the walk says how many and lists them)."""
+        lint warnings of `runbook` (the walk says how many and lists them).
+        `evidence_opener(engine)` opens the walk's live sources (default:
+        sources/recorder.py `SessionEvidence.open`)."""
         super().__init__()
         self._after_first_frame = after_first_frame
         self.home = home
@@ -96,6 +99,7 @@ class RunbookApp(App[None]):
         self.warnings = tuple(warnings)
         # An error nobody caught ended the app (see _handle_exception).
         self.crashed = False
+        self.evidence_opener = evidence_opener
         self._walk_first = False
 
     def get_default_screen(self) -> Screen[Any]:
@@ -113,6 +117,7 @@ class RunbookApp(App[None]):
                 start=self._start_session,
                 drill=self.drill,
                 warnings=self.warnings,
+                evidence_opener=self.evidence_opener,
             )
         return Screen()
 
@@ -294,7 +299,15 @@ class RunbookApp(App[None]):
 
     def show_walk(self, runbook: Runbook, engine: EngineLike) -> None:
         self.engine = engine
-        self.push_screen(WalkScreen(runbook, engine, clock=self.clock, warnings=self.warnings))
+        self.push_screen(
+            WalkScreen(
+                runbook,
+                engine,
+                clock=self.clock,
+                warnings=self.warnings,
+                evidence_opener=self.evidence_opener,
+            )
+        )
 
     async def action_quit(self) -> None:
         # ctrl+q goes through the walk's quit so a running step is never dropped.

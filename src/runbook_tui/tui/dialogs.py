@@ -7,6 +7,7 @@ on screen at 80x24."""
 
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from textual.app import ComposeResult
@@ -256,3 +257,101 @@ class HelpDialog(ModalScreen[None]):
                 Content.styled("Escape closes · ctrl+p searches every action", "$text-muted"),
                 classes="dialog-hint",
             )
+
+
+class FilterDialog(TextDialog):
+    """A log's filter: a regex (Python `re`), checked as typed in; empty clears it."""
+
+    def __init__(self, log_name: str, current: str = "") -> None:
+        super().__init__(
+            "Filter the log",
+            Content.assemble(
+                "Show only the lines of ",
+                Content.styled(escape_controls(log_name), "bold"),
+                " that match a regular expression (any case unless it has a capital).",
+            ),
+            placeholder="e.g. error|timeout",
+            hint="Enter to filter · empty Enter shows every line · Escape to leave it",
+        )
+        self.current = current
+
+    def on_mount(self) -> None:
+        self.query_one("#dialog-input", Input).value = self.current
+
+    def submit(self, value: str) -> None:
+        from runbook_tui.tui.evidence_board import compile_filter
+
+        # The pattern as typed: spaces may matter.
+        typed = self.query_one("#dialog-input", Input).value
+        if not typed.strip():
+            self.dismiss("")
+            return
+        try:
+            compile_filter(typed)
+        except re.error as error:
+            self.show_error(f"Not a valid regular expression: {error}")
+            return
+        self.dismiss(typed)
+
+
+class TimeDialog(TextDialog):
+    """A moment to jump to in a log: a time of day or a date and time."""
+
+    def __init__(self, log_name: str) -> None:
+        super().__init__(
+            "Jump to a time",
+            Content.assemble(
+                "Show the lines of ",
+                Content.styled(escape_controls(log_name), "bold"),
+                " around a moment: 09:12, 09:12:03, 2026-01-02 09:12 or an ISO 8601 stamp"
+                " (local time unless it says otherwise).",
+            ),
+            placeholder="09:12",
+            hint="Enter to jump · Escape to leave it",
+        )
+
+    def submit(self, value: str) -> None:
+        from runbook_tui.sources.logtime import parse_when
+
+        if not value:
+            self.show_error("Type a time first (Escape leaves it).")
+            return
+        if parse_when(value) is None:
+            self.show_error(f"Not a time: {escape_controls(value)}. Try 09:12 or 2026-01-02 09:12.")
+            return
+        self.dismiss(value)
+
+
+class ConsentDialog(ChoiceDialog):
+    """Whether the runbook's check and log commands may run (asked once per runbook
+    text, before any of them runs)."""
+
+    DIALOG_TITLE = "Run this runbook's checks?"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "choose(True)", "Yes, run them", id="consent.yes"),
+        Binding("n,escape", "choose(False)", "No", id="consent.no"),
+    ]
+
+    def __init__(self, commands: list[tuple[str, str, str]]) -> None:
+        """`commands`: (kind, name, shell text) as the screen may show them (masked);
+        the text is escaped here."""
+        pieces: list[Content | str] = [
+            "This runbook declares commands that its evidence panels run "
+            "(again and again, in the runbook's folder, with its variables):\n"
+        ]
+        for kind, name, command in commands:
+            label = "check" if kind == "service" else kind
+            pieces.append(
+                Content.assemble(
+                    "\n",
+                    Content.styled(f"{label} {escape_controls(name)}", "bold"),
+                    "\n  ",
+                    Content.styled(escape_controls(command), "$text-accent"),
+                )
+            )
+        pieces.append(
+            "\n\nRun them? Your answer is remembered for this runbook's text; a change to "
+            "the file asks again. With No they stay off and the panels say so."
+        )
+        super().__init__(Content.assemble(*pieces))
+        self.commands = commands

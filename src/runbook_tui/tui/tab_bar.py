@@ -26,9 +26,16 @@ class TabBar(Widget, can_focus=False):
             super().__init__()
             self.tab = tab
 
-    def __init__(self, tabs: list[tuple[str, str]], *, active: str, id: str | None = None) -> None:
+    def __init__(
+        self,
+        tabs: list[tuple[str, str]],
+        *,
+        active: str,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         """`tabs`: (pane id, label) in order."""
-        super().__init__(id=id)
+        super().__init__(id=id, classes=classes)
         self.tabs = tabs
         self.set_reactive(TabBar.active, active)
         self._spans: list[tuple[int, int, str]] = []

@@ -47,6 +47,8 @@ from runbook_tui.tui.walk_session import SessionLink
 from runbook_tui.tui.walk_view import JournalEvent, JournalView
 
 if TYPE_CHECKING:
+    from runbook_tui.tui.evidence_board import EvidenceBoard
+    from runbook_tui.tui.evidence_link import EvidenceArrived, EvidenceLink, EvidenceOpener
     from runbook_tui.tui.walk_fills import Fills
     from runbook_tui.tui.walk_offplan import OffPlan
 
@@ -69,14 +71,22 @@ class WalkScreen(Screen[None]):
         start: Callable[[], EngineLike] | None = None,
         drill: bool = False,
         warnings: Sequence[Diagnostic] = (),
+        evidence_opener: EvidenceOpener | None = None,
     ) -> None:
         """The walk of `runbook` in `engine`'s session; or, with `engine` None, in the
         session `start()` creates (in a thread, once the first frame is on screen).
-        `warnings`: the runbook's lint warnings (the walk says how many, `w` lists them)."""
+        `warnings`: the runbook's lint warnings (the walk says how many, `w` lists them).
+        `evidence_opener(engine)` opens the session's live sources (default:
+        `SessionEvidence.open`, sources/recorder.py)."""
         super().__init__()
         self.warnings = tuple(warnings)
-        # What the screen shows; the engine runs its own, unmasked copy.
+        # What the screen shows; the engine runs its own, unmasked copy, and the
+        # sources read the original too.
         self.runbook = masked_copy(runbook)
+        self._sources_runbook = runbook
+        self._evidence_opener = evidence_opener
+        self._board: EvidenceBoard | None = None
+        self._evidence: EvidenceLink | None = None
         self._link = SessionLink(engine, start, lambda event: self._view.on_engine_event(event))
         self._view = JournalView(
             self, self.runbook, lambda: self._link.maybe_engine, clock=clock, drill=drill
@@ -128,10 +138,10 @@ class WalkScreen(Screen[None]):
                 selected=first.id if first else None,
                 id="steps",
             )
-            yield StepPanes(self.runbook, id="main-tabs")
+            yield StepPanes(self.runbook, lambda: self.evidence_board, id="main-tabs")
             # Filled the first time the terminal is wide enough (a narrow start-up
             # does not pay for widgets it does not show).
-            yield EvidenceColumn(self.runbook, id="evidence-column")
+            yield EvidenceColumn(lambda: self.evidence_board, id="evidence-column")
         yield Static("", id="message")
         yield KeysFooter()
 
@@ -148,6 +158,7 @@ class WalkScreen(Screen[None]):
             self._show_values()
             await self._select_first()
             self._say_if_ended()
+            self.run_worker(self._start_evidence(self.engine), name="evidence", group="evidence")
         else:
             await self._select_first()
             self.run_worker(self._start_session(), name="start-session", group="session")
@@ -155,6 +166,8 @@ class WalkScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self._link.detach()
+        if self._evidence is not None:
+            self._evidence.close()
 
     def _first_item(self) -> ListItem | None:
         """The item selected when the walk opens: the first step that needs doing; in
@@ -187,6 +200,8 @@ class WalkScreen(Screen[None]):
         except Exception as error:  # the engine says why; show it rather than crash
             self.app.exit(return_code=1, message=f"Could not start a session: {error}")
             return
+        # Before the intents held back run: the evidence records each step's start.
+        await self._start_evidence(engine)
         self._on_session(engine)
 
     def _on_session(self, engine: EngineLike) -> None:
@@ -214,13 +229,61 @@ class WalkScreen(Screen[None]):
         self.say("Starting the session…")
         return True
 
+    # ---- evidence ---------------------------------------------------------------
+
+    @property
+    def evidence_board(self) -> EvidenceBoard:
+        """What every evidence panel shows (made when the first panel or the sources
+        need it: a start-up that shows none does not pay for it)."""
+        if self._board is None:
+            from runbook_tui.tui.evidence_board import EvidenceBoard
+
+            self._board = EvidenceBoard(self.runbook, self.clock)
+        return self._board
+
+    @property
+    def evidence(self) -> EvidenceLink:
+        """The tie to the live sources (the hub once it runs)."""
+        if self._evidence is None:
+            from runbook_tui.tui.evidence_link import EvidenceLink
+
+            self._evidence = EvidenceLink(
+                self, self._sources_runbook, self.evidence_board, opener=self._evidence_opener
+            )
+        return self._evidence
+
+    async def _start_evidence(self, engine: EngineLike) -> None:
+        """Start the session's live sources once the first frame is on screen (the hub
+        needs the session: its variables, its masking, its journal)."""
+        rb = self._sources_runbook
+        if not (rb.services or rb.backups or rb.logs):
+            return
+        await self._painted.wait()
+        await self.evidence.open(engine)
+
+    def on_evidence_arrived(self, message: EvidenceArrived) -> None:
+        if self._evidence is not None:
+            self._evidence.arrived()
+
     @property
     def active_tab(self) -> str:
         """The pane shown beside the step list in the narrow layout."""
         return self.query_one(StepPanes).active
 
     def show_tab(self, tab: str) -> None:
-        self.query_one(StepPanes).show(tab)
+        """Show pane `tab` (narrow layout) and put the focus in it: an evidence panel's
+        keys apply while it has the focus; the Step tab gives it back to the steps."""
+        panel = self.query_one(StepPanes).show(tab)
+        if panel is not None:
+            panel.focus()
+        elif self._focus_in("#tab-panes"):
+            self.query_one(StepList).focus()
+
+    def _focus_in(self, selector: str) -> bool:
+        """Whether the focused widget is inside the widget `selector` names."""
+        focused = self.focused
+        container = self.query_one(selector)
+        return focused is not None and (focused is container or container in focused.ancestors)
 
     def on_resize(self) -> None:
         self._apply_width(self.size.width)
@@ -231,6 +294,8 @@ class WalkScreen(Screen[None]):
         if wide:
             self.show_tab("tab-step")
             self.query_one(EvidenceColumn).fill()
+        elif self._focus_in("#evidence-column"):
+            self.query_one(StepList).focus()
 
     # ---- the view of the journal ---------------------------------------------
 
@@ -260,7 +325,11 @@ class WalkScreen(Screen[None]):
         return self._view.session_opened_at
 
     def update_header(self) -> None:
+        """Once a second (and when the fold changes): the clock, and the ages the
+        evidence panels show."""
         self._view.update_header(self.mode)
+        if self._evidence is not None:
+            self._evidence.tick()
 
     def say(self, text: str) -> None:
         """The one-line message under the walk (notifications can be missed)."""
@@ -769,7 +838,16 @@ class WalkScreen(Screen[None]):
         self.app.push_screen(HelpDialog(rows))
 
     def action_show_tab(self, tab: str) -> None:
-        self.show_tab(tab)
+        """Narrow: show the tab. Wide (no tabs): focus that panel of the column, or the
+        steps for the Step tab."""
+        if not self.has_class("-wide"):
+            self.show_tab(tab)
+            return
+        panel = self.query_one(EvidenceColumn).panel(tab.removeprefix("tab-"))
+        if panel is not None:
+            panel.focus()
+        else:
+            self.query_one(StepList).focus()
 
 
 __all__ = ["TABS", "WIDE_COLUMNS", "Clock", "JournalEvent", "WalkScreen"]

@@ -82,7 +82,8 @@ def applies(
 ) -> bool:
     """Whether `action` applies now: with `step` selected (a step, a reference block or
     an ad-hoc command), the walk's `plan` (None before the session exists), a step
-    `running` or not, the layout `wide` or not, and the runbook's lint `warnings`."""
+    `running` or not, the layout `wide` or not, and the runbook's lint `warnings` (the
+    number keys show a tab when narrow and focus a panel when wide: both apply)."""
     if action == "perform":
         return step is not None and not running
     if action == "skip":
@@ -108,6 +109,4 @@ def applies(
         return not running and plan is not None and plan.can_retry(step.id)
     if action == "rollback":
         return plan.can_roll_back if plan is not None else bool(runbook.rollback_steps)
-    if action == "show_tab":
-        return not wide
     return True

@@ -3,19 +3,29 @@
 Narrow terminals show them as tabs (Step, Logs, Services, Backups; keys 1-4); from
 WIDE_COLUMNS on, the evidence panels stand in a column of their own and the Step tab is
 all the tabbed area shows. Evidence panels are built the first time they are shown, so
-a start-up does not pay for widgets it does not show. New panels plug in here, not in
-the walk screen.
+a start-up does not pay for widgets it does not show. Both layouts' panels are views of
+one board (the walk's `EvidenceBoard`): the same readings, held once. New panels plug
+in here (`make_panel`), not in the walk screen.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher
 
 from runbook_tui.runbook.model import Runbook
 from runbook_tui.tui.step_detail import StepDetail
 from runbook_tui.tui.tab_bar import TabBar
+
+if TYPE_CHECKING:
+    from runbook_tui.tui.evidence_board import EvidenceBoard
+
+BoardGetter = Callable[[], "EvidenceBoard"]
 
 # At this width and more, the evidence panels stand beside the walk instead of in tabs.
 WIDE_COLUMNS = 160
@@ -32,9 +42,10 @@ EVIDENCE = ("logs", "services", "backups")
 class StepPanes(Vertical):
     """The tab bar over the step detail and the evidence panes."""
 
-    def __init__(self, runbook: Runbook, *, id: str | None = None) -> None:
+    def __init__(self, runbook: Runbook, board: BoardGetter, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.runbook = runbook
+        self._board = board
 
     def compose(self) -> ComposeResult:
         # The tab bar shows only in the narrow layout (see app.tcss).
@@ -49,18 +60,20 @@ class StepPanes(Vertical):
     def active(self) -> str:
         return self.query_one(TabBar).active
 
-    def show(self, tab: str) -> None:
-        """Show pane `tab`; an evidence pane is filled the first time it is shown."""
+    def show(self, tab: str) -> Widget | None:
+        """Show pane `tab`; an evidence pane is filled the first time it is shown.
+        Returns its evidence panel (None for the Step tab)."""
         if tab not in TABS:
-            return
+            return None
         self.query_one(TabBar).active = tab
         self.query_one("#tab-panes", ContentSwitcher).current = tab
         pane = self.query_one(f"#{tab}")
         kind = tab.removeprefix("tab-")
-        if kind in EVIDENCE and not pane.children:
-            from runbook_tui.tui.evidence import EvidencePanel
-
-            pane.mount(EvidencePanel(self.runbook, kind, titled=False))
+        if kind not in EVIDENCE:
+            return None
+        if not pane.children:
+            pane.mount(make_panel(self._board(), kind, titled=False))
+        return pane.children[0]
 
     def on_tab_bar_clicked(self, event: TabBar.Clicked) -> None:
         self.show(event.tab)
@@ -69,14 +82,34 @@ class StepPanes(Vertical):
 class EvidenceColumn(Vertical):
     """The evidence panels side by side with the walk, in the wide layout."""
 
-    def __init__(self, runbook: Runbook, *, id: str | None = None) -> None:
+    def __init__(self, board: BoardGetter, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.runbook = runbook
+        self._board = board
 
     def fill(self) -> None:
         """Build the panels (once, the first time the terminal is wide enough)."""
         if self.children:
             return
-        from runbook_tui.tui.evidence import EvidencePanel
+        board = self._board()
+        self.mount_all(make_panel(board, kind) for kind in EVIDENCE)
 
-        self.mount_all(EvidencePanel(self.runbook, kind) for kind in EVIDENCE)
+    def panel(self, kind: str) -> Widget | None:
+        """The panel of `kind`, once filled."""
+        found = self.query(f".evidence-{kind}")
+        return found.first() if found else None
+
+
+def make_panel(board: EvidenceBoard, kind: str, *, titled: bool = True) -> Widget:
+    """The panel of `kind` ("logs", "services" or "backups") over `board` (imported
+    when first shown: a start-up that shows none does not load them)."""
+    if kind == "logs":
+        from runbook_tui.tui.log_panel import LogsPanel
+
+        return LogsPanel(board, titled=titled)
+    from runbook_tui.tui.evidence import BackupsPanel, ServicesPanel
+
+    if kind == "services":
+        return ServicesPanel(board, titled=titled)
+    if kind == "backups":
+        return BackupsPanel(board, titled=titled)
+    raise ValueError(f"no evidence panel {kind!r}")
