@@ -63,7 +63,6 @@ def handle_list(args: argparse.Namespace) -> int:
 
 
 def handle_show(args: argparse.Namespace) -> int:
-    from runbook_tui.runbook.display import escape_controls
     from runbook_tui.session.journal import read_first_event
     from runbook_tui.session.readback import fold_journal, write_session_json
     from runbook_tui.session.store import SessionError, find_session, is_live, state_home
