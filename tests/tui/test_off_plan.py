@@ -429,3 +429,16 @@ echo <db-password> <api-token> <host>
         shown = str(form.query_one("#fill-values").render())
         assert "pw-1" not in shown and "tok-1" not in shown and "db.internal" in shown
         await pilot.press("escape")
+
+
+async def test_the_palette_offers_mark_pass_by_the_command_line_and_the_warnings(tmp_path, home):
+    from runbook_tui.tui.commands import WalkCommands
+
+    app = open_app(write(tmp_path, DRAIN), home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        walk = await walk_screen(app, pilot)
+        on_step = {action for _t, _h, action in WalkCommands(walk)._commands()}
+        assert {"adhoc", "warnings"} <= on_step and "mark" not in on_step
+        await select(pilot, walk, walk.runbook.references[0].id)
+        on_block = {action for _t, _h, action in WalkCommands(walk)._commands()}
+        assert {"mark", "skip", "adhoc", "warnings", "perform"} <= on_block

@@ -59,6 +59,7 @@ Clock = Callable[[], float]
 class WalkScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = walk_keys.BINDINGS
     ACTION_HELP: ClassVar[dict[str, str]] = walk_keys.ACTION_HELP
+    FOOTER_PINNED: ClassVar[tuple[str, ...]] = walk_keys.PINNED
 
     def __init__(
         self,
