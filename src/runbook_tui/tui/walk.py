@@ -169,7 +169,9 @@ class WalkScreen(Screen[None]):
         return first or next(iter(self.runbook.references), None)
 
     async def _select_first(self) -> None:
-        self.query_one(StepList).show_statuses(self._view.statuses())
+        steps = self.query_one(StepList)
+        steps.show_adhoc(self._view.adhoc_items())  # a resumed session's, listed again
+        steps.show_statuses(self._view.statuses())
         first = self._first_item()
         if first is not None:
             self.query_one(StepList).select_step(first.id)
