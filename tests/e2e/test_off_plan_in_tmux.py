@@ -52,7 +52,7 @@ def test_reference_edit_and_run_placeholders_and_ad_hoc_commands(tmux: Tmux, tmp
 
     # The reference block: shown apart, edited (its sample output dropped), confirmed, run.
     tmux.keys("Up")
-    tmux.wait_for("Edit & run")
+    tmux.wait_for("⏎ Edit ")
     tmux.keys("Enter")
     tmux.wait_for("Run an edited copy")
     tmux.wait_for("web-1   Terminating")
@@ -77,7 +77,7 @@ def test_reference_edit_and_run_placeholders_and_ad_hoc_commands(tmux: Tmux, tmp
     assert (tmp_path / "deleted.txt").read_text() == "deleted web-1\n"
     # The only step is done: the summary counts the block that ran.
     screen = tmux.wait_for("1 reference block: 1 ran, 0 marked done, 0 passed by")
-    assert "Pass by" not in screen  # the footer behind it is the step's
+    assert "s Pass" not in screen  # the footer behind it is the step's
     tmux.keys("Escape")
     tmux.wait_for(lambda s: "End the session" not in s)
 

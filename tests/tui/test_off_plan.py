@@ -14,7 +14,7 @@ from textual.widgets import Input, TextArea
 from runbook_tui.runbook.parser import load
 from runbook_tui.tui.adhoc_line import AdhocLine
 from runbook_tui.tui.app import RunbookApp
-from runbook_tui.tui.dialogs import ConfirmDialog, PassByDialog
+from runbook_tui.tui.dialogs import ConfirmDialog, PassByDialog, ResumeOfferDialog
 from runbook_tui.tui.edit_box import EditBox
 from runbook_tui.tui.fill_form import FillForm
 from runbook_tui.tui.lint_list import WarningsDialog
@@ -429,3 +429,39 @@ echo <db-password> <api-token> <host>
         shown = str(form.query_one("#fill-values").render())
         assert "pw-1" not in shown and "tok-1" not in shown and "db.internal" in shown
         await pilot.press("escape")
+
+
+async def test_the_palette_offers_mark_pass_by_the_command_line_and_the_warnings(tmp_path, home):
+    from runbook_tui.tui.commands import WalkCommands
+
+    app = open_app(write(tmp_path, DRAIN), home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        walk = await walk_screen(app, pilot)
+        on_step = {action for _t, _h, action in WalkCommands(walk)._commands()}
+        assert {"adhoc", "warnings"} <= on_step and "mark" not in on_step
+        await select(pilot, walk, walk.runbook.references[0].id)
+        on_block = {action for _t, _h, action in WalkCommands(walk)._commands()}
+        assert {"mark", "skip", "adhoc", "warnings", "perform"} <= on_block
+
+
+async def test_a_resumed_session_lists_its_ad_hoc_commands_and_blocks_as_recorded(tmp_path, home):
+    from runbook_tui.session.engine import Engine
+
+    path = write(tmp_path, DRAIN)
+    result = load(path)
+    engine = Engine.start(result.runbook, home=home, variables={})
+    first = result.runbook.references[0]
+    engine.mark_reference(first.id)
+    engine.run_adhoc("echo before the resume")
+    engine.close()  # left without an end: interrupted, offered for resume
+    app = open_app(path, home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await on_screen(app, pilot, ResumeOfferDialog)
+        await pilot.press("r")
+        walk = await walk_screen(app, pilot)
+        assert rows(walk)[-2:] == ["Ad-hoc commands", "✓ $ echo before the resume"]
+        assert rows(walk)[1] == "◇ $ echo pods on node-3 ✓"
+        # Nothing runs again on resume.
+        assert walk.status_of("adhoc-1") == "succeeded"
+    started = of_type(journal_events(home), "step_started")
+    assert [e["step_id"] for e in started] == ["adhoc-1"]

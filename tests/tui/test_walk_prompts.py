@@ -100,8 +100,8 @@ def test_keys_on_a_reference_block_and_on_an_ad_hoc_command() -> None:
     assert applies("perform", adhoc) and not applies("skip", adhoc)
     assert applies("adhoc", None) and not applies("adhoc", None, running=True)
     assert not applies("warnings", None) and applies("warnings", None, warnings=2)
-    assert walk_keys.description("perform", ref) == "Edit & run"
-    assert walk_keys.description("skip", ref) == "Pass by"
+    assert walk_keys.description("perform", ref) == "Edit"
+    assert walk_keys.description("skip", ref) == "Pass"
     assert walk_keys.description("perform", adhoc) == "Run again"
     assert walk_keys.description("perform", runbook.steps[0]) is None
 

@@ -194,6 +194,28 @@ async def test_the_footer_never_wraps_the_palette_key_off_its_line(make_app):
         assert wrapped == []  # one cell too wide: "palette" wraps onto a hidden line
 
 
+async def test_a_crowded_footer_leaves_keys_out_but_keeps_help_and_quit(make_app):
+    """Too many keys for the width: the last ones are left out, never `?` (which lists
+    them all) and `q`; a click on the kept `q` presses it."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        walk = await walk_screen(app, pilot)
+        footer = walk.query_one(KeysFooter)
+        for width in (60, 70, 80):
+            await pilot.resize_terminal(width, 24)
+            await walk.wait_until(lambda: footer._shown == footer.keys_shown())
+            await pilot.pause()
+            line = drawn_text(footer)[0]
+            assert "? Keys" in line and "q Quit" in line and "palette" in line, line
+            assert line.index("Perform") < line.index("? Keys") < line.index("q Quit")
+        shown = [key.description for *_span, key in footer._spans]
+        assert len(shown) < len(footer.keys_shown())  # some were left out at 80
+        start = next(span[0] for span in footer._spans if span[2].key == "q")
+        await pilot.click(KeysFooter, offset=(start, 0))
+        await pilot.pause()
+        assert not app.is_running  # quit: the session was paused, nothing running
+
+
 async def test_the_footer_shows_each_action_once(make_app):
     """One key per action, as Textual's Footer had it: `x,ctrl+c` is one Cancel."""
     app = make_app()

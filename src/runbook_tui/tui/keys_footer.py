@@ -7,9 +7,10 @@ the rest of the walk's first frame. This footer renders the same line itself, wi
 first frame, and redraws only when the (key, description, enabled) list differs. A
 click on a key presses it, as in Textual's footer; a disabled key rings the bell.
 
-A screen may name a key for what is selected (Enter "Edit & run" on a reference block
+A screen may name a key for what is selected (Enter "Edit" on a reference block
 rather than "Perform"): its `key_description(action)` returns the name, or None for
-the binding's own."""
+the binding's own. A screen's `FOOTER_PINNED` keys stay when the footer is too narrow
+for every key (the others are left out from the end)."""
 
 from __future__ import annotations
 
@@ -96,10 +97,7 @@ class KeysFooter(Widget, can_focus=False):
         right_width = right.cell_length + 1 if tail is not None else 0
         left = Content("")
         self._spans = []
-        for shown_key in keys:
-            piece = self._key(shown_key)
-            if left.cell_length + piece.cell_length + 1 > width - right_width:  # +1: the gap
-                break
+        for shown_key, piece in self._fitting(keys, width - right_width):
             self._spans.append((left.cell_length, left.cell_length + piece.cell_length, shown_key))
             left = Content.assemble(left, piece, " ")
         if tail is None:
@@ -109,6 +107,26 @@ class KeysFooter(Widget, can_focus=False):
         self._spans.append((start, start + right.cell_length, tail))
         separator = Content.styled(PALETTE_SEPARATOR, "$foreground 20%")
         return Content.assemble(left, " " * gap, separator, right)
+
+    def _fitting(self, keys: list[ShownKey], room: int) -> list[tuple[ShownKey, Content]]:
+        """The keys that fit in `room` cells, in order. Keys that do not fit are left
+        out from the end, except the screen's pinned ones (`FOOTER_PINNED`, key names:
+        the help key, which lists every key, and quit), whose room is kept first."""
+        pinned = set(getattr(self.screen, "FOOTER_PINNED", ()))
+        pieces = [(shown, self._key(shown)) for shown in keys]
+        used = sum(piece.cell_length + 1 for shown, piece in pieces if shown.key in pinned)
+        if used > room:  # not even those fit: the first keys that do
+            pinned, used = set(), 0
+        kept: list[tuple[ShownKey, Content]] = []
+        full = False
+        for shown, piece in pieces:
+            if shown.key not in pinned:
+                if full or used + piece.cell_length + 1 > room:  # +1: the gap
+                    full = True
+                    continue
+                used += piece.cell_length + 1
+            kept.append((shown, piece))
+        return kept
 
     def _key(self, shown: ShownKey) -> Content:
         hover = "on $block-hover-background" if shown == self._hover else ""

@@ -61,6 +61,7 @@ Clock = Callable[[], float]
 class WalkScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = walk_keys.BINDINGS
     ACTION_HELP: ClassVar[dict[str, str]] = walk_keys.ACTION_HELP
+    FOOTER_PINNED: ClassVar[tuple[str, ...]] = walk_keys.PINNED
 
     def __init__(
         self,
@@ -181,7 +182,9 @@ class WalkScreen(Screen[None]):
         return first or next(iter(self.runbook.references), None)
 
     async def _select_first(self) -> None:
-        self.query_one(StepList).show_statuses(self._view.statuses())
+        steps = self.query_one(StepList)
+        steps.show_adhoc(self._view.adhoc_items())  # a resumed session's, listed again
+        steps.show_statuses(self._view.statuses())
         first = self._first_item()
         if first is not None:
             self.query_one(StepList).select_step(first.id)

@@ -35,6 +35,10 @@ BINDINGS: list[BindingType] = [
     Binding("4", "show_tab('tab-backups')", "Backups tab", show=False, id="walk.tab-backups"),
 ]
 
+# Keys the footer keeps when it cannot show every key: the one that lists them all,
+# and quit.
+PINNED = ("question_mark", "q")
+
 # What each action is called in the help and the command palette.
 ACTION_HELP: dict[str, str] = {
     "perform": "Perform the selected step (run it, or mark a manual step done)",
@@ -62,11 +66,11 @@ def description(action: str, item: ListItem | None) -> str | None:
     from its binding's description (None: the binding's)."""
     if action == "perform":
         if isinstance(item, Reference):
-            return "Edit & run"
+            return "Edit"
         if isinstance(item, AdhocItem):
             return "Run again"
     if action == "skip" and isinstance(item, Reference):
-        return "Pass by"
+        return "Pass"
     return None
 
 
