@@ -10,14 +10,26 @@ import asyncio
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from runbook_tui.demo import sandbox
 from runbook_tui.demo.bundled import runbooks_dir
 from runbook_tui.runbook.parser import load
 
-SIZE = (130, 34)
+# Wide enough for the evidence column beside the walk (160 columns and more).
+SIZE = (164, 40)
+# What the screenshot waits for: the shop's health and its log, read live (the backups
+# are looked at once a minute: the one the deploy just took comes later); and the
+# step's end on the status line.
+SHOWN = ("HTTP&#160;200", "listening&#160;on")
+GONE = ("Running:",)
+WAIT_SECONDS = 20.0
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshot.svg"
+
+
+def ready(svg: str) -> bool:
+    return all(part in svg for part in SHOWN) and not any(part in svg for part in GONE)
 
 
 async def shoot(box: sandbox.Sandbox, out: Path) -> None:
@@ -37,7 +49,12 @@ async def shoot(box: sandbox.Sandbox, out: Path) -> None:
             await pilot.pause()
             await pilot.press("enter")
             await screen.wait_until(lambda sid=step_id: screen.status_of(sid) == "succeeded")
-        await pilot.pause()
+        # The panels fill as their sources report: wait until they show the shop.
+        deadline = time.monotonic() + WAIT_SECONDS
+        while not ready(app.export_screenshot()):
+            if time.monotonic() > deadline:
+                raise SystemExit(f"the evidence panels never showed {SHOWN}")
+            await pilot.pause(0.1)
         app.save_screenshot(filename=out.name, path=str(out.parent))
         app.exit()  # the session stays behind in the temporary folder, removed below
 

@@ -60,6 +60,8 @@ def test_headless_walks_every_bundled_runbook_against_a_fresh_sandbox(tmp_path: 
     ], done.stdout
     assert all(line.startswith("✓") for line in lines if line.startswith(("✓", "✗")))
     assert "4 of 4 walks passed." in lines
+    [drill] = [line for line in lines if "restore.md (drill)" in line]
+    assert "(drill passed in " in drill and "of its RTO 300s)" in drill
     # The sessions are the demo's, in its own state home; the user's has none.
     listing = subprocess.run(
         [COMMAND, "sessions", "--json", "--home", str(root)], capture_output=True, text=True
@@ -72,6 +74,11 @@ def test_headless_walks_every_bundled_runbook_against_a_fresh_sandbox(tmp_path: 
         ("incident.md", "completed", False),
     ]
     assert not (home / "sessions").exists() or not list((home / "sessions").iterdir())
+    drills = [COMMAND, "drills", "--json", "--home"]
+    mine = subprocess.run([*drills, str(home)], capture_output=True, text=True)
+    assert json.loads(mine.stdout) == []  # demo drills never count in the user's
+    theirs = json.loads(subprocess.run([*drills, str(root)], capture_output=True, text=True).stdout)
+    assert [(Path(d["runbook"]).name, d["passed"]) for d in theirs] == [("restore.md", True)]
     for s in sessions:
         first = events(Path(s["path"]) / "journal.jsonl")[0]
         assert first["workdir"] == str(root)  # the sandbox, wherever the package is

@@ -53,6 +53,8 @@ class Outcome:
     seconds: float
     output: Path
     problems: list[str] = field(default_factory=list)
+    # A drill's verdict: passed, rto_seconds, duration_seconds (session/drills.py).
+    drill: dict[str, object] | None = None
 
     @property
     def passed(self) -> bool:
@@ -121,9 +123,11 @@ def walk_one(sandbox: Sandbox, walk: Walk, number: int) -> Outcome:
         outcome.problems.append(f"exit {code}")
     if status not in PASSED:
         outcome.problems.append(f"session {status}")
-    rto = walk.runbook.rto_seconds
-    if "--drill" in walk.flags and rto is not None and seconds > rto:
-        outcome.problems.append(f"took {seconds:.1f}s, longer than its RTO ({rto:g}s)")
+    if "--drill" in walk.flags:
+        # The drill's verdict, as its session recorded it (timed from the journal).
+        outcome.drill = dict(new[0].drill_verdict or {}) if new else {}
+        if outcome.drill.get("passed") is not True:
+            outcome.problems.append("the drill did not pass")
     return outcome
 
 
@@ -138,8 +142,12 @@ def describe(outcome: Outcome) -> str:
     mark = "✓" if outcome.passed else "✗"
     walk = outcome.walk
     words = [f"{mark} {walk.label:<26} {outcome.status:<12} {outcome.seconds:6.1f}s"]
-    if "--drill" in walk.flags and walk.runbook.rto_seconds is not None:
-        words.append(f"(RTO {walk.runbook.rto_seconds:g}s)")
+    if outcome.drill:
+        took, rto = outcome.drill.get("duration_seconds"), outcome.drill.get("rto_seconds")
+        verdict = "passed" if outcome.drill.get("passed") else "failed"
+        against = f" of its RTO {rto:g}s" if isinstance(rto, int | float) else ""
+        took_text = f" in {took:.1f}s" if isinstance(took, int | float) else ""
+        words.append(f"(drill {verdict}{took_text}{against})")
     if outcome.session:
         words.append(f"session {outcome.session}")
     if outcome.problems:

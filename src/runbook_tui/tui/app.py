@@ -184,10 +184,11 @@ class RunbookApp(App[None]):
 
         while True:
             rows = picker_rows(self.runbook_dir, self.backend.list_sessions(self.home))
-            path = await self.push_screen_wait(PickerScreen(self.runbook_dir, rows))
-            if path is None:
+            pick = await self.push_screen_wait(PickerScreen(self.runbook_dir, rows))
+            if pick is None:
                 self.exit()
                 return
+            path = pick.path
             result = load(path)
             errors = [d for d in result.diagnostics if d.severity == "error"]
             if errors or result.runbook is None:
@@ -198,6 +199,7 @@ class RunbookApp(App[None]):
                 continue
             self.runbook = result.runbook
             self.warnings = tuple(result.warnings)
+            self.drill = self.drill or pick.drill
             self.open_runbook(result.runbook)
             return
 

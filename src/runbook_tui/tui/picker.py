@@ -5,7 +5,7 @@ made in picker_rows.py (no Textual there: the data is measured on its own)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, NamedTuple
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -14,13 +14,22 @@ from textual.widgets import DataTable, Footer, Label, Static
 
 from runbook_tui.tui.picker_rows import PickerRow, picker_rows
 
-__all__ = ["PickerRow", "PickerScreen", "picker_rows"]
+__all__ = ["Pick", "PickerRow", "PickerScreen", "picker_rows"]
 
 
-class PickerScreen(Screen[Path | None]):
+class Pick(NamedTuple):
+    """The runbook chosen, and whether to walk it as a drill (a rehearsal, timed
+    against its RTO and remembered as evidence)."""
+
+    path: Path
+    drill: bool = False
+
+
+class PickerScreen(Screen[Pick | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         # priority: the table would take Enter itself (and the footer would not show it).
         Binding("enter", "open", "Open", id="picker.open", priority=True),
+        Binding("d", "open_drill", "Open as a drill", id="picker.drill"),
         Binding("q,escape", "quit_picker", "Quit", id="picker.quit"),
     ]
 
@@ -46,11 +55,14 @@ class PickerScreen(Screen[Path | None]):
         event.stop()
         self.action_open()
 
-    def action_open(self) -> None:
+    def action_open(self, drill: bool = False) -> None:
         table = self.query_one(DataTable)
         if not self.rows:
             return
-        self.dismiss(self.rows[table.cursor_row].path)
+        self.dismiss(Pick(self.rows[table.cursor_row].path, drill))
+
+    def action_open_drill(self) -> None:
+        self.action_open(drill=True)
 
     def action_quit_picker(self) -> None:
         self.dismiss(None)
