@@ -97,7 +97,7 @@ async def test_question_mark_lists_every_key(make_app):
         assert isinstance(app.screen, HelpDialog)
         keys = [key.strip() for key, _ in app.screen.rows]
         # The screen's keys, and the step detail's own (Escape, c) too.
-        for key in ("⏎", "s", "n", "x ^c", "r", "b", "e", "?", "q", "c", "esc"):
+        for key in ("⏎", "s", "n", "x ^c", "r", "b", "e", "?", "q", "c", "esc", "f", "/", "t"):
             assert key in keys
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpDialog)

@@ -221,7 +221,8 @@ def help_rows(
 ) -> list[tuple[str, str]]:
     """Every key of the walk, as (keys, what it does): the screen's `bindings` (named
     by `action_help`, else by their description), then the keys that are not the
-    screen's own: the step list's arrows, the step detail's, the command palette."""
+    screen's own: the step list's arrows, the step detail's, the edit box's, the Logs
+    panel's, the command palette."""
     rows: list[tuple[str, str]] = []
     for binding in bindings:
         assert isinstance(binding, Binding)
@@ -242,5 +243,13 @@ def help_rows(
         ("ctrl+t", "Interactive: the command gets the terminal (edit box, : line)"),
     ]
     rows.extend((key_display(Binding(key, "")), text) for key, text in box_keys)
+    # The Logs panel's (tui/log_panel.py), which apply while it has the focus.
+    log_keys = [
+        ("f", "Pause or follow the log (in the Logs panel)"),
+        ("slash", "Filter the log's lines by a regular expression (in the Logs panel)"),
+        ("t", "Jump to a time in the log: 09:12 (in the Logs panel)"),
+        ("l", "The next log, when there are several (in the Logs panel)"),
+    ]
+    rows.extend((key_display(Binding(key, "")), text) for key, text in log_keys)
     rows.append(("ctrl+p", "Command palette: every action by name"))
     return rows
