@@ -619,7 +619,12 @@ class WalkScreen(Screen[None]):
                 self._end(earned)
 
         dialog = WalkOverDialog(text, earned, drill)
-        self.call_after_refresh(self.app.push_screen, dialog, done)
+
+        def offer() -> None:
+            self.app.push_screen(dialog, done)
+            self._view.changed()  # a screen change is no journal event: wake the waiters
+
+        self.call_after_refresh(offer)
 
     def action_rollback(self) -> None:
         if self._held_back(self.action_rollback):
