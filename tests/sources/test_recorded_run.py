@@ -44,10 +44,13 @@ def home_of(tmp_path: Path) -> Path:
 
 
 def events(tmp_path: Path) -> list[dict[str, Any]]:
-    journals = sorted((home_of(tmp_path) / "sessions").glob("*/journal.jsonl"))
+    # The newest session by when it started: ids of two sessions started in the same
+    # second sort by their random suffix.
+    journals = [read_journal(j) for j in (home_of(tmp_path) / "sessions").glob("*/journal.jsonl")]
     if not journals:
         return []
-    return [e for e in read_journal(journals[-1]).events if e["type"] != "output"]
+    newest = max(journals, key=lambda j: j.events[0]["started_at"])
+    return [e for e in newest.events if e["type"] != "output"]
 
 
 def of_type(tmp_path: Path, kind: str, **match: Any) -> list[dict[str, Any]]:
