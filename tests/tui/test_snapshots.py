@@ -9,7 +9,9 @@ functions."""
 
 from __future__ import annotations
 
+import re
 import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,8 +24,13 @@ import runbook_tui.session.journal as journal_module
 import runbook_tui.session.store as store_module
 from runbook_tui.sources.readings import BackupReading, RestoreDrill, ServiceReading
 from runbook_tui.tui.app import RunbookApp
-from runbook_tui.tui.dialogs import ConsentDialog, QuitWhileRunningDialog, RollbackOfferDialog
+from runbook_tui.tui.dialogs import (
+    ConsentDialog,
+    QuitWhileRunningDialog,
+    RollbackOfferDialog,
+)
 from runbook_tui.tui.keys_footer import KeysFooter
+from runbook_tui.tui.log_panel import LogLines
 from runbook_tui.tui.walk import WalkScreen
 
 from .conftest import parse_file
@@ -101,6 +108,28 @@ async def _walk(pilot: Any) -> WalkScreen:
     return screen
 
 
+async def _until(pilot: Any, predicate: Callable[[], bool], what: str) -> None:
+    """Let the app run until `predicate` holds (the deadline only guards a hang)."""
+    deadline = time.monotonic() + 15
+    while not predicate():
+        assert time.monotonic() < deadline, f"never happened: {what}"
+        await pilot.pause(0.01)
+    await pilot.pause()
+
+
+def _focus_in(pilot: Any, selector: str) -> bool:
+    """The focus is in `selector`, and the footer has drawn the keys that go with it
+    (it redraws after the focus moved, on a later refresh)."""
+    focused = pilot.app.focused
+    pane = pilot.app.screen.query_one(selector)
+    footer = pilot.app.screen.query_one(KeysFooter)
+    return (
+        focused is not None
+        and (focused is pane or pane in focused.ancestors)
+        and footer.drawn == footer.keys_shown()
+    )
+
+
 async def _evidence_in(pilot: Any, walk: WalkScreen) -> None:
     """Wait until every declared source has reported and the board has redrawn."""
     rb = walk.runbook
@@ -143,6 +172,13 @@ async def _select(pilot: Any, walk: WalkScreen, step_id: str) -> None:
         if footer._shown == footer.keys_shown():
             return
     raise AssertionError("the footer never settled")
+
+
+async def _box_open(pilot: Any) -> None:
+    """Wait for the text box a key opened (a dialog is pushed on a later turn of the
+    loop than the key), then stop its cursor blinking."""
+    await _until(pilot, lambda: bool(pilot.app.screen.query(Input)), "a text box")
+    _no_blink(pilot)
 
 
 def _no_blink(pilot: Any) -> None:
@@ -195,7 +231,7 @@ def test_danger_dialog_after_a_wrong_phrase(snap_compare, snap_app, size: str) -
         walk = await _walk(pilot)
         await _select(pilot, walk, "restore")
         await pilot.press("enter")
-        _no_blink(pilot)
+        await _box_open(pilot)
         await pilot.press(*"restore order", "enter")
 
     assert snap_compare(snap_app(), terminal_size=SIZES[size], run_before=run_before)
@@ -206,7 +242,7 @@ def test_skip_reason_dialog(snap_compare, snap_app, size: str) -> None:
     async def run_before(pilot: Any) -> None:
         await _walk(pilot)
         await pilot.press("s")
-        _no_blink(pilot)
+        await _box_open(pilot)
         await pilot.press(*"done by hand")
 
     assert snap_compare(snap_app(), terminal_size=SIZES[size], run_before=run_before)
@@ -217,7 +253,7 @@ def test_note_dialog(snap_compare, snap_app, size: str) -> None:
     async def run_before(pilot: Any) -> None:
         await _walk(pilot)
         await pilot.press("n")
-        _no_blink(pilot)
+        await _box_open(pilot)
         await pilot.press(*"paged the DBA")
 
     assert snap_compare(snap_app(), terminal_size=SIZES[size], run_before=run_before)
@@ -494,12 +530,17 @@ def test_consent_dialog(snap_compare, evidence_app) -> None:
     assert snap_compare(evidence_app(), terminal_size=SIZES["small"], run_before=run_before)
 
 
-@pytest.mark.parametrize("tab", ["2", "3", "4"], ids=["logs", "services", "backups"])
-def test_evidence_tab(snap_compare, evidence_app, tab: str) -> None:
+@pytest.mark.parametrize(
+    ("key", "tab"),
+    [pytest.param(k, t, id=t) for k, t in (("2", "logs"), ("3", "services"), ("4", "backups"))],
+)
+def test_evidence_tab(snap_compare, evidence_app, key: str, tab: str) -> None:
     async def run_before(pilot: Any) -> None:
         await _refused(pilot)
-        await pilot.press(tab)
-        await pilot.pause()
+        await pilot.press(key)
+        # The panel is mounted the first time its tab is shown; its focus (a border
+        # colour) must be in the picture, whatever the machine's load.
+        await _until(pilot, lambda: _focus_in(pilot, f"#tab-{tab}"), f"the focus in {tab}")
 
     assert snap_compare(evidence_app(), terminal_size=SIZES["small"], run_before=run_before)
 
@@ -507,10 +548,21 @@ def test_evidence_tab(snap_compare, evidence_app, tab: str) -> None:
 def test_logs_panel_filtered(snap_compare, evidence_app) -> None:
     async def run_before(pilot: Any) -> None:
         await _refused(pilot)
-        await pilot.press("2", "slash")
-        _no_blink(pilot)
+        await pilot.press("2")
+        await _until(pilot, lambda: _focus_in(pilot, "#tab-logs"), "the focus in the Logs tab")
+        await pilot.press("slash")
+        await _box_open(pilot)
         await pilot.press(*"error|warn", "enter")
-        await pilot.pause()
+        # The board redraws the panel on its next batch (~100 ms), not at the key.
+        view = pilot.app.screen.query_one("#tab-logs LogLines", LogLines)
+
+        def filtered() -> bool:
+            lines = view.lines
+            return bool(lines) and all(re.search("error|warn", x, re.I) for x in lines)
+
+        await _until(
+            pilot, lambda: filtered() and _focus_in(pilot, "#tab-logs"), "the filtered lines"
+        )
 
     assert snap_compare(evidence_app(), terminal_size=SIZES["small"], run_before=run_before)
 
@@ -520,3 +572,4 @@ def test_evidence_column_in_the_wide_layout(snap_compare, evidence_app) -> None:
         await _refused(pilot)
 
     assert snap_compare(evidence_app(), terminal_size=SIZES["wide"], run_before=run_before)
+

@@ -244,11 +244,11 @@ async def test_a_click_on_any_cell_of_a_tab_label_shows_that_tab(make_app):
         start = line.index(" Logs ")
         missed = []
         for x in range(start, start + len(" Logs ")):
-            walk.show_tab("tab-step")
+            await walk.show_tab("tab-step")
             await pilot.click(TabBar, offset=(x, 0))
             if walk.active_tab != "tab-logs":
                 missed.append(x)
-        walk.show_tab("tab-step")
+        await walk.show_tab("tab-step")
         await pilot.click(TabBar, offset=(start - 1, 0))  # the gap before " Logs "
         gap = walk.active_tab
         assert missed == [] and gap == "tab-step", (missed, gap)

@@ -69,6 +69,11 @@ class KeysFooter(Widget, can_focus=False):
                 keys.append(shown)
         return (*keys, last) if last is not None else tuple(keys)
 
+    @property
+    def drawn(self) -> KeysShown | None:
+        """The keys as last drawn (None before the first frame)."""
+        return self._shown
+
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self.bindings_changed)
 
@@ -76,10 +81,13 @@ class KeysFooter(Widget, can_focus=False):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def bindings_changed(self, screen: Screen[Any]) -> None:
-        # Publications come in bursts; one check after the next refresh covers them.
+        # Publications come in bursts; one check once this footer's queue is empty
+        # covers them. Not `call_after_refresh`: Textual queues that on whichever
+        # screen is active, and a dialog closed before it repaints drops it (the
+        # footer then showed the step list's keys for good).
         if self.is_attached and screen is self.screen and not self._redraw_pending:
             self._redraw_pending = True
-            self.call_after_refresh(self._redraw_if_changed)
+            self.call_later(self._redraw_if_changed)
 
     def _redraw_if_changed(self) -> None:
         self._redraw_pending = False

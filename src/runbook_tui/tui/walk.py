@@ -273,13 +273,17 @@ class WalkScreen(Screen[None]):
         """The pane shown beside the step list in the narrow layout."""
         return self.query_one(StepPanes).active
 
-    def show_tab(self, tab: str) -> None:
+    async def show_tab(self, tab: str) -> None:
         """Show pane `tab` (narrow layout) and put the focus in it: an evidence panel's
         keys apply while it has the focus; the Step tab gives it back to the steps."""
-        panel = self.query_one(StepPanes).show(tab)
+        panel = await self.query_one(StepPanes).show(tab)
         if panel is not None:
             panel.focus()
-        elif self._focus_in("#tab-panes"):
+        else:
+            self._steps_tab_shown()
+
+    def _steps_tab_shown(self) -> None:
+        if self._focus_in("#tab-panes"):
             self.query_one(StepList).focus()
 
     def _focus_in(self, selector: str) -> bool:
@@ -295,7 +299,8 @@ class WalkScreen(Screen[None]):
         wide = width >= WIDE_COLUMNS
         self.set_class(wide, "-wide")
         if wide:
-            self.show_tab("tab-step")
+            self.query_one(StepPanes).show_step_tab()
+            self._steps_tab_shown()
             self.query_one(EvidenceColumn).fill()
         elif self._focus_in("#evidence-column"):
             self.query_one(StepList).focus()
@@ -845,11 +850,11 @@ class WalkScreen(Screen[None]):
         rows = prompts.help_rows(self.BINDINGS, self.ACTION_HELP, self.app.get_key_display)
         self.app.push_screen(HelpDialog(rows))
 
-    def action_show_tab(self, tab: str) -> None:
+    async def action_show_tab(self, tab: str) -> None:
         """Narrow: show the tab. Wide (no tabs): focus that panel of the column, or the
         steps for the Step tab."""
         if not self.has_class("-wide"):
-            self.show_tab(tab)
+            await self.show_tab(tab)
             return
         panel = self.query_one(EvidenceColumn).panel(tab.removeprefix("tab-"))
         if panel is not None:

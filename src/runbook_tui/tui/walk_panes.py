@@ -60,23 +60,30 @@ class StepPanes(Vertical):
     def active(self) -> str:
         return self.query_one(TabBar).active
 
-    def show(self, tab: str) -> Widget | None:
+    async def show(self, tab: str) -> Widget | None:
         """Show pane `tab`; an evidence pane is filled the first time it is shown.
-        Returns its evidence panel (None for the Step tab)."""
+        Returns its evidence panel (None for the Step tab), mounted: the caller can
+        focus it at once (a focus asked of a panel still mounting could be lost)."""
         if tab not in TABS:
             return None
-        self.query_one(TabBar).active = tab
-        self.query_one("#tab-panes", ContentSwitcher).current = tab
-        pane = self.query_one(f"#{tab}")
+        self._switch(tab)
         kind = tab.removeprefix("tab-")
         if kind not in EVIDENCE:
             return None
+        pane = self.query_one(f"#{tab}")
         if not pane.children:
-            pane.mount(make_panel(self._board(), kind, titled=False))
+            await pane.mount(make_panel(self._board(), kind, titled=False))
         return pane.children[0]
 
-    def on_tab_bar_clicked(self, event: TabBar.Clicked) -> None:
-        self.show(event.tab)
+    def show_step_tab(self) -> None:
+        self._switch("tab-step")
+
+    def _switch(self, tab: str) -> None:
+        self.query_one(TabBar).active = tab
+        self.query_one("#tab-panes", ContentSwitcher).current = tab
+
+    async def on_tab_bar_clicked(self, event: TabBar.Clicked) -> None:
+        await self.show(event.tab)
 
 
 class EvidenceColumn(Vertical):
