@@ -422,3 +422,29 @@ def test_ad_hoc_and_reference_runs_get_their_evidence_too(tmp_path: Path) -> Non
     assert ends == {ref.id: {"app": 1}, "adhoc-1": {"app": 2}}
     assert len(of_type(engine, "evidence", at="step_start")) == 2
     engine.end("completed")
+
+
+def test_a_backup_a_step_wrote_is_looked_at_when_the_step_ends(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    """The demo's complaint: the Backups panel did not show the backup just written. A
+    step's end brings the sets' next look forward (here their interval is an hour, so
+    only that can find it)."""
+    import runbook_tui.sources.backups as backups
+
+    monkeypatch.setattr(backups, "PATH_INTERVAL", 3600.0)
+    (tmp_path / "dumps").mkdir()
+    book = write_book(
+        tmp_path,
+        'backups:\n  - {name: nightly, path: "dumps/*.dump", max_age: 1d}\n',
+        step("dump", "echo data > dumps/now.dump"),
+    )
+    engine, evidence = open_session(tmp_path, book)
+    with evidence:
+        evidence.start()
+        assert wait_until(lambda: "nightly" in evidence.hub.latest().backups)
+        assert evidence.hub.latest().backups["nightly"].state == "missing"
+        assert engine.run_step("dump").succeeded
+        assert wait_until(lambda: evidence.hub.latest().backups["nightly"].state == "ok")
+        assert evidence.hub.latest().backups["nightly"].count == 1
+    engine.end("completed")

@@ -29,7 +29,11 @@ from runbook_tui.runbook.model import BackupSet
 from runbook_tui.sources.child_process import ChildProcess
 from runbook_tui.sources.readings import BackupReading, BackupState, RestoreDrill
 
-DEFAULT_INTERVAL = 60.0
+# A path set is a glob and a stat per file: cheap to look at often. A restic set asks
+# the repository (over the network, perhaps), so once a minute. Both look again as
+# soon as a step ends (recorder.py).
+PATH_INTERVAL = 15.0
+RESTIC_INTERVAL = 60.0
 DEFAULT_TIMEOUT = 30.0
 # restic's own settings that would override ours (or leak into the check).
 _RESTIC_ENV = (
@@ -81,7 +85,7 @@ class BackupCheck:
         self.cwd = cwd
         self.restore_lookup = restore_lookup
         self.note = note
-        self.interval = DEFAULT_INTERVAL
+        self.interval = RESTIC_INTERVAL if backup.source == "restic" else PATH_INTERVAL
         self.timeout = DEFAULT_TIMEOUT
         self._child = ChildProcess()
 

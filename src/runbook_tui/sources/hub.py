@@ -357,6 +357,15 @@ class Hub:
                 self._changed.wait(left)
         return True
 
+    def poll_soon(self, kind: Kind) -> None:
+        """Bring the next poll of every source of `kind` forward to now, without
+        waiting for it (after a step ended: a backup it just wrote shows in seconds,
+        not at the set's next minute)."""
+        with self._lock:
+            slots = [s for s in self._slots if s.info.kind == kind]
+        for slot in slots:
+            slot.wake.set()
+
     def poll_once(self, wait: float | None = None) -> Snapshot:
         """Poll every source once, all at the same time, and return what they saw: for
         `status`, on a hub that was not started. Each source gets its timeout (plus the

@@ -295,6 +295,10 @@ class SessionEvidence:
             logs={mask(k): v for k, v in found["logs"].items()},
             raise_journal_errors=True,
         )
+        if moment == "step_end":
+            # A step is what writes a backup: look again now, for the panel (the
+            # evidence above is from the latest readings, as the format says).
+            self.hub.poll_soon("backup")
 
     def _record(
         self, event_type: str, *, raise_journal_errors: bool = False, **fields: Any
