@@ -448,3 +448,21 @@ def test_a_backup_a_step_wrote_is_looked_at_when_the_step_ends(
         assert wait_until(lambda: evidence.hub.latest().backups["nightly"].state == "ok")
         assert evidence.hub.latest().backups["nightly"].count == 1
     engine.end("completed")
+
+
+def test_the_walks_workdir_is_where_the_sources_read_relative_paths(tmp_path: Path) -> None:
+    """A walk started with `--workdir DIR`: its steps and its sources both see DIR."""
+    work = tmp_path / "work"
+    (work / "dumps").mkdir(parents=True)
+    (work / "dumps" / "a.dump").write_bytes(b"x")
+    book = write_book(
+        tmp_path,
+        'backups:\n  - {name: nightly, path: "dumps/*.dump", max_age: 1d}\n',
+        step("one", "true"),
+    )
+    engine = Engine.start(book, home=tmp_path / "home", use_pty=False, workdir=work)
+    with SessionEvidence.open(engine) as evidence:
+        evidence.start()
+        assert wait_until(lambda: "nightly" in evidence.hub.latest().backups)
+        assert evidence.hub.latest().backups["nightly"].state == "ok"
+    engine.end("completed")

@@ -254,3 +254,30 @@ def test_a_state_folder_in_the_way_is_exit_2_once_there_is_something_to_look_at(
     assert "is a file, not a folder" in done.stderr
     # Nothing declared: nothing is read from the state folder, and nothing fails.
     assert status(tmp_path, book(tmp_path, "", "b.md")).returncode == 0
+
+
+def test_workdir_moves_the_relative_paths_and_the_command_checks(tmp_path: Path) -> None:
+    """`--workdir DIR`: the sources see what the steps started in DIR would see."""
+    work = tmp_path / "work"
+    (work / "backups").mkdir(parents=True)
+    (work / "backups" / "orders.dump").write_bytes(b"x" * 10)
+    (work / "app.log").write_text("from the workdir\n")
+    (work / "flag").write_text("")
+    path = book(
+        tmp_path,
+        'services:\n  - {name: here, command: "test -f flag"}\n'
+        'backups:\n  - {name: orders, path: "backups/*.dump", max_age: 1d}\n'
+        "logs:\n  - {name: app, path: app.log}\n",
+    )
+    beside = json.loads(status(tmp_path, path, "--json").stdout)
+    assert beside["backups"][0]["state"] == "missing"
+    assert beside["services"][0]["state"] == "down"
+    moved = status(tmp_path, path, "--json", "--workdir", str(work))
+    found = json.loads(moved.stdout)
+    assert moved.returncode == 0, moved.stderr
+    assert found["backups"][0]["state"] == "ok"
+    assert found["services"][0]["state"] == "up"
+    assert found["logs"] == [{"name": "app", "lines": ["from the workdir"]}]
+    missing = status(tmp_path, path, "--workdir", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2
+    assert "--workdir" in missing.stderr and "is not a folder" in missing.stderr

@@ -33,7 +33,8 @@ def add_workdir(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--workdir",
         metavar="DIR",
-        help="folder the first step starts in (default: the runbook file's folder)",
+        help="folder the first step starts in, and the runbook's sources read relative "
+        "paths from (default: the runbook file's folder)",
     )
 
 

@@ -74,6 +74,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar="S",
         help=f"let a command log run this long (default {DEFAULT_WAIT:g}s)",
     )
+    p.add_argument(
+        "--workdir",
+        metavar="DIR",
+        help="folder the checks run in and relative paths are read from, as in the walk "
+        "(default: the runbook file's folder)",
+    )
     add_home(p)
     # The state home (the log, the drills) is opened only when there is something to
     # look at: a runbook that declares nothing costs what `check` costs.
@@ -81,10 +87,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from runbook_tui.cli.common import load_runbook, start_log
+    from runbook_tui.cli.common import check_workdir, load_runbook, start_log
 
     runbook = load_runbook(args.file, "status")
-    if runbook is None:
+    if runbook is None or not check_workdir(args.workdir, "status"):
         return 2
     declared = bool(runbook.services or runbook.backups or runbook.logs)
     if declared and not start_log(args):
@@ -131,12 +137,13 @@ def gather(
         restore_lookup=lookup,
         commands_allowed=True,
         with_logs=False,
+        cwd=args.workdir,
     )
     snapshot: list[Any] = []
     polling = threading.Thread(target=lambda: snapshot.append(hub.poll_once()), daemon=True)
     try:
         polling.start()
-        logs = read_logs(runbook, redactor.mask, args.lines, args.wait)
+        logs = read_logs(runbook, redactor.mask, args.lines, args.wait, args.workdir)
         polling.join()
     finally:
         hub.close()
@@ -155,7 +162,7 @@ def _restore_lookup(home: Any) -> Any:
 
 
 def read_logs(
-    runbook: Runbook, mask: Any, lines: int, wait: float
+    runbook: Runbook, mask: Any, lines: int, wait: float, cwd: str | None = None
 ) -> list[tuple[str, tuple[str, ...], str]]:
     """(name, last `lines` lines, problem) per log. A file log is read once; a command
     log runs for `wait` seconds (from when it started) and is stopped."""
@@ -166,7 +173,7 @@ def read_logs(
     started = time.monotonic()
     for entry in runbook.logs:
         try:
-            reader = open_log_source(runbook, entry, mask=mask)
+            reader = open_log_source(runbook, entry, mask=mask, cwd=cwd)
             reading = reader.poll()
             readers.append((entry.name, reader, getattr(reading, "error", None) or ""))
         except Exception as exc:  # one log that cannot be read says so; the rest print

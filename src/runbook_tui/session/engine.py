@@ -296,7 +296,10 @@ class Engine:
         env = dict(os.environ)
         env.update(variables)
         env["RUNBOOK_TUI_SESSION"] = session.id
-        self.runner = ShellRunner(env=env, cwd=str(workdir_for(runbook, workdir)), use_pty=use_pty)
+        # Where the first step starts; the runbook's sources read relative paths from
+        # here too (sources/recorder.py), so `--workdir` moves both.
+        self.workdir = workdir_for(runbook, workdir)
+        self.runner = ShellRunner(env=env, cwd=str(self.workdir), use_pty=use_pty)
         # `folder`: the journal folded already (resume); live output keeps a bounded tail.
         self._folder = (
             folder

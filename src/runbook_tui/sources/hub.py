@@ -201,11 +201,13 @@ class Hub:
         log_opener: Callable[[LogSource], Source] | None = None,
         commands_allowed: bool = False,
         with_logs: bool = True,
+        cwd: str | Path | None = None,
     ) -> Hub:
         """A hub with a source for every service, backup set and log `runbook`
         declares, `${NAME}` expanded (sources/expand.py) from `values` (the walk's
         variables; else each one's `from_env` or default) and the environment. Commands
-        run in the runbook's folder with those variables in their environment.
+        run, and relative paths are read, in `cwd` (the walk's `--workdir`; default the
+        runbook's folder), with those variables in their environment.
         `log_opener(log)` makes a log's reader (default: sources/logs.py `open_log`);
         `with_logs=False` leaves the logs out (`status` reads them itself)."""
         from runbook_tui.sources.backups import BackupCheck
@@ -213,7 +215,7 @@ class Hub:
         from runbook_tui.sources.services import ServiceCheck
 
         env = source_values(runbook, values, environ)
-        cwd = str(Path(runbook.path).resolve().parent) if runbook.path else os.getcwd()
+        cwd = source_folder(runbook, cwd)
         hub = cls(mask=mask, commands_allowed=commands_allowed)
         for service in runbook.services:
             target = (mentioned_unknown if service.check == "command" else expand)(
@@ -607,13 +609,21 @@ def open_log_source(
     mask: Mask | None = None,
     values: Mapping[str, str] | None = None,
     environ: Mapping[str, str] | None = None,
+    cwd: str | Path | None = None,
 ) -> Source:
     """The reader of one of `runbook`'s logs, as `for_runbook` opens it."""
     from runbook_tui.sources.expand import source_values
 
     env = source_values(runbook, values, environ)
-    cwd = str(Path(runbook.path).resolve().parent) if runbook.path else os.getcwd()
-    return _default_log_opener(mask, cwd, env)(expand_log(entry, env))
+    return _default_log_opener(mask, source_folder(runbook, cwd), env)(expand_log(entry, env))
+
+
+def source_folder(runbook: Runbook, cwd: str | Path | None = None) -> str:
+    """Where a runbook's sources run their commands and read relative paths: `cwd`
+    (the folder its steps start in, `--workdir`) when given, else its file's folder."""
+    if cwd is not None:
+        return str(Path(cwd).resolve())
+    return str(Path(runbook.path).resolve().parent) if runbook.path else os.getcwd()
 
 
 def _default_log_opener(

@@ -126,6 +126,7 @@ class SessionEvidence:
                 mask=mask,
                 restore_lookup=RestoreIndex(engine.home) if runbook.backups else None,
                 log_opener=log_opener,
+                cwd=engine.workdir,
             )
             if declared
             else Hub(mask=mask)
