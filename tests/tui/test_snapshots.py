@@ -572,4 +572,3 @@ def test_evidence_column_in_the_wide_layout(snap_compare, evidence_app) -> None:
         await _refused(pilot)
 
     assert snap_compare(evidence_app(), terminal_size=SIZES["wide"], run_before=run_before)
-
