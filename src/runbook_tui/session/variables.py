@@ -14,8 +14,6 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
 from runbook_tui.runbook.model import Runbook, Step, Variable
 from runbook_tui.session.redaction import MASK
 
@@ -116,6 +114,8 @@ def read_vars_file(path: str | Path) -> dict[str, str]:
     except (OSError, UnicodeDecodeError) as exc:
         raise VariableError(f"cannot read vars file {path}: {exc}") from exc
     if p.suffix.lower() in (".yml", ".yaml", ".json"):
+        import yaml  # only here: opening the UI should not pay for it
+
         try:
             # BaseLoader keeps every scalar as the text written: 1.10 stays "1.10",
             # yes stays "yes", 0755 stays "0755".
