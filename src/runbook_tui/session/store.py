@@ -14,7 +14,6 @@ import fcntl
 import json
 import os
 import re
-import secrets
 import socket
 import time
 from collections.abc import Mapping
@@ -137,7 +136,9 @@ def _mkdir_private(path: Path, parents: bool = False) -> bool:
 def new_session_id(now: datetime | None = None) -> str:
     """`20261126T141500Z-3f9a`: UTC time then 4 random hex digits."""
     now = now or datetime.now(UTC)
-    return now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+    # os.urandom is what `secrets.token_hex` reads; importing `secrets` would load
+    # hmac and OpenSSL before the UI's first frame.
+    return now.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + os.urandom(2).hex()
 
 
 def is_session_id(text: str) -> bool:
