@@ -49,13 +49,30 @@ def test_the_feed_keeps_the_newest_reading_of_each_source_and_wakes_once_per_bat
 
 def test_a_paused_log_keeps_its_lines_and_counts_what_arrived():
     state = LogState("app")
-    state.take(log_reading("app", ["one", "two"], new_lines=2))
+    state.take(log_reading("app", ["one", "two"], new_lines=2, total_lines=2))
     state.pause()
-    state.take(log_reading("app", ["one", "two", "three"], new_lines=1))
-    state.take(log_reading("app", ["two", "three", "four"], new_lines=1))
+    state.take(log_reading("app", ["one", "two", "three"], new_lines=1, total_lines=3))
+    state.take(log_reading("app", ["two", "three", "four"], new_lines=1, total_lines=4))
     assert state.shown().lines == ("one", "two") and state.missed == 2
     state.follow()
     assert state.shown().lines == ("two", "three", "four") and state.missed == 0
+
+
+def test_a_paused_count_survives_readings_the_feed_coalesced():
+    """The feed keeps a source's newest reading only: a quiet poll (no new line) that
+    replaced one with a new line must not lose it from the count. (Seen under load: the
+    walk said `paused` with no count after a line arrived.)"""
+    state = LogState("app")
+    state.take(log_reading("app", ["one"], new_lines=1, total_lines=1))
+    state.pause()
+    # Polls: +1 line ("two"), then a quiet one. The board only gets the second.
+    state.take(log_reading("app", ["one", "two"], new_lines=0, total_lines=2))
+    assert state.missed == 1
+    # A jump holds the lines too, and counts from the jump.
+    state.follow()
+    state.jumped("09:00", TimeJump(("x",), 0, None))
+    state.take(log_reading("app", ["two", "three"], new_lines=1, total_lines=3))
+    assert state.missed == 1
 
 
 def test_the_filter_applies_to_the_lines_held_and_keeps_the_jumps_mark():

@@ -60,6 +60,11 @@ class LogState:
         self.lines: tuple[str, ...] = ()
         self.following = True
         self.missed = 0  # lines that arrived while paused
+        # The reader's count of lines since it opened, when the view stopped following:
+        # `missed` is the count since. (Not a sum of each reading's `new_lines`: the
+        # feed keeps only a source's newest reading, and a quiet poll that replaced one
+        # with new lines would lose them.)
+        self._held_at = 0
         self.pattern: re.Pattern[str] | None = None
         self.jump: TimeJump | None = None
         self.jump_asked = ""  # what the operator typed
@@ -74,10 +79,18 @@ class LogState:
             if lines != self.lines:
                 self.lines = lines
         else:
-            self.missed += int(getattr(reading, "new_lines", 0) or 0)
+            # The reader's count only grows (one reader per log for the session).
+            self.missed = max(0, _total(reading) - self._held_at)
         return before is None or _facts(before) != _facts(reading)
 
     def pause(self) -> None:
+        self._hold()
+
+    def _hold(self) -> None:
+        """Stop following: the lines stay; those that arrive from now are counted."""
+        if self.following:
+            self._held_at = _total(self.reading)
+            self.missed = 0
         self.following = False
 
     def follow(self) -> None:
@@ -91,7 +104,7 @@ class LogState:
 
     def jumped(self, asked: str, jump: TimeJump) -> None:
         """Show the lines a jump to `asked` found (paused)."""
-        self.following = False
+        self._hold()
         self.jump = jump
         self.jump_asked = asked
 
@@ -115,6 +128,11 @@ class LogState:
             shown = Shown(tuple(line for _, line in kept), marked, len(lines))
         self._shown = (key, shown)
         return shown
+
+
+def _total(reading: Any) -> int:
+    """The lines a log's reader has seen arrive since it opened (0 before a reading)."""
+    return int(getattr(reading, "total_lines", 0) or 0)
 
 
 def _facts(reading: Any) -> tuple[Any, ...]:
