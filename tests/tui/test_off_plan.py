@@ -18,6 +18,7 @@ from runbook_tui.tui.dialogs import ConfirmDialog, PassByDialog, ResumeOfferDial
 from runbook_tui.tui.edit_box import EditBox
 from runbook_tui.tui.fill_form import FillForm
 from runbook_tui.tui.lint_list import WarningsDialog
+from runbook_tui.tui.run_options import RunOptions
 from runbook_tui.tui.step_list import StepList
 from runbook_tui.tui.summary import WalkOverDialog
 from runbook_tui.tui.walk_header import WalkHeader
@@ -287,6 +288,41 @@ async def test_a_placeholder_that_cannot_be_filled_opens_the_edit_box(tmp_path, 
     assert (started["kind"], started["command"]) == ("adhoc", "echo removing web-1")
     [skipped] = of_type(events, "step_skipped")
     assert (skipped["step_id"], skipped["reason"]) == ("quoted", "an edited copy ran as adhoc-1")
+
+
+async def test_an_ad_hoc_command_whose_placeholder_cannot_be_filled_opens_the_edit_box(
+    tmp_path, home
+):
+    # As for a block and a step: the walk says why and opens the edit box on the text as
+    # typed (Interactive still ticked), not the one-line box again.
+    app = open_app(write(tmp_path, DRAIN), home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        walk = await walk_screen(app, pilot)
+        await pilot.press("colon")
+        await on_screen(app, pilot, AdhocLine)
+        await pilot.press(*"echo 'removing <pod-name>'", "ctrl+t", "enter")
+        box = await on_screen(app, pilot, EditBox)
+        assert "single quotes" in walk.message_text
+        assert "single quotes" in str(box.query_one("#dialog-error").render())
+        assert box.query_one(TextArea).text == "echo 'removing <pod-name>'"
+        assert box.query_one(RunOptions).interactive
+        # Run as it is, it is refused again: the edit box again, never the line.
+        await pilot.press("ctrl+s")
+        await walk.wait_until(lambda: isinstance(app.screen, EditBox) and app.screen is not box)
+        box = app.screen
+        assert box.query_one(TextArea).text == "echo 'removing <pod-name>'"
+        await pilot.press("ctrl+t")  # captured this time
+        await pilot.press("f7", *"echo removing web-1", "ctrl+s")
+        confirm = await on_screen(app, pilot, ConfirmDialog)
+        assert "echo removing web-1" in str(confirm.body)
+        await pilot.press("y")
+        await walk.wait_until(lambda: walk.status_of("adhoc-1") == "succeeded")
+        await walk.wait_until(
+            lambda: walk.query_one("#output").plain_lines[:1] == ["removing web-1"]
+        )
+    [started] = of_type(journal_events(home), "step_started")
+    assert (started["kind"], started["command"]) == ("adhoc", "echo removing web-1")
+    assert of_type(journal_events(home), "step_skipped") == []
 
 
 async def test_colon_runs_an_ad_hoc_command_listed_and_recorded_in_time_order(tmp_path, home):

@@ -1,7 +1,7 @@
 """The walk's runs off the plan, for the walk screen that owns them: an edited copy of a
 reference block (Enter on it opens the edit box; Ctrl+S, a confirm, then it runs), an
-ad-hoc command (`:`), and a step whose placeholder cannot be filled where it stands (its
-command opens in the edit box and runs as an ad-hoc command). Also marking a reference
+ad-hoc command (`:`), and a step or an ad-hoc command whose placeholder cannot be filled
+where it stands (its command opens in the edit box and runs as an ad-hoc command). Also marking a reference
 block done by hand (`m`) and passing it by (`s`).
 
 Every one goes through the engine (journal first): `run_reference`, `run_adhoc`,
@@ -151,28 +151,56 @@ class OffPlan:
 
     # ---- ad-hoc commands -----------------------------------------------------------
 
-    def adhoc(self, text: str = "", error: str = "", interactive: bool = False) -> None:
+    def adhoc(self, text: str = "") -> None:
         from runbook_tui.tui.adhoc_line import AdhocLine
 
-        self._push(
-            AdhocLine(text, error=error, interactive=interactive),
-            lambda request: self._typed(request),
-        )
+        self._push(AdhocLine(text), self._typed)
 
     def _typed(self, request: RunRequest | None) -> None:
         if request is None:
             self._say(NOTHING_RUN)
             return
 
-        def back_to_the_line(why: str) -> None:
-            self._say(why)
-            self.adhoc(request.text, error=why, interactive=request.interactive)
-
         self._fills.ask(
             request.text,
             "The ad-hoc command",
             then=lambda fills, shown: self._run(AdhocItem("adhoc", request.text), request, fills),
-            refused=back_to_the_line,
+            refused=lambda why: self.edit_adhoc(request, why),
+        )
+
+    def edit_adhoc(self, request: RunRequest, why: str) -> None:
+        """The ad-hoc command `request` has a placeholder that cannot be filled where it
+        stands (`why`): it opens in the edit box, as a block's or a step's would."""
+        from runbook_tui.tui.edit_box import EditBox
+
+        about = Content.assemble(
+            "A placeholder of this command cannot be filled where it stands. Edit the "
+            "command (write the value in, or move it out of the quotes): it runs as an "
+            "ad-hoc command."
+        )
+        self._say(why)
+        box = EditBox(
+            "Edit the command", about, request.text, error=why, interactive=request.interactive
+        )
+        self._push(box, self._edited_adhoc)
+
+    def _edited_adhoc(self, request: RunRequest | None) -> None:
+        if request is None:
+            self._say(NOTHING_RUN)
+            return
+
+        def run(fills: dict[str, str]) -> None:
+            self._run(AdhocItem("adhoc", request.text), request, fills)
+
+        self._fills.ask(
+            request.text,
+            "The ad-hoc command",
+            then=lambda fills, shown: (
+                run(fills)
+                if fills  # the form showed the final command and was the go-ahead
+                else self._confirm("Run the edited command?", shown, lambda: run(fills))
+            ),
+            refused=lambda why: self.edit_adhoc(request, why),
         )
 
     def edit_step(self, step: Step, why: str, done: Callable[[str], None]) -> None:
