@@ -1,8 +1,8 @@
 """The walk's runs off the plan, for the walk screen that owns them: an edited copy of a
 reference block (Enter on it opens the edit box; Ctrl+S, a confirm, then it runs), an
 ad-hoc command (`:`), and a step or an ad-hoc command whose placeholder cannot be filled
-where it stands (its command opens in the edit box and runs as an ad-hoc command). Also marking a reference
-block done by hand (`m`) and passing it by (`s`).
+where it stands (its command opens in the edit box and runs as an ad-hoc command). Also
+marking a reference block done by hand (`m`) and passing it by (`s`).
 
 Every one goes through the engine (journal first): `run_reference`, `run_adhoc`,
 `mark_reference`, `pass_reference`. They never count in the walk's progress and are
