@@ -351,6 +351,42 @@ async def test_colon_runs_an_ad_hoc_command_listed_and_recorded_in_time_order(tm
     ]
 
 
+async def test_an_ad_hoc_command_is_masked_and_stopped_by_the_timeout_typed_with_it(tmp_path, home):
+    text = """\
+---
+variables:
+  DB_PASSWORD: {secret: true}
+---
+# Connect
+
+```sh {"name":"connect"}
+true
+```
+"""
+    app = open_app(
+        write(tmp_path, text, "connect.md"), home, variables={"DB_PASSWORD": "s3cr3t-value"}
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        walk = await walk_screen(app, pilot)
+        await pilot.press("colon")
+        line = await on_screen(app, pilot, AdhocLine)
+        await pilot.press(*'echo "pw is $DB_PASSWORD"; sleep 300')
+        line.query_one("#run-timeout", Input).focus()
+        await pilot.press(*"1s", "enter")
+        await walk.wait_until(lambda: walk.status_of("adhoc-1") == "failed")
+        await walk.wait_until(
+            lambda: walk.query_one("#output").plain_lines[:1] == ["pw is ********"]
+        )
+        assert "timed out" in walk.message_text
+    events = journal_events(home)
+    [started] = of_type(events, "step_started")
+    assert started["kind"] == "adhoc"
+    [finished] = of_type(events, "step_finished")
+    assert finished["timed_out"] and finished["verdict"] == "failed"
+    session = next((home / "sessions").iterdir())
+    assert all("s3cr3t-value" not in f.read_text() for f in session.rglob("*") if f.is_file())
+
+
 async def test_the_walk_counts_the_lint_warnings_and_w_lists_them(tmp_path, home):
     path = write(tmp_path, DRAIN)
     warnings = load(path).warnings
