@@ -8,8 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from textual.containers import VerticalScroll
 from textual.geometry import Region
-from textual.widgets import Input, TextArea
+from textual.widgets import Button, Input, Markdown, TextArea
 
 from runbook_tui.runbook.parser import load
 from runbook_tui.tui.adhoc_line import AdhocLine
@@ -162,6 +163,45 @@ async def test_enter_edits_a_reference_block_and_ctrl_s_runs_the_edited_text(tmp
     assert started["confirmed_by"] == "operator"
     [finished] = of_type(journal_events(home), "step_finished")
     assert finished["verdict"] == "succeeded"
+
+
+async def test_the_run_button_of_the_edit_box_runs_after_the_confirm(tmp_path, home):
+    app = open_app(write(tmp_path, DRAIN), home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        walk = await walk_screen(app, pilot)
+        ref = walk.runbook.references[0]
+        await select(pilot, walk, ref.id)
+        await pilot.press("enter")
+        box = await on_screen(app, pilot, EditBox)
+        await pilot.press("ctrl+o")
+        box.query_one("#edit-run", Button).focus()
+        await pilot.press("enter")
+        confirm = await on_screen(app, pilot, ConfirmDialog)
+        assert "echo pods on node-3" in str(confirm.body)
+        await pilot.press("y")
+        await wait_status(walk, ref.id, "succeeded")
+    [started] = of_type(journal_events(home), "step_started")
+    assert (started["step_id"], started["command"]) == (ref.id, "echo pods on node-3")
+
+
+async def test_each_item_shows_the_prose_nearest_it_whole_as_markdown(tmp_path, home):
+    app = open_app(write(tmp_path, DRAIN), home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        walk = await walk_screen(app, pilot)
+        await walk.wait_until(lambda: bool(walk.query("#prose")))
+        prose = walk.query_one("#prose", Markdown)
+        assert isinstance(prose.parent, VerticalScroll)  # scrollable, however long
+        first, second = walk.runbook.references
+        await select(pilot, walk, "force-delete")
+        # The list item that holds the step: its own words, both lines of them.
+        await walk.wait_until(lambda: "force delete the pod" in prose.source)
+        assert "if you are comfortable with possible data loss" in prose.source
+        assert "kubelet" not in prose.source
+        await select(pilot, walk, second.id)
+        await walk.wait_until(lambda: "The kubelet logs" in prose.source)
+        assert "Check which pods" not in prose.source  # the previous block's, not this one's
+        await select(pilot, walk, first.id)
+        await walk.wait_until(lambda: "Check which pods run on the node" in prose.source)
 
 
 async def test_m_marks_a_reference_block_done_and_s_passes_one_by(tmp_path, home):
