@@ -334,23 +334,27 @@ async def test_an_ad_hoc_command_whose_placeholder_cannot_be_filled_opens_the_ed
     tmp_path, home
 ):
     # As for a block and a step: the walk says why and opens the edit box on the text as
-    # typed (Interactive still ticked), not the one-line box again.
+    # typed (Interactive still ticked, the timeout kept), not the one-line box again.
     app = open_app(write(tmp_path, DRAIN), home)
     async with app.run_test(size=(100, 30)) as pilot:
         walk = await walk_screen(app, pilot)
         await pilot.press("colon")
-        await on_screen(app, pilot, AdhocLine)
-        await pilot.press(*"echo 'removing <pod-name>'", "ctrl+t", "enter")
+        line = await on_screen(app, pilot, AdhocLine)
+        await pilot.press(*"echo 'removing <pod-name>'", "ctrl+t")
+        line.query_one("#run-timeout", Input).focus()
+        await pilot.press(*"10m", "enter")
         box = await on_screen(app, pilot, EditBox)
         assert "single quotes" in walk.message_text
         assert "single quotes" in str(box.query_one("#dialog-error").render())
         assert box.query_one(TextArea).text == "echo 'removing <pod-name>'"
         assert box.query_one(RunOptions).interactive
+        assert box.query_one("#run-timeout", Input).value == "10m00s"
         # Run as it is, it is refused again: the edit box again, never the line.
         await pilot.press("ctrl+s")
         await walk.wait_until(lambda: isinstance(app.screen, EditBox) and app.screen is not box)
         box = app.screen
         assert box.query_one(TextArea).text == "echo 'removing <pod-name>'"
+        assert box.query_one(RunOptions).request("x").timeout_seconds == 600
         await pilot.press("ctrl+t")  # captured this time
         await pilot.press("f7", *"echo removing web-1", "ctrl+s")
         confirm = await on_screen(app, pilot, ConfirmDialog)

@@ -72,8 +72,9 @@ class OffPlan:
     # ---- reference blocks ----------------------------------------------------------
 
     def edit_reference(
-        self, ref: Reference, text: str | None = None, error: str = "", interactive: bool = False
+        self, ref: Reference, request: RunRequest | None = None, error: str = ""
     ) -> None:
+        """`ref` in the edit box: as written, or as `request` sent it back (`error`)."""
         from runbook_tui.tui.edit_box import EditBox
 
         about = Content.assemble(
@@ -85,9 +86,10 @@ class OffPlan:
         box = EditBox(
             "Run an edited copy",
             about,
-            ref.text if text is None else text,
+            ref.text if request is None else request.text,
             error=error,
-            interactive=interactive,
+            interactive=request is not None and request.interactive,
+            timeout_seconds=None if request is None else request.timeout_seconds,
         )
         self._push(box, lambda request: self._edited_reference(ref, request))
 
@@ -101,7 +103,7 @@ class OffPlan:
 
         def back_to_the_box(why: str) -> None:
             self._say(why)
-            self.edit_reference(ref, request.text, error=why, interactive=request.interactive)
+            self.edit_reference(ref, request, error=why)
 
         self._fills.ask(
             request.text,
@@ -180,7 +182,12 @@ class OffPlan:
         )
         self._say(why)
         box = EditBox(
-            "Edit the command", about, request.text, error=why, interactive=request.interactive
+            "Edit the command",
+            about,
+            request.text,
+            error=why,
+            interactive=request.interactive,
+            timeout_seconds=request.timeout_seconds,
         )
         self._push(box, self._edited_adhoc)
 
@@ -217,7 +224,13 @@ class OffPlan:
             " is recorded as skipped, naming it.",
         )
         self._say(why)
-        box = EditBox("Edit the command", about, step.command, interactive=step.interactive)
+        box = EditBox(
+            "Edit the command",
+            about,
+            step.command,
+            interactive=step.interactive,
+            timeout_seconds=step.timeout_seconds,
+        )
         self._push(box, lambda request: self._edited_step(step, request, done))
 
     def _edited_step(
