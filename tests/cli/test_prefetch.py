@@ -20,7 +20,7 @@ BOOKS = {
         "---\ntitle: Orders\nkind: restore\nrto: 15m\nvariables:\n"
         "  TOKEN: {secret: true, default: s3cr3t-value}\n"
         "services:\n  - {name: api, http: 'http://127.0.0.1:1/health'}\n---\n"
-        "# Orders\n\n```sh {\"name\":\"a\",\"timeout\":\"5s\"}\ncurl <host>\n```\n\n"
+        '# Orders\n\n```sh {"name":"a","timeout":"5s"}\ncurl <host>\n```\n\n'
         "```\nkubectl get pods\n```\n"
     ),
     "errors": "---\ntitle: [unclosed\n---\n# Broken\n\n```sh\necho x\n```\n",
