@@ -117,3 +117,62 @@ def test_reference_edit_and_run_placeholders_and_ad_hoc_commands(tmux: Tmux, tmp
     assert delete["command"] == 'echo "deleted ${RBT_FILL_POD_NAME}" > deleted.txt'
     assert adhoc["cwd"] != "/" and interactive["cwd"] == "/"
     assert interactive["interactive"] is True
+
+
+# A runbook with no steps (it opens on its blocks): a psql-like session, written as a
+# person would, command and sample output mixed, with a placeholder.
+CONNECT = """\
+# Connect to the orders database
+
+Open a session on the primary:
+
+```
+$ printf "password for <db-host>? "; read -r pw; echo "connected to <db-host>" > connected.txt
+psql (16.1)
+orders=>
+```
+"""
+
+
+def test_an_edited_reference_block_runs_interactive_with_its_placeholder_filled(
+    tmux: Tmux, tmp_path: Path
+):
+    book = tmp_path / "connect.md"
+    book.write_text(CONNECT)
+    home = tmp_path / "home"
+    tmux.start([COMMAND, str(book), "--home", str(home)], cwd=tmp_path)
+    tmux.wait_for("⏎ Edit ")
+    tmux.keys("Enter")
+    tmux.wait_for("Run an edited copy")
+    tmux.keys("C-o")  # the command line only
+    tmux.wait_for(lambda s: "orders=>" not in s.split("Run an edited copy")[1])
+    tmux.keys("C-t", "C-s")
+    # The value form is the go-ahead: it shows the command as it will run.
+    tmux.wait_for("Values to fill in")
+    tmux.type("db.internal")
+    tmux.wait_for("with <db-host> = db.internal")
+    tmux.keys("Enter")
+    # The terminal is the command's: it asks, and what is typed goes to it.
+    tmux.wait_for("password for db.internal?")
+    tmux.wait_for(lambda _screen: tmux.foreground_command() == "bash")
+    tmux.type("hunter2")
+    tmux.keys("Enter")
+    tmux.wait_for("✓ Ran the edited copy of the block at line 5")
+    assert (tmp_path / "connected.txt").read_text() == "connected to db.internal\n"
+    tmux.keys("q")
+    assert tmux.exit_code() == 0
+
+    events = journal(home)
+    [started] = [e for e in events if e["type"] == "step_started"]
+    assert (started["kind"], started["source_line"], started["interactive"]) == (
+        "reference",
+        5,
+        True,
+    )
+    assert started["fills"] == {"db-host": "db.internal"}
+    assert "<db-host>" not in started["command"] and "RBT_FILL_DB_HOST" in started["command"]
+    assert "psql (16.1)" in started["written"]
+    [finished] = [e for e in events if e["type"] == "step_finished"]
+    assert (finished["step_id"], finished["verdict"]) == (started["step_id"], "succeeded")
+    # The terminal was handed over: what was typed into it is not on the record.
+    assert all("hunter2" not in json.dumps(e) for e in events)

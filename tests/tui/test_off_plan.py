@@ -8,8 +8,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from textual.containers import VerticalScroll
 from textual.geometry import Region
-from textual.widgets import Input, TextArea
+from textual.widgets import Button, Input, Markdown, TextArea
 
 from runbook_tui.runbook.parser import load
 from runbook_tui.tui.adhoc_line import AdhocLine
@@ -18,6 +19,7 @@ from runbook_tui.tui.dialogs import ConfirmDialog, PassByDialog, ResumeOfferDial
 from runbook_tui.tui.edit_box import EditBox
 from runbook_tui.tui.fill_form import FillForm
 from runbook_tui.tui.lint_list import WarningsDialog
+from runbook_tui.tui.run_options import RunOptions
 from runbook_tui.tui.step_list import StepList
 from runbook_tui.tui.summary import WalkOverDialog
 from runbook_tui.tui.walk_header import WalkHeader
@@ -163,6 +165,45 @@ async def test_enter_edits_a_reference_block_and_ctrl_s_runs_the_edited_text(tmp
     assert finished["verdict"] == "succeeded"
 
 
+async def test_the_run_button_of_the_edit_box_runs_after_the_confirm(tmp_path, home):
+    app = open_app(write(tmp_path, DRAIN), home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        walk = await walk_screen(app, pilot)
+        ref = walk.runbook.references[0]
+        await select(pilot, walk, ref.id)
+        await pilot.press("enter")
+        box = await on_screen(app, pilot, EditBox)
+        await pilot.press("ctrl+o")
+        box.query_one("#edit-run", Button).focus()
+        await pilot.press("enter")
+        confirm = await on_screen(app, pilot, ConfirmDialog)
+        assert "echo pods on node-3" in str(confirm.body)
+        await pilot.press("y")
+        await wait_status(walk, ref.id, "succeeded")
+    [started] = of_type(journal_events(home), "step_started")
+    assert (started["step_id"], started["command"]) == (ref.id, "echo pods on node-3")
+
+
+async def test_each_item_shows_the_prose_nearest_it_whole_as_markdown(tmp_path, home):
+    app = open_app(write(tmp_path, DRAIN), home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        walk = await walk_screen(app, pilot)
+        await walk.wait_until(lambda: bool(walk.query("#prose")))
+        prose = walk.query_one("#prose", Markdown)
+        assert isinstance(prose.parent, VerticalScroll)  # scrollable, however long
+        first, second = walk.runbook.references
+        await select(pilot, walk, "force-delete")
+        # The list item that holds the step: its own words, both lines of them.
+        await walk.wait_until(lambda: "force delete the pod" in prose.source)
+        assert "if you are comfortable with possible data loss" in prose.source
+        assert "kubelet" not in prose.source
+        await select(pilot, walk, second.id)
+        await walk.wait_until(lambda: "The kubelet logs" in prose.source)
+        assert "Check which pods" not in prose.source  # the previous block's, not this one's
+        await select(pilot, walk, first.id)
+        await walk.wait_until(lambda: "Check which pods run on the node" in prose.source)
+
+
 async def test_m_marks_a_reference_block_done_and_s_passes_one_by(tmp_path, home):
     app = open_app(write(tmp_path, DRAIN), home)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -289,6 +330,45 @@ async def test_a_placeholder_that_cannot_be_filled_opens_the_edit_box(tmp_path, 
     assert (skipped["step_id"], skipped["reason"]) == ("quoted", "an edited copy ran as adhoc-1")
 
 
+async def test_an_ad_hoc_command_whose_placeholder_cannot_be_filled_opens_the_edit_box(
+    tmp_path, home
+):
+    # As for a block and a step: the walk says why and opens the edit box on the text as
+    # typed (Interactive still ticked, the timeout kept), not the one-line box again.
+    app = open_app(write(tmp_path, DRAIN), home)
+    async with app.run_test(size=(100, 30)) as pilot:
+        walk = await walk_screen(app, pilot)
+        await pilot.press("colon")
+        line = await on_screen(app, pilot, AdhocLine)
+        await pilot.press(*"echo 'removing <pod-name>'", "ctrl+t")
+        line.query_one("#run-timeout", Input).focus()
+        await pilot.press(*"10m", "enter")
+        box = await on_screen(app, pilot, EditBox)
+        assert "single quotes" in walk.message_text
+        assert "single quotes" in str(box.query_one("#dialog-error").render())
+        assert box.query_one(TextArea).text == "echo 'removing <pod-name>'"
+        assert box.query_one(RunOptions).interactive
+        assert box.query_one("#run-timeout", Input).value == "10m00s"
+        # Run as it is, it is refused again: the edit box again, never the line.
+        await pilot.press("ctrl+s")
+        await walk.wait_until(lambda: isinstance(app.screen, EditBox) and app.screen is not box)
+        box = app.screen
+        assert box.query_one(TextArea).text == "echo 'removing <pod-name>'"
+        assert box.query_one(RunOptions).request("x").timeout_seconds == 600
+        await pilot.press("ctrl+t")  # captured this time
+        await pilot.press("f7", *"echo removing web-1", "ctrl+s")
+        confirm = await on_screen(app, pilot, ConfirmDialog)
+        assert "echo removing web-1" in str(confirm.body)
+        await pilot.press("y")
+        await walk.wait_until(lambda: walk.status_of("adhoc-1") == "succeeded")
+        await walk.wait_until(
+            lambda: walk.query_one("#output").plain_lines[:1] == ["removing web-1"]
+        )
+    [started] = of_type(journal_events(home), "step_started")
+    assert (started["kind"], started["command"]) == ("adhoc", "echo removing web-1")
+    assert of_type(journal_events(home), "step_skipped") == []
+
+
 async def test_colon_runs_an_ad_hoc_command_listed_and_recorded_in_time_order(tmp_path, home):
     app = open_app(write(tmp_path, DRAIN), home)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -313,6 +393,42 @@ async def test_colon_runs_an_ad_hoc_command_listed_and_recorded_in_time_order(tm
         ("adhoc-1", "adhoc", "echo first; cd /"),
         ("adhoc-2", "adhoc", "pwd"),
     ]
+
+
+async def test_an_ad_hoc_command_is_masked_and_stopped_by_the_timeout_typed_with_it(tmp_path, home):
+    text = """\
+---
+variables:
+  DB_PASSWORD: {secret: true}
+---
+# Connect
+
+```sh {"name":"connect"}
+true
+```
+"""
+    app = open_app(
+        write(tmp_path, text, "connect.md"), home, variables={"DB_PASSWORD": "s3cr3t-value"}
+    )
+    async with app.run_test(size=(100, 30)) as pilot:
+        walk = await walk_screen(app, pilot)
+        await pilot.press("colon")
+        line = await on_screen(app, pilot, AdhocLine)
+        await pilot.press(*'echo "pw is $DB_PASSWORD"; sleep 300')
+        line.query_one("#run-timeout", Input).focus()
+        await pilot.press(*"1s", "enter")
+        await walk.wait_until(lambda: walk.status_of("adhoc-1") == "failed")
+        await walk.wait_until(
+            lambda: walk.query_one("#output").plain_lines[:1] == ["pw is ********"]
+        )
+        assert "timed out" in walk.message_text
+    events = journal_events(home)
+    [started] = of_type(events, "step_started")
+    assert started["kind"] == "adhoc"
+    [finished] = of_type(events, "step_finished")
+    assert finished["timed_out"] and finished["verdict"] == "failed"
+    session = next((home / "sessions").iterdir())
+    assert all("s3cr3t-value" not in f.read_text() for f in session.rglob("*") if f.is_file())
 
 
 async def test_the_walk_counts_the_lint_warnings_and_w_lists_them(tmp_path, home):

@@ -3,7 +3,8 @@ walk. It runs in the session's carried shell state (its working directory and ex
 variables) with live output, masking and an optional timeout, like a step, and is
 recorded as an ad-hoc step (kind `adhoc`). With Interactive ticked it gets the real
 terminal (psql, ssh), as an interactive step does. Nothing runs from here: Enter hands
-the command back to the walk."""
+the command back to the walk (which opens it in the edit box when a placeholder of it
+cannot be filled where it stands)."""
 
 from __future__ import annotations
 
@@ -27,11 +28,9 @@ class AdhocLine(ModalScreen[RunRequest | None]):
         Binding("escape", "cancel", "Cancel", id="adhoc.cancel"),
     ]
 
-    def __init__(self, text: str = "", *, error: str = "", interactive: bool = False) -> None:
+    def __init__(self, text: str = "") -> None:
         super().__init__(classes="dialog-screen")
         self.text = text
-        self.error = error
-        self.start_interactive = interactive
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog adhoc-line"):
@@ -43,7 +42,7 @@ class AdhocLine(ModalScreen[RunRequest | None]):
             )
             yield Input(self.text, placeholder="command", id="adhoc-command")
             yield RunOptions(id="adhoc-options", classes="run-options")
-            yield Static(self.error, classes="dialog-error", id="dialog-error")
+            yield Static("", classes="dialog-error", id="dialog-error")
             yield Static(
                 Content.styled(
                     "Enter runs it · tab: options · ctrl+t interactive · esc runs nothing",
@@ -51,10 +50,6 @@ class AdhocLine(ModalScreen[RunRequest | None]):
                 ),
                 classes="dialog-hint",
             )
-
-    def on_mount(self) -> None:
-        if self.start_interactive:
-            self.query_one(RunOptions).toggle_interactive()
 
     def show_error(self, message: str) -> None:
         self.query_one("#dialog-error", Static).update(message)

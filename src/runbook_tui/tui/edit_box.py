@@ -37,15 +37,18 @@ class EditBox(ModalScreen[RunRequest | None]):
         *,
         error: str = "",
         interactive: bool = False,
+        timeout_seconds: float | None = None,
     ) -> None:
         """`text` (as the screen shows it: masked, control characters escaped) in the
-        box, with `about` above it; `error`: why the walk sent the operator back here."""
+        box, with `about` above it; `error`: why the walk sent the operator back here;
+        the run options start as given."""
         super().__init__(classes="dialog-screen")
         self.dialog_title = title
         self.about = about
         self.text = text.rstrip("\n")
         self.error = error
         self.start_interactive = interactive
+        self.start_timeout = timeout_seconds
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog edit-box"):
@@ -55,7 +58,12 @@ class EditBox(ModalScreen[RunRequest | None]):
             yield TextArea(
                 self.text, id="edit-text", soft_wrap=False, show_line_numbers=True, compact=True
             )
-            yield RunOptions(id="edit-options", classes="run-options")
+            yield RunOptions(
+                interactive=self.start_interactive,
+                timeout_seconds=self.start_timeout,
+                id="edit-options",
+                classes="run-options",
+            )
             yield Static(self.error, classes="dialog-error", id="dialog-error")
             with Horizontal(classes="dialog-buttons"):
                 for label, button_id in (
@@ -64,10 +72,6 @@ class EditBox(ModalScreen[RunRequest | None]):
                 ):
                     yield Button(label, id=button_id, classes="dialog-button", compact=True)
             yield Static(Content.styled(self._hint(), "$text-muted"), classes="dialog-hint")
-
-    def on_mount(self) -> None:
-        if self.start_interactive:
-            self.query_one(RunOptions).toggle_interactive()
 
     def _about(self) -> Content:
         parts: list[str | Content] = [self.about]

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import Checkbox, Input
 
-from runbook_tui.runbook.durations import parse_duration
+from runbook_tui.runbook.durations import format_duration, parse_duration
 
 
 @dataclass(frozen=True)
@@ -27,13 +27,27 @@ class RunOptions(Horizontal):
     """`[ ] Interactive` (the command gets the terminal) and a timeout (`10m`, `45s`;
     empty: none)."""
 
+    def __init__(
+        self,
+        *,
+        interactive: bool = False,
+        timeout_seconds: float | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
+        """Set as given: a command sent back for editing keeps the options it had."""
+        super().__init__(id=id, classes=classes)
+        self._interactive = interactive
+        self._timeout = "" if timeout_seconds is None else typed_duration(timeout_seconds)
+
     def compose(self) -> ComposeResult:
         yield Checkbox(
             "Interactive (psql, ssh)",
+            self._interactive,
             id="run-interactive",
             compact=True,
         )
-        yield Input(placeholder="timeout, e.g. 10m", id="run-timeout", compact=True)
+        yield Input(self._timeout, placeholder="timeout, e.g. 10m", id="run-timeout", compact=True)
 
     @property
     def interactive(self) -> bool:
@@ -55,3 +69,12 @@ class RunOptions(Horizontal):
             if timeout <= 0:
                 raise ValueError("Timeout: give a duration above zero, or leave it empty")
         return RunRequest(text, interactive=self.interactive, timeout_seconds=timeout)
+
+
+def typed_duration(seconds: float) -> str:
+    """`seconds` as the timeout field takes it back: `10m00s`, or the plain number of
+    seconds where that short form would round it."""
+    short = format_duration(seconds)
+    if parse_duration(short) == seconds:
+        return short
+    return f"{seconds:f}".rstrip("0").rstrip(".")

@@ -1,8 +1,8 @@
 """The walk's runs off the plan, for the walk screen that owns them: an edited copy of a
 reference block (Enter on it opens the edit box; Ctrl+S, a confirm, then it runs), an
-ad-hoc command (`:`), and a step whose placeholder cannot be filled where it stands (its
-command opens in the edit box and runs as an ad-hoc command). Also marking a reference
-block done by hand (`m`) and passing it by (`s`).
+ad-hoc command (`:`), and a step or an ad-hoc command whose placeholder cannot be filled
+where it stands (its command opens in the edit box and runs as an ad-hoc command). Also
+marking a reference block done by hand (`m`) and passing it by (`s`).
 
 Every one goes through the engine (journal first): `run_reference`, `run_adhoc`,
 `mark_reference`, `pass_reference`. They never count in the walk's progress and are
@@ -72,8 +72,9 @@ class OffPlan:
     # ---- reference blocks ----------------------------------------------------------
 
     def edit_reference(
-        self, ref: Reference, text: str | None = None, error: str = "", interactive: bool = False
+        self, ref: Reference, request: RunRequest | None = None, error: str = ""
     ) -> None:
+        """`ref` in the edit box: as written, or as `request` sent it back (`error`)."""
         from runbook_tui.tui.edit_box import EditBox
 
         about = Content.assemble(
@@ -85,9 +86,10 @@ class OffPlan:
         box = EditBox(
             "Run an edited copy",
             about,
-            ref.text if text is None else text,
+            ref.text if request is None else request.text,
             error=error,
-            interactive=interactive,
+            interactive=request is not None and request.interactive,
+            timeout_seconds=None if request is None else request.timeout_seconds,
         )
         self._push(box, lambda request: self._edited_reference(ref, request))
 
@@ -101,7 +103,7 @@ class OffPlan:
 
         def back_to_the_box(why: str) -> None:
             self._say(why)
-            self.edit_reference(ref, request.text, error=why, interactive=request.interactive)
+            self.edit_reference(ref, request, error=why)
 
         self._fills.ask(
             request.text,
@@ -151,28 +153,61 @@ class OffPlan:
 
     # ---- ad-hoc commands -----------------------------------------------------------
 
-    def adhoc(self, text: str = "", error: str = "", interactive: bool = False) -> None:
+    def adhoc(self, text: str = "") -> None:
         from runbook_tui.tui.adhoc_line import AdhocLine
 
-        self._push(
-            AdhocLine(text, error=error, interactive=interactive),
-            lambda request: self._typed(request),
-        )
+        self._push(AdhocLine(text), self._typed)
 
     def _typed(self, request: RunRequest | None) -> None:
         if request is None:
             self._say(NOTHING_RUN)
             return
 
-        def back_to_the_line(why: str) -> None:
-            self._say(why)
-            self.adhoc(request.text, error=why, interactive=request.interactive)
-
         self._fills.ask(
             request.text,
             "The ad-hoc command",
             then=lambda fills, shown: self._run(AdhocItem("adhoc", request.text), request, fills),
-            refused=back_to_the_line,
+            refused=lambda why: self.edit_adhoc(request, why),
+        )
+
+    def edit_adhoc(self, request: RunRequest, why: str) -> None:
+        """The ad-hoc command `request` has a placeholder that cannot be filled where it
+        stands (`why`): it opens in the edit box, as a block's or a step's would."""
+        from runbook_tui.tui.edit_box import EditBox
+
+        about = Content.assemble(
+            "A placeholder of this command cannot be filled where it stands. Edit the "
+            "command (write the value in, or move it out of the quotes): it runs as an "
+            "ad-hoc command."
+        )
+        self._say(why)
+        box = EditBox(
+            "Edit the command",
+            about,
+            request.text,
+            error=why,
+            interactive=request.interactive,
+            timeout_seconds=request.timeout_seconds,
+        )
+        self._push(box, self._edited_adhoc)
+
+    def _edited_adhoc(self, request: RunRequest | None) -> None:
+        if request is None:
+            self._say(NOTHING_RUN)
+            return
+
+        def run(fills: dict[str, str]) -> None:
+            self._run(AdhocItem("adhoc", request.text), request, fills)
+
+        self._fills.ask(
+            request.text,
+            "The ad-hoc command",
+            then=lambda fills, shown: (
+                run(fills)
+                if fills  # the form showed the final command and was the go-ahead
+                else self._confirm("Run the edited command?", shown, lambda: run(fills))
+            ),
+            refused=lambda why: self.edit_adhoc(request, why),
         )
 
     def edit_step(self, step: Step, why: str, done: Callable[[str], None]) -> None:
@@ -189,7 +224,13 @@ class OffPlan:
             " is recorded as skipped, naming it.",
         )
         self._say(why)
-        box = EditBox("Edit the command", about, step.command, interactive=step.interactive)
+        box = EditBox(
+            "Edit the command",
+            about,
+            step.command,
+            interactive=step.interactive,
+            timeout_seconds=step.timeout_seconds,
+        )
         self._push(box, lambda request: self._edited_step(step, request, done))
 
     def _edited_step(
