@@ -101,6 +101,12 @@ class RunbookApp(App[None]):
         self.crashed = False
         self.evidence_opener = evidence_opener
         self._walk_first = False
+        # Opened on the picker (no runbook given): leaving a runbook goes back to it, and
+        # what each walk left to say (its session kept, how to resume) is said on the
+        # way out of the app.
+        self._from_picker = runbook is None
+        self._launch_drill = drill
+        self._left_messages: list[str] = []
 
     def get_default_screen(self) -> Screen[Any]:
         # The common case asks nothing (no unfinished session, no variables to fill):
@@ -118,6 +124,7 @@ class RunbookApp(App[None]):
                 drill=self.drill,
                 warnings=self.warnings,
                 evidence_opener=self.evidence_opener,
+                on_left=self._walk_left,
             )
         return Screen()
 
@@ -182,11 +189,14 @@ class RunbookApp(App[None]):
         from runbook_tui.tui.dialogs import ConfirmDialog
         from runbook_tui.tui.picker import PickerScreen, picker_rows
 
+        while self.walk is not None:  # back from a walk: it is closed
+            await self.pop_screen()
         while True:
+            # Read again each time: a walk just left shows as the runbook's last run.
             rows = picker_rows(self.runbook_dir, self.backend.list_sessions(self.home))
             pick = await self.push_screen_wait(PickerScreen(self.runbook_dir, rows))
             if pick is None:
-                self.exit()
+                self._exit_from_picker()
                 return
             path = pick.path
             result = load(path)
@@ -199,7 +209,7 @@ class RunbookApp(App[None]):
                 continue
             self.runbook = result.runbook
             self.warnings = tuple(result.warnings)
-            self.drill = self.drill or pick.drill
+            self.drill = self._launch_drill or pick.drill
             self.open_runbook(result.runbook)
             return
 
@@ -220,7 +230,7 @@ class RunbookApp(App[None]):
                 )
             )
             if choice == "quit":
-                self.exit()
+                self._back_or_exit(None)
                 return
             if choice == "resume":
                 engine = await self._resume(unfinished.id, runbook)
@@ -257,7 +267,7 @@ class RunbookApp(App[None]):
             VariablesScreen(runbook, given, only=variables, note=note)
         )
         if values is None:
-            self.exit(message="No session was started.")
+            self._back_or_exit("No session was started.")
             return None
         return {**given, **values}
 
@@ -289,7 +299,7 @@ class RunbookApp(App[None]):
                 ConfirmDialog(f"{error}\n\nResume with the changed runbook?", "Runbook changed")
             )
             if not anyway:
-                self.exit(message=f"Session {session_id} was left as it was.")
+                self._back_or_exit(f"Session {session_id} was left as it was.")
                 return None
         try:
             return self.backend.resume(
@@ -308,8 +318,33 @@ class RunbookApp(App[None]):
                 clock=self.clock,
                 warnings=self.warnings,
                 evidence_opener=self.evidence_opener,
+                on_left=self._walk_left,
             )
         )
+
+    def _walk_left(self, message: str) -> None:
+        """The operator left the walk; its session is ended or paused and its journal
+        closed. Opened on the picker: back to it (the message is shown there, and again
+        on the way out); else the app ends with the message."""
+        self.engine = None
+        if self._from_picker:
+            self._left_messages.append(message)
+        self._back_or_exit(message)
+
+    def _back_or_exit(self, message: str | None) -> None:
+        """The operator left a runbook (its walk, the resume offer or the variables
+        form): back to the picker when the app was opened on it, else out."""
+        if not self._from_picker:
+            self.exit(message=message)
+            return
+        self.runbook = None
+        self.warnings = ()
+        if message:
+            self.notify(message, timeout=20)
+        self.pick()
+
+    def _exit_from_picker(self) -> None:
+        self.exit(message="\n".join(self._left_messages) or None)
 
     async def action_quit(self) -> None:
         # ctrl+q goes through the walk's quit so a running step is never dropped.
@@ -317,4 +352,4 @@ class RunbookApp(App[None]):
         if walk is not None and self.screen is walk:
             walk.action_quit_walk()
         elif walk is None:
-            self.exit()
+            self._exit_from_picker()

@@ -73,13 +73,17 @@ class WalkScreen(Screen[None]):
         drill: bool = False,
         warnings: Sequence[Diagnostic] = (),
         evidence_opener: EvidenceOpener | None = None,
+        on_left: Callable[[str], object] | None = None,
     ) -> None:
         """The walk of `runbook` in `engine`'s session; or, with `engine` None, in the
         session `start()` creates (in a thread, once the first frame is on screen).
         `warnings`: the runbook's lint warnings (the walk says how many, `w` lists them).
         `evidence_opener(engine)` opens the session's live sources (default:
-        `SessionEvidence.open`, sources/recorder.py)."""
+        `SessionEvidence.open`, sources/recorder.py). `on_left(message)` is called once
+        the operator has left the walk, its session ended or paused (default: the app
+        exits with `message`)."""
         super().__init__()
+        self._on_left = on_left
         self.warnings = tuple(warnings)
         # What the screen shows; the engine runs its own, unmasked copy, and the
         # sources read the original too.
@@ -772,7 +776,7 @@ class WalkScreen(Screen[None]):
                 # The verdict the journal recorded, and what took the time.
                 report = drill_lines(self.runbook, self.engine.state, now=self.clock())
                 message += "\n" + "\n".join(report)
-            self.app.exit(message=message)
+            self._left(message)
 
     def action_export(self) -> None:
         if self._held_back(self.action_export):
@@ -842,7 +846,15 @@ class WalkScreen(Screen[None]):
             self.app.exit(return_code=1, message=self.message_text)
             return
         reopen = getattr(self.app, "reopen_hint", None)
-        self.app.exit(message=prompts.quit_message(engine, self.runbook.path, reopen))
+        self._left(prompts.quit_message(engine, self.runbook.path, reopen))
+
+    def _left(self, message: str) -> None:
+        """The session is ended or paused, its journal closed: where to go next is the
+        app's to say (back to its picker, or out)."""
+        if self._on_left is not None:
+            self._on_left(message)
+        else:
+            self.app.exit(message=message)
 
     def action_help(self) -> None:
         from runbook_tui.tui.dialogs import HelpDialog
