@@ -66,11 +66,30 @@ def test_make_demo_walks_the_deploy_against_the_real_shop(tmp_path: Path, tmux: 
     tmux.keys("Enter")
     tmux.wait_for("The walk is over", timeout=30)
     tmux.keys("Enter")  # end the session as completed
+    # Back at the picker, where the deploy has a last run now: the next runbook of the
+    # same demo, the restore drill (the third row), opens from there.
+    tmux.wait_for("ended: completed", timeout=30)
+    tmux.wait_for(lambda s: "never run" in s and s.count("never run") == 2, timeout=30)
+    tmux.keys("Down", "Down", "d")
+    tmux.wait_for("Restore drill for the shop's database: variables", timeout=30)
+    tmux.keys("C-s")  # the sandbox, as the demo set it
+    tmux.wait_for("Find the newest backup", timeout=30)
+    tmux.wait_for(lambda s: "DRILL" in s.upper(), timeout=30)
+    tmux.keys("q")  # the drill is paused: back at the picker again
+    tmux.wait_for(lambda s: "Runbooks in" in s and s.count("never run") == 1, timeout=30)
+    tmux.keys("q")
     screen = tmux.wait_for("EXIT=", timeout=60)
     assert tmux.exit_code() == 0, screen
 
     root = home / "demo" / "sandbox"
-    [journal] = (root / "sessions").glob("*/journal.jsonl")
+    journals = {}
+    for path in (root / "sessions").glob("*/journal.jsonl"):
+        head = json.loads(path.read_text().splitlines()[0])
+        journals[Path(head["runbook"]["path"]).name] = path
+    assert sorted(journals) == ["deploy.md", "restore.md"]
+    journal = journals["deploy.md"]
+    drill = [json.loads(line) for line in journals["restore.md"].read_text().splitlines()]
+    assert drill[0]["drill"] is True and drill[-1]["status"] == "paused"
     events = [json.loads(line) for line in journal.read_text().splitlines()]
     assert events[0]["workdir"] == str(root)
     assert events[-1]["type"] == "session_ended" and events[-1]["status"] == "completed"

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from runbook_tui.tui.app import RunbookApp
 from runbook_tui.tui.picker import PickerScreen
@@ -89,7 +89,7 @@ async def test_a_walk_ended_and_a_walk_quit_go_back_to_the_picker(
     folder = folder_of_two(tmp_path)
     home = tmp_path / "home"
     app = RunbookApp(home=home, runbook_dir=folder)
-    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+    async with app.run_test(size=(100, 30)) as pilot:
         picker = await back_at_picker(app, pilot)
         assert picker.query_one(DataTable).get_row_at(0)[2] == "never run"
         await pilot.press("enter")  # the deploy, walked to its end
@@ -101,7 +101,8 @@ async def test_a_walk_ended_and_a_walk_quit_go_back_to_the_picker(
         picker = await back_at_picker(app, pilot)
         # The picker is read again: the deploy has a last run now.
         assert picker.query_one(DataTable).get_row_at(0)[2].startswith("20")
-        assert any("ended: completed" in n.message for n in app._notifications)
+        note = picker.query_one("#picker-note", Static)
+        assert "ended: completed" in str(note.render())
 
         await pilot.press("down", "enter")  # the restore: its variables form, then the walk
         await until(pilot, lambda: app.screen.__class__.__name__ == "VariablesScreen", "form")

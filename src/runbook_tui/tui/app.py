@@ -184,7 +184,9 @@ class RunbookApp(App[None]):
         return None
 
     @work(group="open", exclusive=True)
-    async def pick(self) -> None:
+    async def pick(self, note: str | None = None) -> None:
+        """The picker, until a runbook opens or the operator quits. `note`: what the
+        runbook just left said, shown under the list."""
         from runbook_tui.runbook.parser import load
         from runbook_tui.tui.dialogs import ConfirmDialog
         from runbook_tui.tui.picker import PickerScreen, picker_rows
@@ -194,7 +196,8 @@ class RunbookApp(App[None]):
         while True:
             # Read again each time: a walk just left shows as the runbook's last run.
             rows = picker_rows(self.runbook_dir, self.backend.list_sessions(self.home))
-            pick = await self.push_screen_wait(PickerScreen(self.runbook_dir, rows))
+            pick = await self.push_screen_wait(PickerScreen(self.runbook_dir, rows, note))
+            note = None
             if pick is None:
                 self._exit_from_picker()
                 return
@@ -339,9 +342,7 @@ class RunbookApp(App[None]):
             return
         self.runbook = None
         self.warnings = ()
-        if message:
-            self.notify(message, timeout=20)
-        self.pick()
+        self.pick(message)
 
     def _exit_from_picker(self) -> None:
         self.exit(message="\n".join(self._left_messages) or None)

@@ -9,9 +9,11 @@ from typing import ClassVar, NamedTuple
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Label, Static
 
+from runbook_tui.runbook.display import escape_controls
 from runbook_tui.tui.picker_rows import PickerRow, picker_rows
 
 __all__ = ["Pick", "PickerRow", "PickerScreen", "picker_rows"]
@@ -33,10 +35,13 @@ class PickerScreen(Screen[Pick | None]):
         Binding("q,escape", "quit_picker", "Quit", id="picker.quit"),
     ]
 
-    def __init__(self, folder: Path, rows: list[PickerRow]) -> None:
+    def __init__(self, folder: Path, rows: list[PickerRow], note: str | None = None) -> None:
+        """`note`: what the runbook just left said (its session kept, how to resume),
+        shown under the list (a notification could be missed)."""
         super().__init__()
         self.folder = folder
         self.rows = rows
+        self.note = note
 
     def compose(self) -> ComposeResult:
         yield Label(f"Runbooks in {self.folder}", classes="screen-title")
@@ -49,6 +54,8 @@ class PickerScreen(Screen[Pick | None]):
                 row.title, row.kind, row.last_run, row.last_drilled, row.problem, key=str(row.path)
             )
         yield table
+        if self.note:
+            yield Static(Content(escape_controls(self.note)), id="picker-note")
         yield Footer()
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
