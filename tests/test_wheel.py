@@ -1,6 +1,11 @@
-"""The wheel a release ships: built from the project's files, installed into a fresh
-venv as a user would, it holds the bundled runbooks and the demo, and the demo works
-from any folder."""
+"""The wheel a release ships: built from the project's files by `python -m build` as a
+release is (an sdist, then the wheel from the sdist), installed into a fresh venv as a
+user would, it holds the bundled runbooks and the demo, and the demo works from any
+folder.
+
+The build fetches setuptools and the install fetches the dependencies through pip as
+configured here (its index and its cache), as CI installs the project's own: without
+them the test fails, saying what pip said; it never skips."""
 
 from __future__ import annotations
 
@@ -43,10 +48,9 @@ def test_the_wheel_holds_the_runbooks_and_the_demo_and_runs_it_anywhere(tmp_path
         else:
             shutil.copy2(source, tree / name)
     dist = tmp_path / "dist"
-    run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(dist), str(tree)],
-        tmp_path,
-    )
+    run([sys.executable, "-m", "build", "--outdir", str(dist), str(tree)], tmp_path)
+    [sdist] = dist.glob("runbook_tui-*.tar.gz")
+    assert sdist.name == f"runbook_tui-{__version__}.tar.gz"
     [wheel] = dist.glob("runbook_tui-*.whl")
     assert wheel.name.startswith(f"runbook_tui-{__version__}-")
     names = set(zipfile.ZipFile(wheel).namelist())
