@@ -36,28 +36,41 @@ def run(argv: list[str], cwd: Path, timeout: float = 600) -> subprocess.Complete
     return done
 
 
-def test_the_wheel_holds_the_runbooks_and_the_demo_and_runs_it_anywhere(tmp_path: Path) -> None:
-    # A copy of the build inputs, so the build writes nothing into the checkout.
-    tree = tmp_path / "tree"
-    tree.mkdir()
+def checkout(where: Path) -> Path:
+    """A copy of the build inputs, as a clean checkout holds them, so the build writes
+    nothing into this one."""
+    where.mkdir()
     junk = shutil.ignore_patterns("__pycache__", "*.egg-info", "*.pyc")
     for name in BUILD_INPUTS:
         source = REPO / name
         if source.is_dir():
-            shutil.copytree(source, tree / name, symlinks=True, ignore=junk)
+            shutil.copytree(source, where / name, symlinks=True, ignore=junk)
         else:
-            shutil.copy2(source, tree / name)
-    dist = tmp_path / "dist"
-    run([sys.executable, "-m", "build", "--outdir", str(dist), str(tree)], tmp_path)
+            shutil.copy2(source, where / name)
+    return where
+
+
+def build(tree: Path, dist: Path) -> Path:
+    """`python -m build`, as a release is made; the wheel."""
+    run([sys.executable, "-m", "build", "--outdir", str(dist), str(tree)], tree.parent)
     [sdist] = dist.glob("runbook_tui-*.tar.gz")
     assert sdist.name == f"runbook_tui-{__version__}.tar.gz"
     [wheel] = dist.glob("runbook_tui-*.whl")
+    return wheel
+
+
+def test_the_wheel_holds_the_runbooks_and_the_demo_and_runs_it_anywhere(tmp_path: Path) -> None:
+    wheel = build(checkout(tmp_path / "tree"), tmp_path / "dist")
     assert wheel.name.startswith(f"runbook_tui-{__version__}-")
     names = set(zipfile.ZipFile(wheel).namelist())
     bundled = {p.name for p in (REPO / "runbooks").glob("*.md")}
     assert {n.rsplit("/", 1)[1] for n in names if n.startswith("runbook_tui/runbooks/")} == bundled
     for name in ("demo/shop.py", "demo/servicectl.py", "demo/sql.py", "tui/app.tcss", "py.typed"):
         assert f"runbook_tui/{name}" in names
+    # Rebuilt from another clean checkout of the same tree: the same version and the
+    # same files (not the same bytes: archives carry timestamps).
+    again = build(checkout(tmp_path / "tree-again"), tmp_path / "dist-again")
+    assert again.name == wheel.name and set(zipfile.ZipFile(again).namelist()) == names
 
     # A fresh venv, filled by this interpreter's pip (`--python`): the same install as
     # the venv's own pip would make, without its 15 s of ensurepip.

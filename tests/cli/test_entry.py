@@ -18,6 +18,16 @@ def test_version_is_printed() -> None:
     assert out.returncode == 0 and out.stdout.strip() == f"runbook-tui {__version__}"
 
 
+def test_the_changelog_has_a_section_for_this_version_under_unreleased() -> None:
+    """A release moves the Unreleased entries under its version (docs/operations.md):
+    the version the package says is a heading, and Unreleased stays the first."""
+    from pathlib import Path
+
+    changelog = (Path(__file__).resolve().parents[2] / "CHANGELOG.md").read_text()
+    headings = [line[3:] for line in changelog.splitlines() if line.startswith("## ")]
+    assert headings[0] == "Unreleased" and __version__ in headings, headings
+
+
 @pytest.mark.parametrize(
     "command", ["check", "show", "run", "sessions", "resume", "export", "open"]
 )

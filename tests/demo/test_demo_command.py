@@ -176,3 +176,54 @@ def test_a_sandbox_another_demo_holds_is_refused(tmp_path: Path) -> None:
         done = demo(home, "--headless", cwd=tmp_path)
     assert done.returncode == 2
     assert f"is open in another demo (pid {os.getpid()})" in done.stderr
+
+
+def test_the_bundled_runbooks_pass_check_as_the_command_prints_it() -> None:
+    """`runbook-tui check` on the folder, as the issue's contract says: no error, and the
+    only warnings are the incident's placeholders (its prose says why)."""
+    done = subprocess.run(
+        [COMMAND, "check", "--json", str(runbooks_dir())], capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    found = {(Path(d["path"]).name, d["severity"], d["code"]) for d in json.loads(done.stdout)}
+    assert found == {("incident.md", "warning", "placeholder")}
+
+
+def status_in(box: sandbox.Sandbox, name: str) -> tuple[int, dict[str, list[dict[str, object]]]]:
+    """`runbook-tui status` of a bundled runbook as the demo's walk opens it: the
+    sandbox's environment, the sandbox as its working directory."""
+    env = {**os.environ, **box.environment()}
+    done = subprocess.run(
+        [COMMAND, "status", str(runbooks_dir() / name), "--json",
+         "--workdir", str(box.root), "--home", str(box.root)],
+        env=env, cwd=box.root.parent, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode in (0, 1), done.stdout + done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def test_the_bundled_runbooks_panels_show_the_sandbox_live(tmp_path: Path) -> None:
+    """What the Services, Logs and Backups panels read (the same sources `status`
+    reads): the sandbox's shop, its log and its backups, from `${PORT}` and
+    `${SANDBOX}` expanded, and a shop that breaks reads as down."""
+    box = sandbox.create(tmp_path / "home" / "demo" / "sandbox")
+    try:
+        assert box.servicectl("start", say=lambda _: None) == 0
+        code, deploy = status_in(box, "deploy.md")
+        assert code == 0, deploy
+        [shop] = deploy["services"]
+        assert (shop["name"], shop["state"]) == ("shop", "up")
+        [log] = deploy["logs"]
+        assert any("release v1 listening" in str(line) for line in log["lines"]), log
+        [backups] = deploy["backups"]
+        assert backups["state"] == "ok" and backups["count"] == 1
+        code, restore = status_in(box, "restore.md")
+        assert code == 0 and restore["backups"][0]["count"] == 1
+
+        assert box.servicectl("break", say=lambda _: None) == 0
+        code, incident = status_in(box, "incident.md")
+        assert code == 1
+        assert incident["services"][0]["state"] == "down"
+        assert any("FATAL worker crashed" in str(line) for line in incident["logs"][0]["lines"])
+    finally:
+        sandbox.stop_service(box.root, say=lambda _: None)
