@@ -210,6 +210,22 @@ def test_reusing_a_sandbox_keeps_its_port_and_data_or_moves_off_a_taken_port(
     assert not (fresh.paths.backups / "mine").exists()
 
 
+def test_the_port_the_last_shop_answered_on_is_kept_when_the_demo_opens_again(
+    box: Sandbox,
+) -> None:
+    """The shop closes the connections it answered, which leaves them in TIME_WAIT for
+    a minute: the port is still free for a shop (it binds with SO_REUSEADDR), so a demo
+    opened again keeps it, and a paused session resumed there (its PORT was recorded)
+    still finds the shop."""
+    assert ctl(box, "start")[0] == 0
+    assert get_health(box.port)[0] == 200
+    assert ctl(box, "stop")[0] == 0
+    again = sandbox.ensure(box.root)
+    assert again.port == box.port
+    assert ctl(again, "start")[0] == 0  # and a shop does start on it
+    assert get_health(again.port)[0] == 200
+
+
 def test_one_demo_at_a_time_holds_a_sandbox(tmp_path: Path) -> None:
     root = tmp_path / "sandbox"
     with (

@@ -14,6 +14,7 @@ import pytest
 from textual.widgets import DataTable, Static
 
 from runbook_tui.tui.app import RunbookApp
+from runbook_tui.tui.dialogs import ResumeOfferDialog
 from runbook_tui.tui.picker import PickerScreen
 from runbook_tui.tui.summary import WalkOverDialog
 
@@ -136,7 +137,8 @@ async def test_backing_out_of_the_resume_offer_and_the_form_goes_back_too(
         await pilot.press("q")  # the deploy is paused
         await back_at_picker(app, pilot)
         await pilot.press("enter")  # its resume offer
-        await until(pilot, lambda: app.screen.__class__.__name__ == "ResumeOfferDialog", "offer")
+        await until(pilot, lambda: isinstance(app.screen, ResumeOfferDialog), "offer")
+        assert "esc Back to the runbooks" in str(app.screen.query_one("#choice-resume-quit").label)
         await pilot.press("escape")
         await back_at_picker(app, pilot)
         await pilot.press("down", "enter")

@@ -92,7 +92,12 @@ def free_port() -> int:
 
 
 def port_free(port: int) -> bool:
+    """Whether the shop could listen on `port`. It binds as the shop does (http.server
+    sets SO_REUSEADDR): the connections the last shop closed linger in TIME_WAIT for a
+    minute, and would otherwise read as taken, moving the sandbox to a new port under
+    the sessions that recorded the old one."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind(("127.0.0.1", port))
         except OSError:

@@ -219,13 +219,14 @@ class RunbookApp(App[None]):
     @work(group="open", exclusive=True)
     async def open_runbook(self, runbook: Runbook) -> None:
         """Resume offer, then the variables form, then the walk."""
-        from runbook_tui.tui.dialogs import ResumeOfferDialog
+        from runbook_tui.tui.dialogs import ResumeOfferDialog, ResumeOfferFromPickerDialog
 
         engine: EngineLike | None = None
         unfinished = unfinished_session(self.backend.list_sessions(self.home), runbook)
         if unfinished is not None:
+            offer = ResumeOfferFromPickerDialog if self._from_picker else ResumeOfferDialog
             choice = await self.push_screen_wait(
-                ResumeOfferDialog(
+                offer(
                     f"An unfinished session of this runbook exists ({unfinished.status}):\n\n"
                     f"  {unfinished.id}  started {unfinished.started_at}"
                     f"{'  (drill)' if unfinished.drill else ''}\n\n"

@@ -88,6 +88,15 @@ class ResumeOfferDialog(ChoiceDialog):
     ]
 
 
+class ResumeOfferFromPickerDialog(ResumeOfferDialog):
+    """The resume offer of a runbook opened from the picker: Escape goes back there."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        *ResumeOfferDialog.BINDINGS[:2],
+        Binding("escape", "choose('quit')", "Back to the runbooks", id="resume.quit"),
+    ]
+
+
 class RollbackOfferDialog(ChoiceDialog):
     DIALOG_TITLE = "Step failed"
     # At the top, compact: the failed step's output (its last lines, the error) stays
