@@ -158,3 +158,25 @@ async def test_opened_on_a_file_leaving_the_walk_ends_the_app(tmp_path: Path) ->
         await walk_screen(app, pilot)
         await pilot.press("q")
         await until(pilot, lambda: not app.is_running, "the app to end")
+
+
+async def test_a_walk_left_while_its_prose_is_still_shown_goes_back_cleanly(
+    tmp_path: Path,
+) -> None:
+    """Leaving at once (q right after the walk opened) pops the walk while the step
+    detail may still be filling its prose; that fill, landing after, does nothing
+    (it crashed the demo in tmux: a mount into the removed Markdown)."""
+    from runbook_tui.tui.step_detail import StepDetail
+
+    app = RunbookApp(home=tmp_path / "home", runbook_dir=folder_of_two(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await back_at_picker(app, pilot)
+        await pilot.press("enter")
+        walk = await walk_screen(app, pilot)
+        detail = walk.query_one(StepDetail)
+        await until(pilot, lambda: detail._markdown is not None, "the prose")
+        await pilot.press("q")
+        await back_at_picker(app, pilot)
+        detail._prose = "A paragraph.\n\nAnother one."
+        await detail._show_prose()  # what was still on its way
+        assert app.is_running and not app.crashed

@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
+from textual.widget import MountError
 from textual.widgets import Static
 
 from runbook_tui.runbook.display import escape_controls
@@ -253,8 +254,17 @@ class StepDetail(Vertical):
         markdown = self._markdown
         if markdown is None:
             return  # not mounted yet: _dress shows the latest prose
-        await markdown.update(prose)
-        if prose == self._prose:
+        # The walk may be closed meanwhile (left right after it opened, back to the
+        # picker): a fill landing after that has nothing to show.
+        if not markdown.is_attached:
+            return
+        try:
+            await markdown.update(prose)
+        except MountError:
+            if markdown.is_attached:
+                raise
+            return
+        if prose == self._prose and markdown.is_attached:
             self.query_one("#prose-scroll").display = bool(prose)
 
     def show_state(self, step: ListItem, state: StepStateLike | None) -> None:
