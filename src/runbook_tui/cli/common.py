@@ -107,12 +107,11 @@ def load_runbook(path: str, command: str = "") -> Runbook | None:
     return result.runbook if result is not None else None
 
 
-def load_checked(
-    path: str, command: str = "", *, parsed: ParseResult | None = None
-) -> ParseResult | None:
+def load_checked(path: str, command: str = "") -> ParseResult | None:
     """The parse of a runbook without errors (its warnings with it, for the walk to
-    say), or None after printing why it cannot be used. `parsed`: the file's parse
-    made already (cli/prefetch.py); without it, the file is parsed here."""
+    say), or None after printing why it cannot be used."""
+    from runbook_tui.runbook.parser import load
+
     who = f"runbook-tui {command}" if command else "runbook-tui"
     if Path(path).is_dir():
         print(f"{who}: {path} is a folder, not a runbook file", file=sys.stderr)
@@ -121,12 +120,7 @@ def load_checked(
         print(f"{who}: no such file: {path}", file=sys.stderr)
         return None
     try:
-        if parsed is not None:
-            result = parsed
-        else:
-            from runbook_tui.runbook.parser import load
-
-            result = load(path)
+        result = load(path)
     except OSError as exc:
         print(f"{who}: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
         return None

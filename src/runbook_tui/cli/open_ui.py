@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from runbook_tui.cli import prefetch, startup
+from runbook_tui.cli import startup
 from runbook_tui.cli.common import add_home, add_variables, add_workdir
 from runbook_tui.runbook.model import Diagnostic, Runbook
 
@@ -49,11 +49,7 @@ def handle(args: argparse.Namespace) -> int:
     runbook = None
     warnings: list[Diagnostic] = []
     if args.file:
-        # The parse runs in a child while Textual loads here (prefetch.py).
-        prefetched = prefetch.start(args.file)
-        if prefetched is not None:
-            import runbook_tui.tui.app  # noqa: F401  the import the child overlaps
-        result = load_checked(args.file, parsed=prefetched.result() if prefetched else None)
+        result = load_checked(args.file)
         if result is None:
             return 2
         runbook, warnings = result.runbook, result.warnings

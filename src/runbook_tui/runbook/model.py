@@ -269,26 +269,3 @@ class Runbook:
                     return sec
                 fallback = fallback or sec
         return fallback
-
-
-@dataclass(frozen=True)
-class ParseResult:
-    """The parsed runbook and every problem found, each at a line of the file (here,
-    not in parser.py, so that a parse sent from another process unpickles without
-    importing the parser and markdown-it: cli/prefetch.py)."""
-
-    runbook: Runbook
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "error"]
-
-    @property
-    def warnings(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "warning"]
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing blocks running the runbook (warnings allowed)."""
-        return not self.errors

@@ -10,7 +10,7 @@ import re
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from runbook_tui.runbook.attributes import parse_info, typed_attributes
@@ -29,7 +29,6 @@ from runbook_tui.runbook.markdown import make_markdown, plain_text
 from runbook_tui.runbook.model import (
     SHELL_LANGUAGES,
     Diagnostic,
-    ParseResult,
     Reference,
     Runbook,
     Section,
@@ -58,6 +57,27 @@ _SHELL = frozenset(SHELL_LANGUAGES)
 _CONTAINERS = {"list_item_open": "list item", "blockquote_open": "block quote"}
 _CONTAINER_CLOSE = frozenset(("list_item_close", "blockquote_close"))
 _NO_ATTRIBUTES: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """The parsed runbook and every problem found, each at a line of the file."""
+
+    runbook: Runbook
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        """True when nothing blocks running the runbook (warnings allowed)."""
+        return not self.errors
 
 
 def load(path: str | os.PathLike[str]) -> ParseResult:
