@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Static
 
 from runbook_tui.tui.app import RunbookApp
 from runbook_tui.tui.dialogs import ResumeOfferDialog
+from runbook_tui.tui.keys_footer import KeysFooter
 from runbook_tui.tui.picker import PickerScreen
 from runbook_tui.tui.summary import WalkOverDialog
 
@@ -65,6 +66,12 @@ async def back_at_picker(app: RunbookApp, pilot: Any) -> PickerScreen:
     return app.screen
 
 
+def footer_says(walk: Any, key: str) -> str:
+    """The footer's word for `key` in the walk."""
+    footer = walk.query_one(KeysFooter)
+    return next(k.description for k in footer.keys_shown() if k.key == key)
+
+
 def folder_of_two(tmp_path: Path) -> Path:
     folder = tmp_path / "runbooks"
     folder.mkdir()
@@ -110,6 +117,7 @@ async def test_a_walk_ended_and_a_walk_quit_go_back_to_the_picker(
         await pilot.press(*"b-17", "ctrl+s")
         walk = await walk_screen(app, pilot)
         assert walk.runbook.title == "Restore the shop"
+        assert footer_says(walk, "q") == "Back"  # where q goes from here
         await pilot.press("q")  # paused, back to the picker
         await back_at_picker(app, pilot)
         await pilot.press("q")
@@ -155,7 +163,8 @@ async def test_opened_on_a_file_leaving_the_walk_ends_the_app(tmp_path: Path) ->
     path = folder_of_two(tmp_path) / "a-deploy.md"
     app = RunbookApp(home=tmp_path / "home", runbook=parse_file(path))
     async with app.run_test(size=(100, 30)) as pilot:
-        await walk_screen(app, pilot)
+        walk = await walk_screen(app, pilot)
+        assert footer_says(walk, "q") == "Quit"
         await pilot.press("q")
         await until(pilot, lambda: not app.is_running, "the app to end")
 

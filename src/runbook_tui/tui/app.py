@@ -323,6 +323,7 @@ class RunbookApp(App[None]):
                 warnings=self.warnings,
                 evidence_opener=self.evidence_opener,
                 on_left=self._walk_left,
+                back_to_picker=self._from_picker,
             )
         )
 

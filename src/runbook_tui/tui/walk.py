@@ -74,6 +74,7 @@ class WalkScreen(Screen[None]):
         warnings: Sequence[Diagnostic] = (),
         evidence_opener: EvidenceOpener | None = None,
         on_left: Callable[[str], object] | None = None,
+        back_to_picker: bool = False,
     ) -> None:
         """The walk of `runbook` in `engine`'s session; or, with `engine` None, in the
         session `start()` creates (in a thread, once the first frame is on screen).
@@ -81,9 +82,11 @@ class WalkScreen(Screen[None]):
         `evidence_opener(engine)` opens the session's live sources (default:
         `SessionEvidence.open`, sources/recorder.py). `on_left(message)` is called once
         the operator has left the walk, its session ended or paused (default: the app
-        exits with `message`)."""
+        exits with `message`); `back_to_picker`: leaving goes back to the picker, and the
+        footer names `q` for that."""
         super().__init__()
         self._on_left = on_left
+        self._back_to_picker = back_to_picker
         self.warnings = tuple(warnings)
         # What the screen shows; the engine runs its own, unmasked copy, and the
         # sources read the original too.
@@ -438,6 +441,8 @@ class WalkScreen(Screen[None]):
 
     def key_description(self, action: str) -> str | None:
         """The footer's name for a key with the selected item (see walk_keys)."""
+        if action == "quit_walk" and self._back_to_picker:
+            return "Back"
         try:
             return walk_keys.description(action, self.selected_item)
         except NoMatches:
