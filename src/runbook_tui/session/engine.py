@@ -48,6 +48,7 @@ from runbook_tui.session.store import (
     state_home,
 )
 from runbook_tui.session.variables import masked_values, recorded_values, secret_names
+from runbook_tui.session.workdir import workdir_for
 
 log = logging.getLogger(__name__)
 
@@ -234,14 +235,6 @@ def _reason(exc: BaseException) -> str:
             return seen.strerror
         seen = seen.__cause__
     return str(exc)
-
-
-def workdir_for(runbook: Runbook, workdir: str | Path | None) -> Path:
-    """Where the first step starts: `workdir` when given, else the runbook file's
-    folder (as in Runme), else the current one."""
-    if workdir is not None:
-        return Path(workdir).resolve()
-    return Path(runbook.path).resolve().parent if runbook.path else Path.cwd()
 
 
 def _recorded_workdir(first: Event) -> Path | None:

@@ -22,7 +22,6 @@ kinds the hub does not know (logs) are passed on as they are.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -30,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+from runbook_tui.session.workdir import workdir_for
 from runbook_tui.sources.readings import BackupReading, ServiceChange, ServiceReading
 
 if TYPE_CHECKING:
@@ -215,7 +215,7 @@ class Hub:
         from runbook_tui.sources.services import ServiceCheck
 
         env = source_values(runbook, values, environ)
-        cwd = source_folder(runbook, cwd)
+        cwd = str(workdir_for(runbook, cwd))
         hub = cls(mask=mask, commands_allowed=commands_allowed)
         for service in runbook.services:
             target = (mentioned_unknown if service.check == "command" else expand)(
@@ -615,15 +615,8 @@ def open_log_source(
     from runbook_tui.sources.expand import source_values
 
     env = source_values(runbook, values, environ)
-    return _default_log_opener(mask, source_folder(runbook, cwd), env)(expand_log(entry, env))
-
-
-def source_folder(runbook: Runbook, cwd: str | Path | None = None) -> str:
-    """Where a runbook's sources run their commands and read relative paths: `cwd`
-    (the folder its steps start in, `--workdir`) when given, else its file's folder."""
-    if cwd is not None:
-        return str(Path(cwd).resolve())
-    return str(Path(runbook.path).resolve().parent) if runbook.path else os.getcwd()
+    folder = str(workdir_for(runbook, cwd))
+    return _default_log_opener(mask, folder, env)(expand_log(entry, env))
 
 
 def _default_log_opener(
