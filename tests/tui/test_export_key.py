@@ -20,7 +20,7 @@ async def test_E_writes_the_chosen_transcript_into_the_session_folder(make_app, 
         walk = await walk_screen(app, pilot)
         await perform(pilot, walk, "check-disk", "succeeded")
         footer = walk.query_one(KeysFooter)
-        await walk.wait_until(lambda: footer._shown == footer.keys_shown())
+        await walk.wait_until(lambda: footer.drawn == footer.keys_shown())
         assert "E Export" in str(footer.render()) and "x Cancel" not in str(footer.render())
         titles = [title for title, _help, _action in WalkCommands(walk)._commands()]
         assert "Export (E)" in titles

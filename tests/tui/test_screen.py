@@ -68,7 +68,7 @@ async def test_footer_shows_the_keys_that_apply_now_and_a_click_presses_one(make
     async with app.run_test(size=(80, 24)) as pilot:
         walk = await walk_screen(app, pilot)
         footer = walk.query_one(KeysFooter)
-        await walk.wait_until(lambda: footer._shown == footer.keys_shown())
+        await walk.wait_until(lambda: footer.drawn == footer.keys_shown())
         line = str(footer.render())
         assert "⏎ Perform" in line and "s Skip" in line and "n Note" in line
         assert "palette" in line and "Cancel" not in line  # nothing runs yet

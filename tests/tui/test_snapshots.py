@@ -169,7 +169,7 @@ async def _select(pilot: Any, walk: WalkScreen, step_id: str) -> None:
     footer = walk.query_one(KeysFooter)
     for _ in range(200):
         await pilot.pause()
-        if footer._shown == footer.keys_shown():
+        if footer.drawn == footer.keys_shown():
             return
     raise AssertionError("the footer never settled")
 
@@ -271,7 +271,7 @@ def test_rollback_offer_dialog(snap_compare, snap_app, size: str) -> None:
         # The footer behind the dialog rebuilds after a refresh: wait until it shows
         # the keys the failed step allows (Retry among them).
         footer = walk.query_one(KeysFooter)
-        await walk.wait_until(lambda: footer._shown == footer.keys_shown())
+        await walk.wait_until(lambda: footer.drawn == footer.keys_shown())
         await pilot.pause()
 
     assert snap_compare(snap_app(), terminal_size=SIZES[size], run_before=run_before)

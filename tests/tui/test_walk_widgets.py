@@ -203,7 +203,7 @@ async def test_a_crowded_footer_leaves_keys_out_but_keeps_help_and_quit(make_app
         footer = walk.query_one(KeysFooter)
         for width in (60, 70, 80):
             await pilot.resize_terminal(width, 24)
-            await walk.wait_until(lambda: footer._shown == footer.keys_shown())
+            await walk.wait_until(lambda: footer.drawn == footer.keys_shown())
             await pilot.pause()
             line = drawn_text(footer)[0]
             assert "? Keys" in line and "q Quit" in line and "palette" in line, line
@@ -223,7 +223,7 @@ async def test_the_footer_shows_each_action_once(make_app):
         walk = await walk_screen(app, pilot)
         await perform(pilot, walk, "wait-replica", "running")
         footer = walk.query_one(KeysFooter)
-        await walk.wait_until(lambda: footer._shown == footer.keys_shown())
+        await walk.wait_until(lambda: footer.drawn == footer.keys_shown())
         await pilot.pause()
         line = drawn_text(footer)[0]
         try:
@@ -445,7 +445,7 @@ async def test_the_footer_shows_what_changed_while_a_dialog_was_open(make_app, t
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is walk
-        await walk.wait_until(lambda: footer._shown == footer.keys_shown())
+        await walk.wait_until(lambda: footer.drawn == footer.keys_shown())
         await pilot.pause()
         line = drawn_text(footer)[0]
         assert "⏎ Perform" in line and "Cancel step" not in line, line
