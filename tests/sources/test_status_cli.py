@@ -97,7 +97,7 @@ def test_every_service_up_and_every_backup_fresh_is_exit_0(
     lines = plain.stdout.splitlines()
     assert lines[:2] == ["Orders", "services"]
     assert lines[2].split()[:4] == ["up", "web", "HTTP", "200"]
-    assert "last restore drill: never drilled" in plain.stdout
+    assert "last restore drill: never tested" in plain.stdout
 
 
 def test_a_service_down_or_a_backup_not_fresh_is_exit_1(
@@ -197,7 +197,7 @@ def test_the_last_restore_drill_of_each_set(tmp_path: Path) -> None:
     assert other["last_restore_drill"] is None
     plain = status(tmp_path, path).stdout
     assert f"last restore drill: 2026-11-30T09:00:00.000Z passed ({sid})" in plain
-    assert "last restore drill: never drilled" in plain
+    assert "last restore drill: never tested" in plain
 
 
 def test_logs_show_their_last_lines(tmp_path: Path) -> None:

@@ -251,7 +251,7 @@ async def test_backups_ok_stale_missing_and_never_drilled(make_app, tmp_path):
         assert "✓ ok" in text and "! stale" in text and "✗ missing" in text
         assert "2 backups · 4.0 KiB" in text and "1m old (max 1h)" in text
         assert "2h old (max 1h)" in text and "nothing matches" in text
-        assert text.count("never drilled") == 3
+        assert text.count("never tested") == 3
 
 
 COMMANDS = (

@@ -124,7 +124,7 @@ def test_service_and_backup_items_say_state_symbol_latency_since_and_drill():
     head, facts = backup_item(backup, stale, now, "")
     assert str(head).startswith("! stale")
     assert "2h old (max 1h)" in str(facts) and "2 backups · 2.0 KiB" in str(facts)
-    assert "never drilled" in str(facts)
+    assert "never tested" in str(facts)
     passed = drill_text(RestoreDrill("2026-01-01T08:12:34.000Z", True, "s1"), now)
     assert "1h ago" in str(passed) and "passed" in str(passed)
     assert "no verdict" in str(drill_text(RestoreDrill(None, None, "s2"), now))

@@ -267,7 +267,7 @@ def _backup_facts(b: BackupReading) -> str:
         facts.append(_size(b.total_bytes))
     drill = b.last_restore_drill
     if drill is None:
-        facts.append("last restore drill: never drilled")
+        facts.append("last restore drill: never tested")
     else:
         verdict = {True: "passed", False: "failed", None: "no verdict"}[drill.passed]
         facts.append(f"last restore drill: {drill.at or '?'} {verdict} ({drill.session})")

@@ -40,7 +40,8 @@ BACKUP_LOOK = {
     "error": ("✗", "$text-error"),
 }
 NOT_LOOKED = ("…", "$text-muted")
-NEVER_DRILLED = "never drilled"
+# The issue's words: a backup never restored is a theory.
+NEVER_TESTED = "never tested"
 NOT_ALLOWED = "not allowed"
 MUTED = "$text-muted"
 
@@ -151,10 +152,10 @@ def service_item(
 
 
 def drill_text(drill: RestoreDrill | None, now: float) -> Content:
-    """The last restore drill of a set: when, and whether it passed; `never drilled`
+    """The last restore drill of a set: when, and whether it passed; `never tested`
     in the warning colour when there was none."""
     if drill is None:
-        return Content.styled(NEVER_DRILLED, "$text-warning")
+        return Content.styled(NEVER_TESTED, "$text-warning")
     verdict, style = {
         True: ("passed", "$text-success"),
         False: ("failed", "$text-error"),
