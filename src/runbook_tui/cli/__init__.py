@@ -6,32 +6,34 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from importlib import import_module
 
 from runbook_tui import __version__
-from runbook_tui.cli import (
-    check,
-    demo,
-    drills,
-    export,
-    open_ui,
-    resume,
-    run,
-    sessions,
-    show,
-    startup,
-    status,
-)
+from runbook_tui.cli import startup
 from runbook_tui.cli.common import start_log
 
-COMMANDS = (check, show, run, sessions, drills, resume, status, export, demo, open_ui)
-SUBCOMMANDS = {
-    "check", "show", "run", "sessions", "drills", "resume", "status", "export", "demo", "open"
-}  # fmt: skip
+# Each subcommand's module, in the order `--help` lists them. Only the module of the
+# command that runs is imported and registered (all of them for `--help`): a command
+# does not pay for the other nine's imports and arguments.
+COMMAND_MODULES = {
+    "check": "runbook_tui.cli.check",
+    "show": "runbook_tui.cli.show",
+    "run": "runbook_tui.cli.run",
+    "sessions": "runbook_tui.cli.sessions",
+    "drills": "runbook_tui.cli.drills",
+    "resume": "runbook_tui.cli.resume",
+    "status": "runbook_tui.cli.status",
+    "export": "runbook_tui.cli.export",
+    "demo": "runbook_tui.cli.demo",
+    "open": "runbook_tui.cli.open_ui",
+}
+SUBCOMMANDS = set(COMMAND_MODULES)
 TOP_LEVEL_FLAGS = {"-h", "--help", "--version"}
 DEBUG_HELP = "write everything the tool does to its log, not only warnings and errors"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The command line's parser; with `only`, knowing that one subcommand alone."""
     parser = argparse.ArgumentParser(
         prog="runbook-tui",
         description=(
@@ -44,8 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"runbook-tui {__version__}")
     parser.add_argument("--debug", action="store_true", help=DEBUG_HELP)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in COMMANDS:
-        module.register(sub)
+    for name, module in COMMAND_MODULES.items():
+        if only is None or name == only:
+            import_module(module).register(sub)
     return parser
 
 
@@ -69,7 +72,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: Sequence[str] | None) -> int:
     args_list = route(list(sys.argv[1:] if argv is None else argv))
-    parser = build_parser()
+    command = args_list[1] if args_list[:1] == ["--debug"] and len(args_list) > 1 else args_list[0]
+    parser = build_parser(only=command if command in SUBCOMMANDS else None)
     args = parser.parse_args(args_list)
     if args.command is None:
         parser.print_help()
