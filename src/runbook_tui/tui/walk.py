@@ -8,8 +8,9 @@ from the engine's plan (session/plan.py), re-read when the engine reports a life
 event. Its helpers, each with one job: the keys and when each applies (walk_keys.py),
 the view of the journal (walk_view.py), the engine and its subscription (a SessionLink,
 walk_session.py), step runs off the event loop (step_runs.py), what the screen says
-and asks (walk_prompts.py), the evidence (walk_panes.py), the values placeholders need
-(walk_fills.py), and the runs off the plan: reference blocks, ad-hoc commands
+and asks (walk_prompts.py), the evidence (walk_panes.py), performing and skipping the
+walk's steps and what follows a step's end (walk_onplan.py), the values placeholders
+need (walk_fills.py), and the runs off the plan: reference blocks, ad-hoc commands
 (walk_offplan.py).
 """
 
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
@@ -34,12 +35,12 @@ from runbook_tui.session.clock import open_seconds
 from runbook_tui.session.plan import Plan
 from runbook_tui.tui import walk_keys
 from runbook_tui.tui import walk_prompts as prompts
-from runbook_tui.tui.engine_api import EngineLike, StepOutcomeLike
+from runbook_tui.tui.engine_api import EngineLike
 from runbook_tui.tui.keys_footer import KeysFooter
 from runbook_tui.tui.masked import masked_copy
 from runbook_tui.tui.step_detail import StepDetail
 from runbook_tui.tui.step_list import StepList
-from runbook_tui.tui.step_runs import StepEnd, StepRuns
+from runbook_tui.tui.step_runs import StepRuns
 from runbook_tui.tui.walk_header import WalkHeader
 from runbook_tui.tui.walk_items import ListItem
 from runbook_tui.tui.walk_panes import TABS, WIDE_COLUMNS, EvidenceColumn, StepPanes
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     from runbook_tui.tui.evidence_link import EvidenceArrived, EvidenceLink, EvidenceOpener
     from runbook_tui.tui.walk_fills import Fills
     from runbook_tui.tui.walk_offplan import OffPlan
+    from runbook_tui.tui.walk_onplan import OnPlan
 
 # Output is written to the screen at most this often (seconds).
 OUTPUT_FLUSH_INTERVAL = 0.07
@@ -106,11 +108,8 @@ class WalkScreen(Screen[None]):
         self._runs = StepRuns(self, lambda: self.engine)
         self._fills: Fills | None = None
         self._off_plan: OffPlan | None = None
+        self._on_plan: OnPlan | None = None
         self._possible: tuple[bool | None, ...] = ()
-        # The step whose end the operator is reading: Enter on it moves on (view state),
-        # and what the message line says of it once they have.
-        self._just_ended: str | None = None
-        self._ended_text = ""
 
     @property
     def engine(self) -> EngineLike:
@@ -378,23 +377,10 @@ class WalkScreen(Screen[None]):
         plan = self.plan
         return plan.status(step_id) if plan is not None else "pending"
 
-    def _advance_from(self, step_id: str) -> None:
-        """After `step_id` is done, select the next step, unless the operator has moved;
-        at the end of the walk, offer to end the session."""
-        if self.query_one(StepList).selected_step_id != step_id:
-            return
-        plan = self.plan
-        following = plan.next_step(step_id) if plan is not None else None
-        if following is None:
-            self._offer_end_of_walk()
-            return
-        self.query_one(StepList).select_step(following.id)
-
     @on(StepList.Highlighted, "#steps")
     async def _on_step_highlighted(self) -> None:
-        if self._just_ended is not None and self.selected_step_id != self._just_ended:
-            self._just_ended = None
-            self.say(self._ended_text)  # the "Enter moves on" hint is done with
+        if self._on_plan is not None:
+            self._on_plan.moved()  # the "Enter moves on" hint may be done with
         await self._show_selected()
         self._update_footer()
 
@@ -461,6 +447,27 @@ class WalkScreen(Screen[None]):
             return False
         return True
 
+    @property
+    def on_plan(self) -> OnPlan:
+        """Performs and skips the walk's steps (made on the first key that needs it)."""
+        if self._on_plan is None:
+            from runbook_tui.tui.walk_onplan import OnPlan
+
+            self._on_plan = OnPlan(
+                self,
+                runbook=self.runbook,
+                engine=lambda: self.engine,
+                runs=self._runs,
+                fills=lambda: self.fills,
+                off_plan=lambda: self.off_plan,
+                intent=self._intent,
+                say=self.say,
+                refresh=self.refresh_view,
+                footer=self._update_footer,
+                walk_over=self._offer_end_of_walk,
+            )
+        return self._on_plan
+
     def action_perform(self) -> None:
         if self._held_back(self.action_perform):
             return
@@ -469,148 +476,28 @@ class WalkScreen(Screen[None]):
             return
         if self.step_running:
             self.say("A step is running: wait for it, or cancel it with x.")
-            return
-        if not isinstance(item, Step):
+        elif isinstance(item, Step):
+            self.on_plan.perform(item)
+        else:
             self.off_plan.perform(item)  # never run as written: opened for editing
-            return
-        step = item
-        status = self.status_of(step.id)
-        if step.id == self._just_ended and status in ("succeeded", "skipped"):
-            # The operator has read the step's end: Enter moves on.
-            self._advance_from(step.id)
-            return
-        if status in ("succeeded", "skipped"):
-            self._ask_first(step, prompts.again_dialog(step, status))
-            return
-        self._run_again_or_guard(step, status)
 
     def action_retry(self) -> None:
         if self._held_back(self.action_retry):
             return
-        step = self.selected_step
-        if step is not None and (status := self.status_of(step.id)) in ("failed", "interrupted"):
-            self._run_again_or_guard(step, status)
-
-    def _run_again_or_guard(self, step: Step, status: str) -> None:
-        """An interrupted step may have run already: ask before running it again."""
-        if status == "interrupted":
-            self._ask_first(step, prompts.may_have_run_dialog(step))
-        else:
-            self._guarded(step)
-
-    def _ask_first(self, step: Step, dialog: Any) -> None:
-        self.app.push_screen(
-            dialog, lambda yes: self._guarded(step) if yes else self.say(prompts.NOTHING_RUN)
-        )
-
-    def _guarded(self, step: Step) -> None:
-        """Ask for the values its placeholders need, then what the runbook says to ask,
-        then perform."""
-        if step.kind != "shell":
-            self._guard_then_perform(step, {}, "")
-            return
-        # The engine's own copy: the screen's is masked, and the engine runs the original.
-        text = self.engine.runbook.step(step.id).command
-        self.fills.ask(
-            text,
-            step.title,
-            then=lambda fills, shown: self._guard_then_perform(step, fills, shown),
-            refused=lambda why: self.off_plan.edit_step(
-                step, why, lambda adhoc_id: self._replaced(step, adhoc_id)
-            ),
-        )
-
-    def _guard_then_perform(self, step: Step, fills: dict[str, str], shown: str) -> None:
-        # With values filled in, the guard shows the command as it will run.
-        dialog = prompts.guard_dialog(step, command=shown if fills else None)
-        if dialog is None:
-            self._perform(step, fills)
-            return
-        self.app.push_screen(
-            dialog,
-            lambda yes: self._perform(step, fills) if yes else self.say(prompts.NOTHING_RUN),
-        )
-
-    def _replaced(self, step: Step, adhoc_id: str) -> None:
-        """An edited copy of `step` ran as `adhoc_id` and succeeded: the step is done
-        with, on the record."""
-        reason = f"an edited copy ran as {adhoc_id}"
-        if self._intent("skip the step", lambda: self.engine.skip(step.id, reason)):
-            self.refresh_view()
-
-    def _perform(self, step: Step, fills: dict[str, str] | None = None) -> None:
-        if step.kind == "manual":
-            if self._intent("record the step as done", lambda: self.engine.confirm_manual(step.id)):
-                self.say(f"Done: {step.title}")
-                self._advance_from(step.id)
-        elif step.interactive:
-            end = self._runs.run_interactive(step, fills)
-            if end.error is not None:
-                self.say(prompts.could_not_run(step, end.error))
-                return
-            self._after_outcome(step, end.outcome)
-        else:
-            self.say(f"Running: {step.title}")
-            self._runs.start_shell(step, fills)
-            self._update_footer()
+        if (step := self.selected_step) is not None:
+            self.on_plan.retry(step)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         end = self._runs.ended(event)
         if end is None:
             return
-        self._step_ended(end)
+        if isinstance(end.step, Step):
+            self.on_plan.ended(end.step, end)
+        else:
+            self.off_plan.ended(end)  # off the plan: no moving on, no rollback offer
         self.flush_output()
         self.refresh_view()
         self._view.changed()
-
-    def _step_ended(self, end: StepEnd) -> None:
-        step = end.step
-        if not isinstance(step, Step):
-            self.off_plan.ended(end)  # off the plan: no moving on, no rollback offer
-        elif end.error is not None:
-            self.say(prompts.could_not_run(step, end.error))
-        elif end.outcome is not None:
-            self._after_outcome(step, end.outcome)
-
-    def _after_outcome(self, step: Step, outcome: StepOutcomeLike | None) -> None:
-        self.refresh_view()
-        if outcome is None:
-            return
-        plan = self.plan
-        if outcome.verdict == "succeeded":
-            # The output stays in view until the operator moves on (Enter or arrows).
-            following = plan.next_step(step.id) if plan is not None else None
-            self._ended_text = prompts.succeeded_text(step, outcome)
-            if following is None:
-                self.say(self._ended_text)
-                self._offer_end_of_walk()
-            elif self.selected_step_id == step.id:
-                self._just_ended = step.id
-                self.say(prompts.moves_on_text(self._ended_text, following))
-            else:
-                self.say(self._ended_text)
-            return
-        self.say(prompts.failed_text(step, outcome))
-        if "cancel" in (outcome.reason or "").lower():
-            return
-        if plan is not None and plan.can_roll_back:
-            # After the pending refresh: the footer behind a modal does not rebuild, so
-            # it must show the failed step's keys (Retry) before the dialog covers it.
-            self.call_after_refresh(
-                self.app.push_screen,
-                prompts.rollback_offer(step, outcome),
-                lambda choice: self._on_rollback_choice(step, choice),
-            )
-        elif plan is not None and plan.over:
-            self._offer_end_of_walk()
-
-    def _on_rollback_choice(self, step: Step, choice: str | None) -> None:
-        if choice == "rollback":
-            self._enter_rollback(f"after “{step.title}” failed")
-        elif choice == "retry":
-            self._guarded(step)
-        else:
-            self._offer_end_of_walk()  # staying after the last step failed
 
     def _offer_end_of_walk(self) -> None:
         """No step of the walk is left: say how it went, and let Enter end the session
@@ -641,47 +528,17 @@ class WalkScreen(Screen[None]):
         self.call_after_refresh(offer)
 
     def action_rollback(self) -> None:
-        if self._held_back(self.action_rollback):
-            return
-        if not self.runbook.rollback_steps:
-            self.say("This runbook has no rollback steps.")
-            return
-        self._enter_rollback("at the operator's request")
-
-    def _enter_rollback(self, why: str) -> None:
-        # The switch is an event of the journal: the walk on screen is the fold's.
-        if not self._intent(
-            "switch to the rollback steps",
-            lambda: self.engine.switch_walk("rollback", why),
-        ):
-            return
-        plan = self.plan
-        first = (plan.next_step() if plan else None) or self.runbook.rollback_steps[0]
-        self.query_one(StepList).select_step(first.id)
-        self.say("Rollback: the rollback steps are now the walk.")
-        self.refresh_view()
+        if not self._held_back(self.action_rollback):
+            self.on_plan.rollback()
 
     def action_skip(self) -> None:
-        if self._held_back(self.action_skip):
+        if self._held_back(self.action_skip) or self.step_running:
             return
         item = self.selected_item
-        if isinstance(item, Reference) and not self.step_running:
+        if isinstance(item, Reference):
             self.off_plan.pass_by(item, self._after_reference)
-            return
-        step = self.selected_step
-        if step is None or self.step_running:
-            return
-
-        def done(reason: str | None) -> None:
-            if reason is None:
-                self.say("Not skipped.")
-                return
-            if self._intent("skip the step", lambda: self.engine.skip(step.id, reason)):
-                self.say(prompts.skipped_text(step, reason))
-                self.refresh_view()
-                self._advance_from(step.id)
-
-        self.app.push_screen(prompts.skip_dialog(step), done)
+        elif isinstance(item, Step):
+            self.on_plan.skip(item)
 
     # ---- off the plan: reference blocks, ad-hoc commands, lint warnings ---------------
 
