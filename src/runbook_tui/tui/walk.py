@@ -9,9 +9,9 @@ event. Its helpers, each with one job: the keys and when each applies (walk_keys
 the view of the journal (walk_view.py), the engine and its subscription (a SessionLink,
 walk_session.py), step runs off the event loop (step_runs.py), what the screen says
 and asks (walk_prompts.py), the evidence (walk_panes.py), performing and skipping the
-walk's steps and what follows a step's end (walk_onplan.py), the values placeholders
-need (walk_fills.py), and the runs off the plan: reference blocks, ad-hoc commands
-(walk_offplan.py).
+walk's steps and what follows a step's end (walk_onplan.py), the end of the walk and
+leaving it (walk_end.py), the values placeholders need (walk_fills.py), and the runs
+off the plan: reference blocks, ad-hoc commands (walk_offplan.py).
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from textual.widgets import Static
 from textual.worker import Worker
 
 from runbook_tui.runbook.model import Diagnostic, Reference, Runbook, Step
-from runbook_tui.session.clock import open_seconds
 from runbook_tui.session.plan import Plan
 from runbook_tui.tui import walk_keys
 from runbook_tui.tui import walk_prompts as prompts
@@ -50,6 +49,7 @@ from runbook_tui.tui.walk_view import JournalEvent, JournalView
 if TYPE_CHECKING:
     from runbook_tui.tui.evidence_board import EvidenceBoard
     from runbook_tui.tui.evidence_link import EvidenceArrived, EvidenceLink, EvidenceOpener
+    from runbook_tui.tui.walk_end import WalkEnd
     from runbook_tui.tui.walk_fills import Fills
     from runbook_tui.tui.walk_offplan import OffPlan
     from runbook_tui.tui.walk_onplan import OnPlan
@@ -109,6 +109,7 @@ class WalkScreen(Screen[None]):
         self._fills: Fills | None = None
         self._off_plan: OffPlan | None = None
         self._on_plan: OnPlan | None = None
+        self._walk_end: WalkEnd | None = None
         self._possible: tuple[bool | None, ...] = ()
 
     @property
@@ -464,7 +465,7 @@ class WalkScreen(Screen[None]):
                 say=self.say,
                 refresh=self.refresh_view,
                 footer=self._update_footer,
-                walk_over=self._offer_end_of_walk,
+                walk_over=lambda: self.walk_end.offer(),
             )
         return self._on_plan
 
@@ -499,33 +500,26 @@ class WalkScreen(Screen[None]):
         self.refresh_view()
         self._view.changed()
 
-    def _offer_end_of_walk(self) -> None:
-        """No step of the walk is left: say how it went, and let Enter end the session
-        with the status it earned."""
-        from runbook_tui.tui.summary import WalkOverDialog, drill_lines, summary_text
+    @property
+    def walk_end(self) -> WalkEnd:
+        """Ends the walk and leaves it (made when the walk is over or a key asks)."""
+        if self._walk_end is None:
+            from runbook_tui.tui.walk_end import WalkEnd
 
-        plan = self.plan
-        if plan is None or not plan.over:
-            return
-        earned = plan.earned_status()
-        state = self.engine.state
-        text = summary_text(plan, open_seconds(state.segments, self.clock()))
-        self.say(prompts.walk_over_text(text))
-        drill = None
-        if state.drill:
-            drill = drill_lines(self.runbook, state, now=self.clock(), status=earned)
-
-        def done(end: bool | None) -> None:
-            if end:
-                self._end(earned)
-
-        dialog = WalkOverDialog(text, earned, drill)
-
-        def offer() -> None:
-            self.app.push_screen(dialog, done)
-            self._view.changed()  # a screen change is no journal event: wake the waiters
-
-        self.call_after_refresh(offer)
+            self._walk_end = WalkEnd(
+                self,
+                runbook=self.runbook,
+                engine=lambda: self.engine,
+                runs=self._runs,
+                clock=self.clock,
+                intent=self._intent,
+                say=self.say,
+                said=lambda: self.message_text,
+                flush=self.flush_output,
+                changed=self._view.changed,
+                on_left=self._on_left,
+            )
+        return self._walk_end
 
     def action_rollback(self) -> None:
         if not self._held_back(self.action_rollback):
@@ -617,106 +611,16 @@ class WalkScreen(Screen[None]):
         self.say("Cancelling the running step…")
 
     def action_end_session(self) -> None:
-        if self._held_back(self.action_end_session):
-            return
-        if self.step_running:
-            self.say("A step is running: cancel it (x) before ending the session.")
-            return
-
-        def done(status: str | None) -> None:
-            if status is not None:
-                self._end(status)
-
-        self.app.push_screen(prompts.end_dialog(), done)
-
-    def _end(self, status: str) -> None:
-        if self._intent("end the session", lambda: self.engine.end(status)):
-            message = f"Session {self.engine.session_id} ended: {status}."
-            if self.engine.state.drill:
-                from runbook_tui.tui.summary import drill_lines
-
-                # The verdict the journal recorded, and what took the time.
-                report = drill_lines(self.runbook, self.engine.state, now=self.clock())
-                message += "\n" + "\n".join(report)
-            self._left(message)
+        if not self._held_back(self.action_end_session):
+            self.walk_end.end_session()
 
     def action_export(self) -> None:
-        if self._held_back(self.action_export):
-            return
-
-        def done(fmt: str | None) -> None:
-            if fmt is not None:
-                self.say(f"Writing the {fmt} transcript…")
-                self.run_worker(
-                    lambda: self._export(fmt),
-                    name="export",
-                    group="export",
-                    thread=True,
-                    exit_on_error=False,
-                )
-
-        self.app.push_screen(prompts.export_dialog(), done)
-
-    def _export(self, fmt: str) -> None:
-        """In a thread: a transcript of a long session takes a moment to write."""
-        from runbook_tui.export.transcript import EXTENSIONS, save_transcript
-        from runbook_tui.session.store import find_session
-
-        engine = self.engine
-        try:
-            session = find_session(engine.home, engine.session_id)
-            # Beside the journal: always writable, private like it, and next to what
-            # it is made of; `runbook-tui export` writes one anywhere else.
-            where = save_transcript(session, fmt, session.path / f"transcript{EXTENSIONS[fmt]}")
-        except Exception as error:
-            self.app.call_from_thread(self._exported, None, f"Could not export: {error}")
-            return
-        self.app.call_from_thread(self._exported, where, prompts.exported_text(where))
-
-    def _exported(self, where: object, text: str) -> None:
-        self.say(text)
-        self.notify(text, severity="error" if where is None else "information", timeout=15)
-        self._view.changed()  # whoever waits on the view looks again
+        if not self._held_back(self.action_export):
+            self.walk_end.export()
 
     def action_quit_walk(self) -> None:
-        if self._held_back(self.action_quit_walk):
-            return
-        running = self._runs.running_step_id
-        if running is None:
-            self._leave()
-            return
-
-        async def done(yes: bool | None) -> None:
-            if not yes:
-                return
-            self.engine.cancel()
-            await self._runs.wait()
-            self._leave()
-
-        title = self._runs.running_title or running
-        self.app.push_screen(prompts.quit_while_running_dialog(title), done)
-
-    def _leave(self) -> None:
-        """Quit on purpose: the session is paused (ended with steps left, resumable)."""
-        self.flush_output()
-        engine = self.engine
-        ended = engine.state.status not in ("running", "interrupted")
-        # Pausing (or, for an ended session, closing) flushes the journal; if even that
-        # fails, say so on the way out.
-        leave = engine.close if ended else lambda: engine.end("paused", "quit by the operator")
-        if not self._intent("close the journal", leave):
-            self.app.exit(return_code=1, message=self.message_text)
-            return
-        reopen = getattr(self.app, "reopen_hint", None)
-        self._left(prompts.quit_message(engine, self.runbook.path, reopen))
-
-    def _left(self, message: str) -> None:
-        """The session is ended or paused, its journal closed: where to go next is the
-        app's to say (back to its picker, or out)."""
-        if self._on_left is not None:
-            self._on_left(message)
-        else:
-            self.app.exit(message=message)
+        if not self._held_back(self.action_quit_walk):
+            self.walk_end.quit()
 
     def action_help(self) -> None:
         from runbook_tui.tui.dialogs import HelpDialog
