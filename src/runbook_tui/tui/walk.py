@@ -42,7 +42,7 @@ from runbook_tui.tui.step_list import StepList
 from runbook_tui.tui.step_runs import StepRuns
 from runbook_tui.tui.walk_header import WalkHeader
 from runbook_tui.tui.walk_items import ListItem
-from runbook_tui.tui.walk_panes import TABS, WIDE_COLUMNS, EvidenceColumn, StepPanes
+from runbook_tui.tui.walk_panes import TABS, WIDE_COLUMNS, EvidenceColumn, PaneLayout, StepPanes
 from runbook_tui.tui.walk_session import SessionLink
 from runbook_tui.tui.walk_view import JournalEvent, JournalView
 
@@ -102,6 +102,7 @@ class WalkScreen(Screen[None]):
             self, self.runbook, lambda: self._link.maybe_engine, clock=clock, drill=drill
         )
         self._painted = asyncio.Event()
+        self._layout = PaneLayout(self)
         self.clock = clock
         self.message_text = ""
         self._flush_timer: Timer | None = None
@@ -159,7 +160,7 @@ class WalkScreen(Screen[None]):
         self.query_one(StepList).focus()
         self.query_one(WalkHeader).show_warnings(len(self.warnings))
         self.say(prompts.opening_text(self.runbook, len(self.warnings)))
-        self._apply_width(self.app.size.width)
+        self._layout.fit(self.app.size.width)
         self.call_after_refresh(self._painted.set)
         if self._link.started:
             self._link.attach()
@@ -281,36 +282,11 @@ class WalkScreen(Screen[None]):
         return self.query_one(StepPanes).active
 
     async def show_tab(self, tab: str) -> None:
-        """Show pane `tab` (narrow layout) and put the focus in it: an evidence panel's
-        keys apply while it has the focus; the Step tab gives it back to the steps."""
-        panel = await self.query_one(StepPanes).show(tab)
-        if panel is not None:
-            panel.focus()
-        else:
-            self._steps_tab_shown()
-
-    def _steps_tab_shown(self) -> None:
-        if self._focus_in("#tab-panes"):
-            self.query_one(StepList).focus()
-
-    def _focus_in(self, selector: str) -> bool:
-        """Whether the focused widget is inside the widget `selector` names."""
-        focused = self.focused
-        container = self.query_one(selector)
-        return focused is not None and (focused is container or container in focused.ancestors)
+        """Show pane `tab` (narrow layout) and put the focus in it."""
+        await self._layout.show_tab(tab)
 
     def on_resize(self) -> None:
-        self._apply_width(self.size.width)
-
-    def _apply_width(self, width: int) -> None:
-        wide = width >= WIDE_COLUMNS
-        self.set_class(wide, "-wide")
-        if wide:
-            self.query_one(StepPanes).show_step_tab()
-            self._steps_tab_shown()
-            self.query_one(EvidenceColumn).fill()
-        elif self._focus_in("#evidence-column"):
-            self.query_one(StepList).focus()
+        self._layout.fit(self.size.width)
 
     # ---- the view of the journal ---------------------------------------------
 
@@ -422,7 +398,7 @@ class WalkScreen(Screen[None]):
             plan=self.plan,
             running=self.step_running,
             runbook=self.runbook,
-            wide=self.has_class("-wide"),
+            wide=self._layout.wide,
             warnings=len(self.warnings),
         )
 
@@ -629,16 +605,7 @@ class WalkScreen(Screen[None]):
         self.app.push_screen(HelpDialog(rows))
 
     async def action_show_tab(self, tab: str) -> None:
-        """Narrow: show the tab. Wide (no tabs): focus that panel of the column, or the
-        steps for the Step tab."""
-        if not self.has_class("-wide"):
-            await self.show_tab(tab)
-            return
-        panel = self.query_one(EvidenceColumn).panel(tab.removeprefix("tab-"))
-        if panel is not None:
-            panel.focus()
-        else:
-            self.query_one(StepList).focus()
+        await self._layout.go_to(tab)
 
 
 __all__ = ["TABS", "WIDE_COLUMNS", "Clock", "JournalEvent", "WalkScreen"]

@@ -5,7 +5,8 @@ WIDE_COLUMNS on, the evidence panels stand in a column of their own and the Step
 all the tabbed area shows. Evidence panels are built the first time they are shown, so
 a start-up does not pay for widgets it does not show. Both layouts' panels are views of
 one board (the walk's `EvidenceBoard`): the same readings, held once. New panels plug
-in here (`make_panel`), not in the walk screen.
+in here (`make_panel`), not in the walk screen. `PaneLayout` picks the layout for the
+screen's width and moves the focus between the panes (keys 1-4).
 """
 
 from __future__ import annotations
@@ -20,9 +21,12 @@ from textual.widgets import ContentSwitcher
 
 from runbook_tui.runbook.model import Runbook
 from runbook_tui.tui.step_detail import StepDetail
+from runbook_tui.tui.step_list import StepList
 from runbook_tui.tui.tab_bar import TabBar
 
 if TYPE_CHECKING:
+    from textual.screen import Screen
+
     from runbook_tui.tui.evidence_board import EvidenceBoard
 
 BoardGetter = Callable[[], "EvidenceBoard"]
@@ -104,6 +108,63 @@ class EvidenceColumn(Vertical):
         """The panel of `kind`, once filled."""
         found = self.query(f".evidence-{kind}")
         return found.first() if found else None
+
+
+class PaneLayout:
+    """The layout of a screen that composed a `StepList`, a `StepPanes` and an
+    `EvidenceColumn`: narrow (tabs) or wide (the column; the screen has the class
+    `-wide`), and where the focus goes when a pane is shown or hidden."""
+
+    def __init__(self, screen: Screen[None]) -> None:
+        self._screen = screen
+
+    @property
+    def wide(self) -> bool:
+        return self._screen.has_class("-wide")
+
+    def fit(self, width: int) -> None:
+        """The layout for a terminal `width` columns wide; a focus left in a pane
+        that is no longer shown goes back to the steps."""
+        screen = self._screen
+        wide = width >= WIDE_COLUMNS
+        screen.set_class(wide, "-wide")
+        if wide:
+            screen.query_one(StepPanes).show_step_tab()
+            self._steps_tab_shown()
+            screen.query_one(EvidenceColumn).fill()
+        elif self._focus_in("#evidence-column"):
+            screen.query_one(StepList).focus()
+
+    async def show_tab(self, tab: str) -> None:
+        """Show pane `tab` (narrow layout) and put the focus in it: an evidence panel's
+        keys apply while it has the focus; the Step tab gives it back to the steps."""
+        panel = await self._screen.query_one(StepPanes).show(tab)
+        if panel is not None:
+            panel.focus()
+        else:
+            self._steps_tab_shown()
+
+    async def go_to(self, tab: str) -> None:
+        """Narrow: show the tab. Wide (no tabs): focus that panel of the column, or the
+        steps for the Step tab."""
+        if not self.wide:
+            await self.show_tab(tab)
+            return
+        panel = self._screen.query_one(EvidenceColumn).panel(tab.removeprefix("tab-"))
+        if panel is not None:
+            panel.focus()
+        else:
+            self._screen.query_one(StepList).focus()
+
+    def _steps_tab_shown(self) -> None:
+        if self._focus_in("#tab-panes"):
+            self._screen.query_one(StepList).focus()
+
+    def _focus_in(self, selector: str) -> bool:
+        """Whether the focused widget is inside the widget `selector` names."""
+        focused = self._screen.focused
+        container = self._screen.query_one(selector)
+        return focused is not None and (focused is container or container in focused.ancestors)
 
 
 def make_panel(board: EvidenceBoard, kind: str, *, titled: bool = True) -> Widget:
