@@ -506,7 +506,7 @@ class WalkScreen(Screen[None]):
             return
         item = self.selected_item
         if isinstance(item, Reference):
-            self.off_plan.pass_by(item, self._after_reference)
+            self.off_plan.pass_by(item)
         elif isinstance(item, Step):
             self.on_plan.skip(item)
 
@@ -543,13 +543,8 @@ class WalkScreen(Screen[None]):
         if self._held_back(self.action_mark):
             return
         item = self.selected_item
-        if isinstance(item, Reference) and not self.step_running and self.off_plan.mark(item):
-            self._after_reference()
-
-    def _after_reference(self) -> None:
-        """A reference block was marked or passed by: the selection moves down."""
-        self.refresh_view()
-        self.query_one(StepList).action_move(1)
+        if isinstance(item, Reference) and not self.step_running:
+            self.off_plan.mark(item)
 
     def action_adhoc(self) -> None:
         if self._held_back(self.action_adhoc):

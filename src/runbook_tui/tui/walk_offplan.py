@@ -128,15 +128,16 @@ class OffPlan:
             ConfirmDialog(body, "Run it?"), lambda yes: then() if yes else self._say(NOTHING_RUN)
         )
 
-    def mark(self, ref: Reference) -> bool:
-        """Record the block as done by hand (outside this tool)."""
+    def mark(self, ref: Reference) -> None:
+        """Record the block as done by hand (outside this tool); the selection moves
+        down."""
         if self._intent("mark the block done", lambda: self._engine().mark_reference(ref.id)):
             self._say(f"✓ Marked done by hand: the block at line {ref.line}.")
-            return True
-        return False
+            self._moved_on()
 
-    def pass_by(self, ref: Reference, then: Callable[[], None]) -> None:
-        """Ask for an optional reason, then record the block as passed by."""
+    def pass_by(self, ref: Reference) -> None:
+        """Ask for an optional reason, then record the block as passed by; the
+        selection moves down."""
         from runbook_tui.tui.dialogs import PassByDialog
 
         def done(reason: str | None) -> None:
@@ -147,9 +148,14 @@ class OffPlan:
                 "pass the block by", lambda: self._engine().pass_reference(ref.id, reason)
             ):
                 self._say(f"↷ Passed by: the block at line {ref.line}.")
-                then()
+                self._moved_on()
 
         self._push(PassByDialog(ref.line), done)
+
+    def _moved_on(self) -> None:
+        """A block was marked or passed by: the selection moves down."""
+        self._refresh()
+        self._screen.query_one(StepList).action_move(1)
 
     # ---- ad-hoc commands -----------------------------------------------------------
 
