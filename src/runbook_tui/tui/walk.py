@@ -135,7 +135,7 @@ class WalkScreen(Screen[None]):
         plan = self.plan
         return plan.walk if plan is not None else "main"
 
-    # ---- layout -------------------------------------------------------------
+    # ---- layout --------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield WalkHeader(id="walk-header")
@@ -177,6 +177,20 @@ class WalkScreen(Screen[None]):
         self._link.detach()
         if self._evidence is not None:
             self._evidence.close()
+
+    def on_resize(self) -> None:
+        self._layout.fit(self.size.width)
+
+    @property
+    def active_tab(self) -> str:
+        """The pane shown beside the step list in the narrow layout."""
+        return self.query_one(StepPanes).active
+
+    async def show_tab(self, tab: str) -> None:
+        """Show pane `tab` (narrow layout) and put the focus in it."""
+        await self._layout.show_tab(tab)
+
+    # ---- the session ---------------------------------------------------------------
 
     def _first_item(self) -> ListItem | None:
         """The item selected when the walk opens: the first step that needs doing; in
@@ -240,7 +254,7 @@ class WalkScreen(Screen[None]):
         self.say("Starting the session…")
         return True
 
-    # ---- evidence ---------------------------------------------------------------
+    # ---- evidence ------------------------------------------------------------------
 
     @property
     def evidence_board(self) -> EvidenceBoard:
@@ -276,19 +290,7 @@ class WalkScreen(Screen[None]):
         if self._evidence is not None:
             self._evidence.arrived()
 
-    @property
-    def active_tab(self) -> str:
-        """The pane shown beside the step list in the narrow layout."""
-        return self.query_one(StepPanes).active
-
-    async def show_tab(self, tab: str) -> None:
-        """Show pane `tab` (narrow layout) and put the focus in it."""
-        await self._layout.show_tab(tab)
-
-    def on_resize(self) -> None:
-        self._layout.fit(self.size.width)
-
-    # ---- the view of the journal ---------------------------------------------
+    # ---- the view of the journal ---------------------------------------------------
 
     def flush_output(self) -> None:
         """Write buffered output for the shown step (timer)."""
@@ -332,7 +334,7 @@ class WalkScreen(Screen[None]):
         journal event or output. Raises TimeoutError after `timeout` seconds."""
         await self._view.wait_until(predicate, timeout)
 
-    # ---- selection -------------------------------------------------------------
+    # ---- selection -----------------------------------------------------------------
 
     @property
     def selected_step_id(self) -> str | None:
@@ -366,7 +368,7 @@ class WalkScreen(Screen[None]):
         if item is not None:
             await self._view.show_step(item)
 
-    # ---- state questions (for keys and the footer) -------------------------------
+    # ---- state questions (for keys and the footer) ---------------------------------
 
     @property
     def step_running(self) -> bool:
@@ -411,7 +413,7 @@ class WalkScreen(Screen[None]):
         except NoMatches:
             return None
 
-    # ---- actions ---------------------------------------------------------------
+    # ---- the walk's jobs, one module each (made when first needed) -----------------
 
     def _intent(self, what: str, call: Callable[[], object]) -> bool:
         """Hand one intent to the engine. A refusal (or a journal that cannot be
@@ -445,37 +447,6 @@ class WalkScreen(Screen[None]):
             )
         return self._on_plan
 
-    def action_perform(self) -> None:
-        if self._held_back(self.action_perform):
-            return
-        item = self.selected_item
-        if item is None:
-            return
-        if self.step_running:
-            self.say("A step is running: wait for it, or cancel it with x.")
-        elif isinstance(item, Step):
-            self.on_plan.perform(item)
-        else:
-            self.off_plan.perform(item)  # never run as written: opened for editing
-
-    def action_retry(self) -> None:
-        if self._held_back(self.action_retry):
-            return
-        if (step := self.selected_step) is not None:
-            self.on_plan.retry(step)
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        end = self._runs.ended(event)
-        if end is None:
-            return
-        if isinstance(end.step, Step):
-            self.on_plan.ended(end.step, end)
-        else:
-            self.off_plan.ended(end)  # off the plan: no moving on, no rollback offer
-        self.flush_output()
-        self.refresh_view()
-        self._view.changed()
-
     @property
     def walk_end(self) -> WalkEnd:
         """Ends the walk and leaves it (made when the walk is over or a key asks)."""
@@ -496,21 +467,6 @@ class WalkScreen(Screen[None]):
                 on_left=self._on_left,
             )
         return self._walk_end
-
-    def action_rollback(self) -> None:
-        if not self._held_back(self.action_rollback):
-            self.on_plan.rollback()
-
-    def action_skip(self) -> None:
-        if self._held_back(self.action_skip) or self.step_running:
-            return
-        item = self.selected_item
-        if isinstance(item, Reference):
-            self.off_plan.pass_by(item)
-        elif isinstance(item, Step):
-            self.on_plan.skip(item)
-
-    # ---- off the plan: reference blocks, ad-hoc commands, lint warnings ---------------
 
     @property
     def fills(self) -> Fills:
@@ -539,6 +495,52 @@ class WalkScreen(Screen[None]):
             )
         return self._off_plan
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        end = self._runs.ended(event)
+        if end is None:
+            return
+        if isinstance(end.step, Step):
+            self.on_plan.ended(end.step, end)
+        else:
+            self.off_plan.ended(end)  # off the plan: no moving on, no rollback offer
+        self.flush_output()
+        self.refresh_view()
+        self._view.changed()
+
+    # ---- the keys: each an intent, or handed to the job that holds it --------------
+
+    def action_perform(self) -> None:
+        if self._held_back(self.action_perform):
+            return
+        item = self.selected_item
+        if item is None:
+            return
+        if self.step_running:
+            self.say("A step is running: wait for it, or cancel it with x.")
+        elif isinstance(item, Step):
+            self.on_plan.perform(item)
+        else:
+            self.off_plan.perform(item)  # never run as written: opened for editing
+
+    def action_retry(self) -> None:
+        if self._held_back(self.action_retry):
+            return
+        if (step := self.selected_step) is not None:
+            self.on_plan.retry(step)
+
+    def action_skip(self) -> None:
+        if self._held_back(self.action_skip) or self.step_running:
+            return
+        item = self.selected_item
+        if isinstance(item, Reference):
+            self.off_plan.pass_by(item)
+        elif isinstance(item, Step):
+            self.on_plan.skip(item)
+
+    def action_rollback(self) -> None:
+        if not self._held_back(self.action_rollback):
+            self.on_plan.rollback()
+
     def action_mark(self) -> None:
         if self._held_back(self.action_mark):
             return
@@ -553,11 +555,6 @@ class WalkScreen(Screen[None]):
             self.say("A step is running: wait for it, or cancel it with x.")
             return
         self.off_plan.adhoc()
-
-    def action_warnings(self) -> None:
-        from runbook_tui.tui.lint_list import WarningsDialog
-
-        self.app.push_screen(WarningsDialog(self.runbook.path, self.warnings))
 
     def action_note(self) -> None:
         if self._held_back(self.action_note):
@@ -592,6 +589,11 @@ class WalkScreen(Screen[None]):
     def action_quit_walk(self) -> None:
         if not self._held_back(self.action_quit_walk):
             self.walk_end.quit()
+
+    def action_warnings(self) -> None:
+        from runbook_tui.tui.lint_list import WarningsDialog
+
+        self.app.push_screen(WarningsDialog(self.runbook.path, self.warnings))
 
     def action_help(self) -> None:
         from runbook_tui.tui.dialogs import HelpDialog
