@@ -204,8 +204,13 @@ def test_no_module_imports_itself_back_through_others() -> None:
 
     for start in sorted(graph):
         visit(start, [start], {start})
-    # A package's __init__ importing its own submodule is not a cycle worth naming.
-    cycles = [c for c in cycles if not all(m.startswith(c[0]) or c[0].startswith(m) for m in c)]
+
+    # A package's __init__ importing its own submodule is not a cycle worth naming. By
+    # dotted name: `tui.walk_end` is not inside `tui.walk`.
+    def within(module: str, package: str) -> bool:
+        return module == package or module.startswith(package + ".")
+
+    cycles = [c for c in cycles if not all(within(m, c[0]) or within(c[0], m) for m in c)]
     assert not cycles, "\n".join(" -> ".join(c) for c in cycles[:10])
 
 
