@@ -1,7 +1,10 @@
-"""Opening a runbook: the picker, the resume offer and the variables form."""
+"""Opening a runbook: the picker, the resume offer, the variables form, and what opening
+the walk imports."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 from textual.widgets import DataTable, Input, Select
@@ -241,3 +244,59 @@ async def test_resume_asks_again_for_secrets_only(tmp_path, home):
     output = "".join(e["data"] for e in of_type(journal_events(home), "output"))
     # The recorded RELEASE carried over; the secret is the one typed now (13 chars).
     assert "13 43 to staging" in output
+
+
+# Opened in a fresh interpreter: the walk is drawn and its session started, nothing
+# pressed. What only a key needs is not imported yet; one key later it is.
+OPENING_SCRIPT = """
+import asyncio, sys
+from pathlib import Path
+
+from runbook_tui.runbook.parser import load
+from runbook_tui.tui.app import RunbookApp
+
+LATER = sys.argv[3].split(",")
+
+
+def loaded() -> list[str]:
+    return [m for m in LATER if f"runbook_tui.tui.{m}" in sys.modules]
+
+
+async def main() -> None:
+    app = RunbookApp(home=Path(sys.argv[2]), runbook=load(Path(sys.argv[1])).runbook)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        walk = app.walk
+        await walk.wait_until(lambda: walk.started)
+        await pilot.pause()
+        print("opened", loaded())
+        await pilot.press("enter")  # the manual step: recorded as done
+        await walk.wait_until(lambda: walk.status_of(walk.runbook.steps[0].id) == "succeeded")
+        print("after enter", loaded())
+
+
+asyncio.run(main())
+"""
+
+
+def test_opening_the_walk_imports_none_of_what_only_a_key_needs(tmp_path):
+    book = tmp_path / "book.md"
+    book.write_text(
+        "# Book\n\n- [ ] Wave\n\n```sh\necho hi\n```\n\n## Rollback\n\n```sh\necho back\n```\n"
+    )
+    later = (
+        "walk_onplan,walk_end,walk_offplan,walk_fills,summary,dialogs,edit_box,"
+        "adhoc_line,fill_form,lint_list,evidence_board,evidence_link,evidence,log_panel"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", OPENING_SCRIPT, str(book), str(tmp_path / "home"), later],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+    assert "opened []" in lines, done.stdout
+    [after] = [line for line in lines if line.startswith("after enter")]
+    assert "'walk_onplan'" in after and "'walk_end'" not in after, done.stdout
