@@ -8,10 +8,11 @@ from the engine's plan (session/plan.py), re-read when the engine reports a life
 event. Its helpers, each with one job: the keys and when each applies (walk_keys.py),
 the view of the journal (walk_view.py), the engine and its subscription (a SessionLink,
 walk_session.py), step runs off the event loop (step_runs.py), what the screen says
-and asks (walk_prompts.py), the evidence (walk_panes.py), performing and skipping the
-walk's steps and what follows a step's end (walk_onplan.py), the end of the walk and
-leaving it (walk_end.py), the values placeholders need (walk_fills.py), and the runs
-off the plan: reference blocks, ad-hoc commands (walk_offplan.py).
+and asks (walk_prompts.py), the evidence panes and their layout (walk_panes.py),
+performing and skipping the walk's steps and what follows a step's end (walk_onplan.py),
+the end of the walk and leaving it (walk_end.py), the values placeholders need
+(walk_fills.py), and the runs off the plan: reference blocks, ad-hoc commands
+(walk_offplan.py).
 """
 
 from __future__ import annotations
