@@ -281,3 +281,26 @@ def test_workdir_moves_the_relative_paths_and_the_command_checks(tmp_path: Path)
     missing = status(tmp_path, path, "--workdir", str(tmp_path / "nowhere"))
     assert missing.returncode == 2
     assert "--workdir" in missing.stderr and "is not a folder" in missing.stderr
+
+
+def test_json_lines_and_details_reach_the_terminal_with_no_control_or_bidi_character(
+    tmp_path: Path,
+) -> None:
+    """JSON escapes C0 itself; DEL, C1 (U+009B, a one-character CSI) and the bidi
+    overrides it leaves raw, so `status --json` writes them as \\u escapes: the same
+    strings once decoded, nothing a terminal acts on when printed."""
+    shady = "a \x1b[2J \x7f \u009b \u202e b"
+    (tmp_path / "app.log").write_text(f"{shady}\n", encoding="utf-8")
+    (tmp_path / "say.sh").write_text(f"printf '%s\\n' '{shady}'; exit 3\n", encoding="utf-8")
+    path = book(
+        tmp_path,
+        "services:\n  - {name: say, command: 'bash say.sh'}\n"
+        "logs:\n  - {name: app, path: app.log}\n",
+    )
+    done = status(tmp_path, path, "--json")
+    assert done.returncode == 1, done.stderr
+    for char in "\x1b\x7f\u009b\u202e":
+        assert char not in done.stdout, repr(char)
+    doc = json.loads(done.stdout)
+    assert doc["logs"] == [{"name": "app", "lines": [shady]}]
+    assert doc["services"][0]["detail"] == f"exit 3: {shady}"

@@ -10,7 +10,6 @@ imported for a runbook that declares nothing.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -108,7 +107,10 @@ def handle(args: argparse.Namespace) -> int:
             "backups": [b.as_dict() for b in backups],
             "logs": [{"name": name, "lines": list(lines)} for name, lines, _ in logs],
         }
-        print(json.dumps(document, indent=2, ensure_ascii=False))
+        from runbook_tui.runbook.display import dumps_shown
+
+        # JSON escapes C0 but not DEL, C1 or the bidi overrides: written as \u escapes.
+        print(dumps_shown(document, indent=2))
     else:
         print(render(runbook, services, backups, logs, args.lines))
     return 0 if healthy else 1
