@@ -34,9 +34,19 @@ def test_remember_trusts_that_sha_only_and_the_file_is_private(tmp_path: Path) -
     assert doc["format"] == 1
     assert doc["runbooks"][SHA_A] == dict(entry)
     assert entry["operator"] == "alice" and entry["path"] == "/srv/book.md"
-    assert entry["at"].endswith("Z")
+    assert entry["when"].endswith("Z")
     # No temporary file is left behind.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["trust.json", "trust.json.lock"]
+
+
+def test_each_entry_holds_the_issues_keys_sha256_when_and_operator(tmp_path: Path) -> None:
+    """Issue 10: trust.json records "sha256, when, operator" (a contract: these keys,
+    as written); the entry is also found under its sha256."""
+    trust.remember(tmp_path, SHA_A, "alice", path="/srv/book.md")
+    entry = json.loads((tmp_path / "trust.json").read_text())["runbooks"][SHA_A]
+    assert list(entry) == ["sha256", "when", "operator", "path"]
+    assert entry["sha256"] == SHA_A and entry["operator"] == "alice"
+    assert entry["when"].endswith("Z") and "T" in entry["when"]
 
 
 def test_a_second_runbook_keeps_the_first(tmp_path: Path) -> None:

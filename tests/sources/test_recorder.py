@@ -13,7 +13,7 @@ from typing import Any
 import psutil
 
 from runbook_tui.runbook.parser import load
-from runbook_tui.session import trust
+from runbook_tui.session import provenance, trust
 from runbook_tui.session.engine import Engine
 from runbook_tui.session.journal import read_journal
 from runbook_tui.sources.hub import Hub
@@ -277,6 +277,28 @@ def test_a_yes_is_remembered_and_the_next_session_is_allowed_by_trust(tmp_path: 
     engine.end("completed")
     (again,) = of_type(engine, "commands_allowed")
     assert again["by"] == "trust" and again["trusted_at"].endswith("Z")
+
+
+def test_a_trust_entry_written_before_when_was_named_when_still_allows(tmp_path: Path) -> None:
+    """trust.json entries once had `at` for the issue's `when`: such a file still
+    allows the runbook, and the journal says when."""
+    book = write_book(tmp_path, "services:\n  - {name: mark, command: 'true'}\n")
+    home = tmp_path / "home"
+    home.mkdir()
+    old = {"at": "2026-11-01T08:00:00.000Z", "operator": "alice", "path": "/b.md"}
+    sha = provenance.file_sha256(book.path)
+    (home / "trust.json").write_text(json.dumps({"format": 1, "runbooks": {sha: old}}))
+    engine, evidence = open_session(tmp_path, book)
+    assert evidence.trusted
+    with evidence:
+        evidence.start()
+    engine.end("completed")
+    (allowed,) = of_type(engine, "commands_allowed")
+    assert (allowed["by"], allowed["trusted_at"], allowed["trusted_by"]) == (
+        "trust",
+        "2026-11-01T08:00:00.000Z",
+        "alice",
+    )
 
 
 def test_a_changed_runbook_is_asked_about_again(tmp_path: Path) -> None:

@@ -3,8 +3,13 @@
 `<home>/trust.json` (0600) lists the runbooks, by the sha256 of their file, whose
 `command` checks and `command` logs an operator allowed in the walk:
 
-    {"format": 1, "runbooks": {"<sha256>": {"at": "<ISO time>", "operator": "<name>",
+    {"format": 1, "runbooks": {"<sha256>": {"sha256": "<sha256>", "when": "<ISO time>",
+                                            "operator": "<name>",
                                             "path": "<the file, as it was then>"}}}
+
+Each entry holds the issue's keys, `sha256`, `when` and `operator` (and the path, for
+whoever reads the file). Entries written before this had `at` for `when`: `when_of`
+reads both.
 
 A changed runbook has another sha256, so it is asked about again. The file is replaced
 atomically (a temporary file renamed over it), under a lock, so two walks allowing at
@@ -38,7 +43,7 @@ MAX_BYTES = 4 * 1024 * 1024
 
 @dataclass(frozen=True)
 class Trust:
-    """What `trust.json` says: {sha256: {at, operator, path}}, and why it could not be
+    """What `trust.json` says: {sha256: {sha256, when, operator, path}}, and why it could not be
     read (`problem`, None when it could, or when there is no file yet)."""
 
     runbooks: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
@@ -46,6 +51,11 @@ class Trust:
 
     def entry(self, sha256: str) -> Mapping[str, Any] | None:
         return self.runbooks.get(sha256)
+
+
+def when_of(entry: Mapping[str, Any]) -> str:
+    """When the entry's consent was given (`when`; `at` in files written before)."""
+    return str(entry.get("when") or entry.get("at") or "")
 
 
 def trust_path(home: str | os.PathLike[str]) -> Path:
@@ -98,7 +108,7 @@ def remember(
     file, for whoever reads trust.json; pass it masked). Returns the entry written.
     Raises OSError when the state home cannot be written."""
     home = Path(home)
-    entry = {"at": utc_timestamp(), "operator": operator, "path": path}
+    entry = {"sha256": sha256, "when": utc_timestamp(), "operator": operator, "path": path}
     with _locked(home):
         current = read_trust(home)
         target = trust_path(home)

@@ -220,7 +220,7 @@ class SessionEvidence:
                 "commands_allowed",
                 BY_TRUST,
                 provenance.operator(),
-                trusted_at=str(entry.get("at") or ""),
+                trusted_at=trust.when_of(entry),
                 trusted_by=str(entry.get("operator") or ""),
             )
             self.hub.allow_commands()
