@@ -201,6 +201,37 @@ def test_details_reach_the_journal_masked(tmp_path: Path) -> None:
     assert api.detail == "HTTP 200 token ********"  # what the panels are handed
 
 
+def test_log_lines_reach_the_panels_masked_with_the_sessions_secrets(tmp_path: Path) -> None:
+    """Issue 10: log lines are masked like step output before they reach the screen:
+    what the hub hands the panels, and a reader's tail (status, the jump), carry no
+    secret variable's value, from a file log or a command log."""
+    (tmp_path / "app.log").write_text(f"login with {SECRET} ok\n")
+    book = write_book(
+        tmp_path,
+        "logs:\n  - {name: app, path: app.log}\n"
+        "  - {name: cmd, command: 'echo \"cmd says $TOKEN\"; exec sleep 600'}\n",
+    )
+    engine, evidence = open_session(tmp_path, book)
+    with evidence:
+        evidence.allow(remember=False)
+        evidence.start()
+        with (tmp_path / "app.log").open("a") as out:
+            out.write(f"again {SECRET}\n")
+
+        def lines() -> dict[str, tuple[str, ...]]:
+            return {name: r.lines for name, r in evidence.hub.latest().logs.items()}
+
+        assert wait_until(lambda: len(lines().get("app", ())) == 2 and lines().get("cmd"))
+        assert lines() == {
+            "app": ("login with ******** ok", "again ********"),
+            "cmd": ("cmd says ********",),
+        }
+        app = evidence.hub.source("log", "app")
+        assert app is not None and app.tail(5) == ("login with ******** ok", "again ********")
+    engine.end("completed")
+    assert SECRET.encode() not in engine.journal_path.read_bytes()
+
+
 def test_consent_lists_the_commands_masked_and_a_no_keeps_them_off(
     tmp_path: Path, listener: int
 ) -> None:
