@@ -114,6 +114,19 @@ def test_a_service_down_or_a_backup_not_fresh_is_exit_1(
     assert json.loads(done.stdout)["backups"][0]["state"] == "stale"
     missing = book(tmp_path, "backups:\n  - {name: o, path: 'nothing/*'}\n", "c.md")
     assert status(tmp_path, missing).returncode == 1
+    # `unknown` is not up (no systemd here, for real), `error` is not fresh.
+    unknown = book(tmp_path, "services:\n  - {name: u, systemd: 'app.service'}\n", "d.md")
+    done = status(tmp_path, unknown, "--json")
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["services"][0]["state"] == "unknown"
+    failed = book(
+        tmp_path,
+        "backups:\n  - {name: r, restic: /nowhere, password_env: NO_SUCH_PASSWORD_VAR}\n",
+        "e.md",
+    )
+    done = status(tmp_path, failed, "--json")
+    assert done.returncode == 1
+    assert json.loads(done.stdout)["backups"][0]["state"] == "error"
     plain = status(tmp_path, down)
     assert plain.stdout.splitlines()[2].split()[:2] == ["down", "db"]
 
@@ -217,6 +230,9 @@ def test_logs_show_their_last_lines(tmp_path: Path) -> None:
     ]
     plain = status(tmp_path, path, "--lines", "2").stdout
     assert "log app: last 2 line(s)\n  line 98\n  line 99\n" in plain
+    # The issue's default: the last 50.
+    default = json.loads(status(tmp_path, path, "--json").stdout)["logs"][0]
+    assert default == {"name": "app", "lines": [f"line {i}" for i in range(50, 100)]}
     assert "log gone: last 0 line(s) (no such file: " in plain
     assert status(tmp_path, path, "--json", "--lines", "0").stdout.count('"lines": []') == 3
 
@@ -242,6 +258,16 @@ def test_a_command_log_runs_for_wait_then_is_stopped_masked_and_escaped(tmp_path
     except psutil.NoSuchProcess:
         alive = False
     assert not alive  # stopped with its group when status ended
+
+
+def test_a_command_log_runs_for_2_s_unless_wait_says_otherwise() -> None:
+    """The issue's `--wait S` and its default of 2 s, as the parser reads them."""
+    from runbook_tui.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["status", "f.md"]).wait == 2.0
+    assert parser.parse_args(["status", "f.md", "--wait", "500ms"]).wait == 0.5
+    assert parser.parse_args(["status", "f.md", "--wait", "5"]).wait == 5.0
 
 
 def test_a_state_folder_in_the_way_is_exit_2_once_there_is_something_to_look_at(
