@@ -226,7 +226,23 @@ async def test_the_tab_and_the_wide_column_show_the_same_lines(make_app, tmp_pat
         assert tab.lines is column.lines  # one copy of the lines, two views
 
 
-async def test_backups_ok_stale_missing_and_never_drilled(make_app, tmp_path):
+async def test_the_panels_stand_beside_the_walk_from_160_columns_and_are_tabs_below(
+    make_app, tmp_path
+):
+    """The issue's boundary: 160 columns and more is the wide layout."""
+    (tmp_path / "app.log").write_text("one\n")
+    app = make_app(write_runbook(tmp_path, "logs:\n  - {name: app, path: app.log}\n"))
+    async with app.run_test(size=(159, 40)) as pilot:
+        walk = await walk_screen(app, pilot)
+        assert not walk.has_class("-wide")
+        assert "Logs" in str(walk.query_one("TabBar").render())
+        await pilot.resize_terminal(160, 40)
+        await until(pilot, lambda: walk.has_class("-wide"), "the wide layout")
+        await until(pilot, lambda: len(walk.query(LogsPanel)) == 1, "the column's Logs panel")
+        await until(pilot, lambda: "one" in log_view(walk).lines, "the log in the column")
+
+
+async def test_backups_ok_stale_missing_and_never_tested(make_app, tmp_path):
     now = time.time()
     backups = tmp_path / "backups"
     backups.mkdir()
