@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import pty
+import select
 import subprocess
 import sys
 import time
@@ -31,7 +32,12 @@ class PtySession:
     def wait_for(self, text: bytes, timeout: float = 20) -> None:
         deadline = time.monotonic() + timeout
         while text not in self.seen:
-            assert time.monotonic() < deadline, self.seen.decode(errors="replace")
+            left = deadline - time.monotonic()
+            assert left > 0, self.seen.decode(errors="replace")
+            # Wait for output with the time left: a command waiting for input prints
+            # nothing, and a bare read would block past the deadline for good.
+            if not select.select([self.master], [], [], left)[0]:
+                continue
             try:
                 self.seen += os.read(self.master, 4096)
             except OSError:  # the command exited and its terminal closed
@@ -49,4 +55,8 @@ class PtySession:
         return self.proc.wait(timeout=timeout)
 
     def close(self) -> None:
+        """Close the terminal; a command still running (a failed test) is killed."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
         os.close(self.master)

@@ -297,3 +297,33 @@ def test_a_damaged_trust_file_asks_again_and_says_so(tmp_path: Path, web: Web) -
     doc = json.loads((home_of(tmp_path) / "trust.json").read_text())
     assert len(doc["runbooks"]) == 1
     assert (home_of(tmp_path) / "trust.json.damaged").read_text() == '{"runbooks": {"'
+
+
+def test_a_resumed_run_keeps_the_no_its_session_recorded(tmp_path: Path, web: Web) -> None:
+    """Asked once per session: `resume` of a session that refused the commands does
+    not ask again, keeps them off and records no second answer."""
+    consent_book(tmp_path, web.port)
+    session = pty_run(tmp_path)
+    try:
+        session.wait_for(QUESTION)
+        session.answer(b"n")
+        session.wait_for(b"run it? [Y]es")
+        session.answer(b"q")  # paused with the step still to do
+        assert session.wait() == 130
+    finally:
+        session.close()
+    (started,) = of_type(tmp_path, "session_started")
+    resume = ["resume", started["session_id"], "--home", str(home_of(tmp_path))]
+    session = PtySession(resume, cwd=tmp_path, env={"TEST_TOKEN": SECRET})
+    try:
+        session.wait_for(b"run it? [Y]es")
+        assert QUESTION not in session.seen
+        assert b"were refused (not run) earlier in this session" in session.seen
+        session.answer(b"y")
+        assert session.wait() == 0
+    finally:
+        session.close()
+    assert len(of_type(tmp_path, "commands_refused")) == 1
+    assert not of_type(tmp_path, "commands_allowed")
+    assert of_type(tmp_path, "step_finished", step_id="one")
+    assert not (tmp_path / "check-ran").exists() and not (tmp_path / "log-ran").exists()

@@ -519,3 +519,53 @@ def test_the_walks_workdir_is_where_the_sources_read_relative_paths(tmp_path: Pa
         assert wait_until(lambda: "nightly" in evidence.hub.latest().backups)
         assert evidence.hub.latest().backups["nightly"].state == "ok"
     engine.end("completed")
+
+
+def test_a_resumed_session_keeps_its_answer_and_asks_nothing_again(tmp_path: Path) -> None:
+    """The answer is asked once per session: a resume of a session whose journal holds
+    a No keeps the commands off and records no second answer; one that holds a Yes (of
+    `--yes`, not remembered in trust.json) runs them without asking. A resume after the
+    runbook changed asks again (the answer was about another file)."""
+    front = "services:\n  - {name: mark, command: 'touch check-ran', interval: 100ms}\n"
+    book = write_book(tmp_path, front, step("one", "true"))
+    home = tmp_path / "home"
+    for answer in ("refused", "allowed"):
+        engine, evidence = open_session(tmp_path, book)
+        with evidence:
+            evidence.start()
+            if answer == "refused":
+                evidence.refuse()
+            else:
+                evidence.allow("--yes", remember=False)
+        engine.close()  # the process went away with the session open: it is resumable
+        assert not trust.is_trusted(home, evidence.sha256)
+        (tmp_path / "check-ran").unlink(missing_ok=True)
+
+        resumed = Engine.resume(home, engine.session_id, book, use_pty=False)
+        again = SessionEvidence.open(resumed)
+        assert again.answered_before is (answer == "allowed")
+        assert not again.needs_consent
+        with again:
+            again.start()
+            assert again.commands_allowed is (answer == "allowed")
+            assert resumed.run_step("one").succeeded
+            if answer == "allowed":
+                assert wait_until(lambda: (tmp_path / "check-ran").exists())
+        resumed.end("completed")
+        consents = of_type(resumed, "commands_refused") + of_type(resumed, "commands_allowed")
+        assert len(consents) == 1, consents
+        assert (tmp_path / "check-ran").exists() is (answer == "allowed")
+
+    # The runbook changed since the answer: the resumed session asks again.
+    engine, evidence = open_session(tmp_path, book)
+    with evidence:
+        evidence.start()
+        evidence.refuse()
+    engine.close()
+    changed = write_book(
+        tmp_path, front + "logs:\n  - {name: t, command: 'true'}\n", step("one", "true")
+    )
+    resumed = Engine.resume(home, engine.session_id, changed, use_pty=False, allow_changed=True)
+    again = SessionEvidence.open(resumed)
+    assert again.answered_before is None and again.needs_consent
+    resumed.close()

@@ -18,7 +18,7 @@ from textual.widgets import Input, Static
 
 from runbook_tui.session.provenance import file_sha256
 from runbook_tui.session.trust import is_trusted
-from runbook_tui.tui.dialogs import ConsentDialog, FilterDialog, TimeDialog
+from runbook_tui.tui.dialogs import ConsentDialog, FilterDialog, ResumeOfferDialog, TimeDialog
 from runbook_tui.tui.evidence_link import open_session_evidence
 from runbook_tui.tui.log_panel import LogLines, LogsPanel
 from runbook_tui.tui.step_list import StepList
@@ -366,6 +366,36 @@ async def test_consent_no_keeps_the_commands_off_and_the_panels_say_not_allowed(
     assert not is_trusted(home, file_sha256(book))
     [refused] = of_type(journal_events(home, session_id), "commands_refused")
     assert refused["by"] == "operator"
+
+
+async def test_a_resumed_walk_keeps_the_no_its_session_recorded(make_app, tmp_path, home):
+    """Asked once per session: resuming a walk whose session refused the commands
+    does not ask again; the panels say `not allowed` and the journal holds one answer."""
+    book = write_runbook(tmp_path, COMMANDS)
+    app = make_app(book)
+    async with app.run_test(size=(80, 24)) as pilot:
+        walk = await started_walk(app, pilot)
+        await consent_dialog(pilot)
+        await pilot.press("n")
+        await until(pilot, lambda: walk.evidence_board.consent == "refused", "the answer")
+        session_id = walk.engine.session_id
+        await pilot.press("q")  # paused, with its step still to do
+        await until(pilot, lambda: not app.is_running, "the app ended")
+    again = make_app(book)
+    async with again.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(again.screen, ResumeOfferDialog), "the offer")
+        await pilot.press("r")
+        walk = await started_walk(again, pilot)
+        assert walk.engine.session_id == session_id
+        await until(pilot, lambda: walk.evidence_board.live, "the sources")
+        await pilot.press("3")
+        await until(pilot, lambda: "not allowed" in panel_text(walk, "services"), "services")
+        assert not isinstance(again.screen, ConsentDialog)
+        assert not walk.evidence.hub.commands_allowed
+    events = journal_events(home, session_id)
+    assert len(of_type(events, "commands_refused")) == 1
+    assert not of_type(events, "commands_allowed")
+    assert not (tmp_path / "ran-check").exists()
 
 
 async def test_the_hub_is_made_after_the_first_frame(make_app, tmp_path):

@@ -53,6 +53,14 @@ def start_evidence(
     if evidence.trust_problem:
         err.line(f"warning: {evidence.trust_problem}")
     listed = [f"  {command.line()}" for command in evidence.commands]
+    if evidence.answered_before is not None:
+        # Asked once per session: a resumed one keeps the answer its journal holds.
+        evidence.start()
+        verdict = "allowed" if evidence.answered_before else "refused (not run)"
+        out.line(
+            f"the runbook's checks and logs: their commands were {verdict} earlier in this session"
+        )
+        return
     if evidence.commands and yes:
         evidence.allow(BY_YES, remember=False)
         out.line("the runbook's checks and logs run these commands (--yes):")

@@ -15,7 +15,9 @@ until `close()`:
 - the runbook's `command` checks and logs wait for consent: `commands` lists them,
   `allow` / `refuse` records the answer (`commands_allowed` / `commands_refused`) and
   `allow` remembers it in the state home's trust.json (session/trust.py). `start()`
-  allows them at once when trust.json already does (recorded, `by: trust`).
+  allows them at once when trust.json already does (recorded, `by: trust`). The
+  answer is asked once per session: a resumed session keeps the one its journal
+  holds (`answered_before`) and records none again.
 
 Everything the hub reports is masked with the session's secrets (its engine's
 redactor, and the backups' restic passwords) before anyone sees it; the engine masks
@@ -92,6 +94,18 @@ class SessionEvidence:
             DeclaredCommand(info.kind, mask(info.name), mask(info.command or ""))
             for info in hub.commands()
         )
+        self.answered_before = self._answer_in_journal() if self.commands else None
+        self._answered = self.answered_before is not None
+
+    def _answer_in_journal(self) -> bool | None:
+        """A resumed session's answer (True: allowed), when its journal holds one about
+        this runbook file as it is now: the answer is asked once per session and holds
+        for all of it. None when there is none, or it was about another version of the
+        file (a resume with the runbook changed asks again)."""
+        consent = self.engine.state.commands_consent
+        if consent is None or self.sha256 is None or consent.get("sha256") != self.sha256:
+            return None
+        return bool(consent.get("allowed"))
 
     @classmethod
     def open(
@@ -214,7 +228,9 @@ class SessionEvidence:
             if self._started or self._closed or not self.declared:
                 return
             self._started = True
-        if self.commands and not self._answered and self.trusted:
+        if self.answered_before:
+            self.hub.allow_commands()  # allowed earlier in this session: on the record
+        elif self.commands and not self._answered and self.trusted:
             entry = self._trust.entry(self.sha256 or "") or {}
             self._consent(
                 "commands_allowed",

@@ -112,6 +112,8 @@ class EvidenceLink:
         self.board.went_live()
         if evidence.commands_allowed:
             self.board.set_consent("allowed")
+        elif evidence.answered_before is False:  # refused earlier in this session
+            self.board.set_consent("refused")
         if evidence.trust_problem:
             self._say(f"Warning: {evidence.trust_problem}")
         if evidence.needs_consent and not self._closed:
