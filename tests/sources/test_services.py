@@ -4,6 +4,7 @@ parsing is tested on recorded output, and the no-systemd path for real."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -163,6 +164,51 @@ def test_process_check_never_counts_itself_or_its_parents() -> None:
         timeout=60,
     )
     assert done.stdout.strip() == "down", done.stderr
+
+
+def _orphan(argv: list[str], cwd: Path) -> int:
+    """`argv` started by a shell that exits at once: init adopts it (not our child)."""
+    done = subprocess.run(
+        ["bash", "-c", '("$@") >/dev/null 2>&1 & echo $!', "bash", *argv],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=cwd,
+    )
+    return int(done.stdout.strip())
+
+
+def test_process_check_never_counts_another_runbook_tui(tmp_path: Path) -> None:
+    """A walk of `nginx-fix.md` in another terminal names the text on its command line
+    (`runbook-tui nginx-fix.md`, `python -m runbook_tui run nginx-fix.md`): it is not
+    the service. A process that is not runbook-tui's with the same text still counts."""
+    marker = f"rbt-fix-{uuid.uuid4().hex[:12]}"
+    script = tmp_path / "bin" / "runbook-tui"
+    script.parent.mkdir()
+    script.write_text("import time\ntime.sleep(600)\n")
+    package = tmp_path / "runbook_tui"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "__main__.py").write_text("import time\ntime.sleep(600)\n")
+    pids = [
+        _orphan([sys.executable, str(script), f"{marker}.md"], tmp_path),
+        _orphan([sys.executable, "-B", "-m", "runbook_tui", "run", f"{marker}.md"], tmp_path),
+    ]
+    try:
+        for pid in pids:
+            assert wait_until(lambda pid=pid: marker in " ".join(psutil.Process(pid).cmdline()))
+        assert check_process(marker).state == "down"
+        # Both still run (the fake package, not the real tool, answered `-m runbook_tui`).
+        assert all(psutil.Process(pid).status() != psutil.STATUS_ZOMBIE for pid in pids)
+        other = _orphan([sys.executable, "-c", "import time; time.sleep(600)", marker], tmp_path)
+        pids.append(other)
+        assert wait_until(lambda: marker in " ".join(psutil.Process(other).cmdline()))
+        outcome = check_process(marker)
+        assert outcome.state == "up" and outcome.detail.startswith(f"pid {other}:"), outcome
+    finally:
+        for pid in pids:
+            with contextlib.suppress(psutil.Error):
+                psutil.Process(pid).kill()
 
 
 # -- command ---------------------------------------------------------------------------

@@ -24,7 +24,7 @@ import shutil
 import socket
 import ssl
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -271,6 +271,19 @@ def own_family(pid: int | None = None) -> set[int]:
     return family
 
 
+def is_runbook_tui(argv: Sequence[str]) -> bool:
+    """Whether a command line is runbook-tui's: its script (`…/bin/runbook-tui`, as the
+    program or as the interpreter's first argument) or `python [flags] -m runbook_tui`."""
+    if any(os.path.basename(arg) == "runbook-tui" for arg in argv[:2]):
+        return True
+    for index, arg in enumerate(argv[1:5], start=1):
+        if arg == "-m":
+            return argv[index + 1 : index + 2] == ["runbook_tui"] or (
+                index + 1 < len(argv) and argv[index + 1].startswith("runbook_tui.")
+            )
+    return False
+
+
 def check_process(text: str) -> Outcome:
     import psutil
 
@@ -282,7 +295,12 @@ def check_process(text: str) -> Outcome:
         info = proc.info
         if info["pid"] in family or info.get("status") == psutil.STATUS_ZOMBIE:
             continue
-        line = " ".join(info.get("cmdline") or ())
+        argv = info.get("cmdline") or ()
+        # Another runbook-tui names its runbook (`runbook-tui nginx-fix.md`): not the
+        # service, whichever terminal it walks in.
+        if is_runbook_tui(argv):
+            continue
+        line = " ".join(argv)
         if text in line:
             found.append((info["pid"], line))
     if not found:
