@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from runbook_tui.invocation import NAME
 from runbook_tui.runbook.model import Service
 from runbook_tui.sources.child_process import ChildProcess
 from runbook_tui.sources.readings import ServiceReading, ServiceState
@@ -274,13 +275,12 @@ def own_family(pid: int | None = None) -> set[int]:
 def is_runbook_tui(argv: Sequence[str]) -> bool:
     """Whether a command line is runbook-tui's: its script (`…/bin/runbook-tui`, as the
     program or as the interpreter's first argument) or `python [flags] -m runbook_tui`."""
-    if any(os.path.basename(arg) == "runbook-tui" for arg in argv[:2]):
+    if any(os.path.basename(arg) == NAME for arg in argv[:2]):
         return True
     for index, arg in enumerate(argv[1:5], start=1):
         if arg == "-m":
-            return argv[index + 1 : index + 2] == ["runbook_tui"] or (
-                index + 1 < len(argv) and argv[index + 1].startswith("runbook_tui.")
-            )
+            module = argv[index + 1] if index + 1 < len(argv) else ""
+            return module.partition(".")[0] == "runbook_tui"
     return False
 
 
