@@ -13,6 +13,8 @@ from runbook_tui.runbook.model import Diagnostic, Severity
 
 @dataclass(frozen=True)
 class Code:
+    """A diagnostic code of the linter: its severity and what it means."""
+
     code: str
     severity: Severity
     summary: str

@@ -15,6 +15,8 @@ SHELL_LANGUAGES = ("sh", "bash", "shell", "zsh", "console")
 
 @dataclass(frozen=True)
 class Variable:
+    """A variable the front matter declares: how it is asked for and checked."""
+
     name: str
     prompt: str | None = None
     default: str | None = None
@@ -76,6 +78,8 @@ class Section:
 
 @dataclass(frozen=True, slots=True)  # slots: one per heading or step, of millions
 class Step:
+    """A code block the walk performs (a shell or manual step), with its typed attributes."""
+
     id: str
     kind: StepKind
     command: str
@@ -158,6 +162,8 @@ WalkItem = Step | Reference
 
 @dataclass(frozen=True)
 class Diagnostic:
+    """A finding of the parser or linter, at a line and column of the runbook."""
+
     line: int
     column: int
     severity: Severity
@@ -172,6 +178,8 @@ class Diagnostic:
 
 @dataclass(frozen=True)
 class Runbook:
+    """A parsed runbook: its front matter, steps, sections and reference blocks."""
+
     title: str
     path: str = ""
     kind: str | None = None

@@ -278,6 +278,8 @@ def _dedent_runs(lines: list[str]) -> list[str]:
 
 @dataclass
 class _Draft:
+    """A step being assembled from its block before its attributes are checked."""
+
     line: int
     fields: dict[str, Any]
     command_lines: tuple[tuple[int, str], ...] = ()

@@ -111,6 +111,8 @@ class Found:
 
 @dataclass(frozen=True)
 class Scan:
+    """What a scan of command text found: placeholders and variable references."""
+
     found: tuple[Found, ...]
 
     @property
@@ -439,6 +441,8 @@ _REFUSED: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Refusal:
+    """A placeholder that cannot be filled where it stands, and why."""
+
     name: str
     context: Context
     reason: str

@@ -16,6 +16,8 @@ _LONE_CR = re.compile(r"\r(?!\n)")
 
 @dataclass(frozen=True)
 class DecodeProblem:
+    """Where the runbook's bytes are not valid text, and what was wrong."""
+
     line: int
     column: int
     message: str

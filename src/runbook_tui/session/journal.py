@@ -108,6 +108,8 @@ class JournalRead:
 
 @dataclass
 class _Pending:
+    """Output of one step attempt held until it is flushed as one event."""
+
     step_id: str
     attempt: int
     first_ts: float

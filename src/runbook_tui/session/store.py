@@ -147,6 +147,8 @@ def is_session_id(text: str) -> bool:
 
 @dataclass(frozen=True)
 class SessionDir:
+    """A session's folder in the state home, by id."""
+
     id: str
     path: Path
 
@@ -355,6 +357,8 @@ def is_live(session_dir: str | os.PathLike[str] | SessionDir) -> bool:
 
 @dataclass(frozen=True)
 class SessionSummary:
+    """What `sessions` lists of one session, read from its journal."""
+
     id: str
     path: Path
     runbook_path: str

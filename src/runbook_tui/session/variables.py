@@ -28,6 +28,8 @@ class VariableError(ValueError):
 
 @dataclass(frozen=True)
 class Resolved:
+    """The variables' values, where each came from, and which are secret."""
+
     values: dict[str, str]
     sources: dict[str, str]  # NAME -> "--var", "--vars-file", "env:X", "default", "prompt"
     secrets: tuple[str, ...]  # names of secret variables
