@@ -159,10 +159,11 @@ class StepDetail(Vertical):
         *,
         values: Mapping[str, str] | None = None,
         id: str | None = None,
+        classes: str | None = None,
     ) -> None:
         """`values`: the session's variable values, for a manual step's text (only
         declared, non-secret ones are ever shown; see `set_values`)."""
-        super().__init__(id=id)
+        super().__init__(id=id, classes=classes)
         self.runbook = runbook
         self._values = shown_values(runbook, values or {})
         self.step_id: str | None = None

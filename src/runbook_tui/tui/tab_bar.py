@@ -2,8 +2,8 @@
 
 Textual's `TabbedContent` builds a `Tabs` widget with a widget per tab and an animated
 underline; at start-up that cost a quarter of the walk's first frame. The walk only
-needs labels to click and a mark on the active one: the panes themselves live in a
-`ContentSwitcher`, which the walk drives."""
+needs labels to click and a mark on the active one: the panes are `StepPanes`'s own
+children, which it shows one at a time (walk_panes.py)."""
 
 from __future__ import annotations
 

@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widget import Widget
-from textual.widgets import ContentSwitcher
 
 from runbook_tui.runbook.model import Runbook
 from runbook_tui.tui.step_detail import StepDetail
@@ -44,7 +43,13 @@ EVIDENCE = ("logs", "services", "backups")
 
 
 class StepPanes(Vertical):
-    """The tab bar over the step detail and the evidence panes."""
+    """The tab bar over the panes: the step detail, and each evidence pane once shown.
+
+    The panes are its own children, one displayed at a time (`_switch`): no
+    `ContentSwitcher` and no wrapper around the step detail, because each full-height
+    container level costs the first frame a layout and a render of every line it covers
+    (about 10 M instructions each, measured with valgrind; see docs/tui.md). An
+    evidence pane is mounted the first time its tab is shown."""
 
     def __init__(self, runbook: Runbook, board: BoardGetter, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -54,27 +59,29 @@ class StepPanes(Vertical):
     def compose(self) -> ComposeResult:
         # The tab bar shows only in the narrow layout (see app.tcss).
         yield TabBar(list(TABS.items()), active="tab-step", id="tab-bar")
-        with ContentSwitcher(id="tab-panes", initial="tab-step"):
-            with Vertical(id="tab-step", classes="tab-pane"):
-                yield StepDetail(self.runbook, id="detail")
-            for tab in list(TABS)[1:]:
-                yield Vertical(id=tab, classes="tab-pane")
+        yield StepDetail(self.runbook, id="tab-step", classes="tab-pane")
 
     @property
     def active(self) -> str:
         return self.query_one(TabBar).active
 
     async def show(self, tab: str) -> Widget | None:
-        """Show pane `tab`; an evidence pane is filled the first time it is shown.
+        """Show pane `tab`; an evidence pane is built the first time it is shown.
         Returns its evidence panel (None for the Step tab), mounted: the caller can
         focus it at once (a focus asked of a panel still mounting could be lost)."""
         if tab not in TABS:
             return None
-        self._switch(tab)
         kind = tab.removeprefix("tab-")
         if kind not in EVIDENCE:
+            self._switch(tab)
             return None
-        pane = self.query_one(f"#{tab}")
+        found = self.query_children(f"#{tab}")
+        if found:
+            pane = found.first()
+        else:
+            pane = Vertical(id=tab, classes="tab-pane")
+            await self.mount(pane)
+        self._switch(tab)
         if not pane.children:
             await pane.mount(make_panel(self._board(), kind, titled=False))
         return pane.children[0]
@@ -84,7 +91,8 @@ class StepPanes(Vertical):
 
     def _switch(self, tab: str) -> None:
         self.query_one(TabBar).active = tab
-        self.query_one("#tab-panes", ContentSwitcher).current = tab
+        for pane in self.query_children(".tab-pane"):
+            pane.display = pane.id == tab
 
     async def on_tab_bar_clicked(self, event: TabBar.Clicked) -> None:
         await self.show(event.tab)
@@ -157,7 +165,7 @@ class PaneLayout:
             self._screen.query_one(StepList).focus()
 
     def _steps_tab_shown(self) -> None:
-        if self._focus_in("#tab-panes"):
+        if self._focus_in("#main-tabs"):
             self._screen.query_one(StepList).focus()
 
     def _focus_in(self, selector: str) -> bool:
