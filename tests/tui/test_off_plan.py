@@ -421,7 +421,8 @@ true
         await walk.wait_until(
             lambda: walk.query_one("#output").plain_lines[:1] == ["pw is ********"]
         )
-        assert "timed out" in walk.message_text
+        # The message follows the run's end (the journal's status can be read first).
+        await walk.wait_until(lambda: "timed out" in walk.message_text)
     events = journal_events(home)
     [started] = of_type(events, "step_started")
     assert started["kind"] == "adhoc"

@@ -329,10 +329,12 @@ class WalkScreen(Screen[None]):
         """The one-line message under the walk (notifications can be missed)."""
         self.message_text = text
         self.query_one("#message", Static).update(text)
+        self._view.changed()
 
     async def wait_until(self, predicate: Callable[[], bool], timeout: float = 15.0) -> None:
         """Wait until `predicate()` holds, re-checking whenever the view takes in a
-        journal event or output. Raises TimeoutError after `timeout` seconds."""
+        journal event or output, and whenever the walk says something. Raises
+        TimeoutError after `timeout` seconds."""
         await self._view.wait_until(predicate, timeout)
 
     # ---- selection -----------------------------------------------------------------
