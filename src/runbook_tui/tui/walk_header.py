@@ -5,31 +5,34 @@ elapsed against the RTO and turns to a warning colour near it, an error colour p
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.containers import Horizontal
+from typing import ClassVar
+
 from textual.content import Content
-from textual.widgets import Static
+from textual.widget import Widget
 
 from runbook_tui.session.clock import rto_level
 from runbook_tui.tui.status import format_duration
 from runbook_tui.tui.walk_prompts import warnings_text
 
 
-class WalkHeader(Horizontal):
-    def compose(self) -> ComposeResult:
-        yield Static(id="header-title")
-        # The runbook's lint warnings, when it has any: beside the clock, never cut.
-        yield Static(id="header-warnings")
-        yield Static(id="header-clock")
+class WalkHeader(Widget):
+    """One line drawn by one widget: the title cut to fit, then the lint warnings (when
+    there are any) and the clock, never cut. Not a row of Statics: each widget on screen
+    costs the first frame its mount, styling and render (about 4 M instructions each,
+    measured with valgrind; see docs/tui.md)."""
 
-    def on_mount(self) -> None:
-        self.query_one("#header-warnings").display = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"walk-header--warnings", "walk-header--clock"}
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._title = Content("")
+        self._warnings = ""
+        self._clock = ""
 
     def show_warnings(self, count: int) -> None:
         """`⚠ 3 warnings (w)`: the runbook has lint warnings, and `w` lists them."""
-        label = self.query_one("#header-warnings", Static)
-        label.update(f"⚠ {warnings_text(count)} (w)")
-        label.display = count > 0
+        self._warnings = f"⚠ {warnings_text(count)} (w)" if count > 0 else ""
+        self.refresh()
 
     def show(
         self,
@@ -57,14 +60,21 @@ class WalkHeader(Horizontal):
             clock = f"DRILL {clock}"
         self.set_class(level == "near", "-rto-near")
         self.set_class(level == "over", "-rto-over")
-        self.query_one("#header-title", Static).update(Content.assemble(*parts))
-        self.query_one("#header-clock", Static).update(clock)
+        self._title = Content.assemble(*parts)
+        self._clock = clock
+        self.refresh()
+
+    def render(self) -> Content:
+        right = [Content.styled(f" {self._clock}", self.get_visual_style("walk-header--clock"))]
+        if self._warnings:
+            warnings = self.get_visual_style("walk-header--warnings")
+            right.insert(0, Content.styled(f" {self._warnings}", warnings))
+        tail = Content.assemble(*right)
+        room = max(0, self.content_size.width - tail.cell_length)
+        return Content.assemble(self._title.truncate(room, ellipsis=True, pad=True), tail)
 
     @property
     def text(self) -> str:
         """The header as plain text."""
-        title = self.query_one("#header-title", Static).render()
-        warnings = self.query_one("#header-warnings", Static)
-        clock = self.query_one("#header-clock", Static).render()
-        middle = f" {warnings.render()}" if warnings.display else ""
-        return f"{title}{middle} {clock}"
+        middle = f" {self._warnings}" if self._warnings else ""
+        return f"{self._title.plain}{middle} {self._clock}"
