@@ -310,3 +310,13 @@ def test_property_idle_releases_never_show_a_secret_broken_by_colour_codes(
     out = "".join(shown)
     assert secret not in ANSI.sub("", out)
     assert secret not in out
+
+
+def test_token_shapes_are_found_where_lower_casing_changes_the_length() -> None:
+    # "İ" lower-cases to two characters: positions in the lowered text would be off, so
+    # the triggers are searched in the text itself, caselessly.
+    text = "İİ DB_PASSWORD=hunter2-long and AUTHORIZATION: Bearer abcdefgh12345678"
+    assert len(text.lower()) != len(text)
+    out = Redactor(()).mask(text)
+    assert "hunter2-long" not in out and "abcdefgh12345678" not in out
+    assert out.startswith("İİ DB_PASSWORD=")
