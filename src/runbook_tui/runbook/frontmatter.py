@@ -148,9 +148,57 @@ def _where(path: Path, message: str) -> str:
     return f"{_describe(path)}: {message}" if path else message
 
 
-def _load_yaml(
-    block: FrontMatterBlock, sink: DiagnosticSink
-) -> tuple[Any, dict[Path, int], dict[Path, str]] | None:
+Loaded = tuple[Any, dict[Path, int], dict[Path, str]]
+
+
+def _load_yaml(block: FrontMatterBlock, sink: DiagnosticSink) -> Loaded | None:
+    """`(data, lines, plain)` as `_record_lines` describes them, or None after a
+    `yaml-syntax` error."""
+    flat = _load_flat(block)
+    return flat if flat is not None else _load_with_pyyaml(block, sink)
+
+
+# Flat front matter is read without PyYAML: importing it and loading the bench's two
+# lines cost 89 M of the walk's 1,644 M start-up instructions (5.4%; its reader compiles
+# big regexes). The result must be exactly PyYAML's, so only lines it certainly reads as
+# a string-to-string pair are taken: a letter-initial key and value of printable ASCII,
+# one line each. Everything else goes to PyYAML (tests/runbook/test_flat_frontmatter.py).
+_FLAT_PAIR = re.compile(r"([A-Za-z][A-Za-z0-9_.-]{0,63}): +([A-Za-z][ -~]*)")
+# Letter-initial plain words YAML 1.1 types, in any case: booleans and null (and y, n:
+# booleans in the spec, text to PyYAML; refused all the same). Numbers, dates, `.inf`,
+# `~`, `<<` and `=` do not start with a letter, so the pattern never takes them.
+_TYPED_WORDS = frozenset({"yes", "no", "true", "false", "on", "off", "null", "y", "n"})
+
+
+def _load_flat(block: FrontMatterBlock) -> Loaded | None:
+    """What PyYAML reads from front matter of `key: value` lines (and empty lines), or
+    None when a line may mean anything else: a comment (`#`), a nested mapping (`: `),
+    a typed word, a duplicate key (PyYAML warns)."""
+    data: dict[str, str] = {}
+    lines: dict[Path, int] = {}
+    for number, line in enumerate(block.yaml_text.split("\n"), block.first_line):
+        if not line:
+            continue
+        pair = _FLAT_PAIR.fullmatch(line)
+        if pair is None:
+            return None
+        key, value = pair[1], pair[2].rstrip(" ")  # YAML drops trailing spaces
+        if (
+            key in data
+            or "#" in value
+            or ": " in value
+            or value.endswith(":")
+            or key.lower() in _TYPED_WORDS
+            or value.lower() in _TYPED_WORDS
+        ):
+            return None
+        lines.setdefault((), number)  # the root mapping starts at its first key
+        lines[(key,)] = number
+        data[key] = value
+    return (data, lines, {}) if data else None
+
+
+def _load_with_pyyaml(block: FrontMatterBlock, sink: DiagnosticSink) -> Loaded | None:
     # Imported here: a runbook without front matter never pays for PyYAML.
     import yaml
 
