@@ -6,13 +6,12 @@ stable and kebab-case: scripts filter on them, so never rename one.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from runbook_tui.runbook.model import Diagnostic, Severity
 
 
-@dataclass(frozen=True)
-class Code:
+class Code(NamedTuple):
     """A diagnostic code of the linter: its severity and what it means."""
 
     code: str

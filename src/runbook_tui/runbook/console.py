@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _PROMPT = re.compile(r"[ \t]*\$(?: |$)")
 # `<<EOF`, `<<-'EOF'`, `<< "EOF"`; not the here-string `<<<`.
 _HEREDOC = re.compile(r"(?<!<)<<-?[ \t]*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 
 
-@dataclass(frozen=True)
-class SplitBlock:
+class SplitBlock(NamedTuple):
     """What a shell block will run, and what is only shown."""
 
     command: str

@@ -5,14 +5,13 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 _VALID_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
-@dataclass(frozen=True)
-class IdRequest:
+class IdRequest(NamedTuple):
     """What an id is made from."""
 
     name: str | None

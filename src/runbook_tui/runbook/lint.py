@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from runbook_tui.runbook.codes import DiagnosticSink
 from runbook_tui.runbook.model import Runbook, Step
 from runbook_tui.runbook.placeholders import PLACEHOLDER, env_name
 
 
-@dataclass(frozen=True)
-class StepSource:
+class StepSource(NamedTuple):
     """Where a shell step's command lines sit in the file, for precise columns."""
 
     step: Step

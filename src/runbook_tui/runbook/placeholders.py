@@ -27,8 +27,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Context = Literal[
     "bare",
@@ -97,8 +96,7 @@ _WORDS = re.compile(_NAME)
 _DEFAULTING = re.compile(r":?[-=+?]")
 
 
-@dataclass(frozen=True, slots=True)
-class Found:
+class Found(NamedTuple):
     """One placeholder (`kind` "placeholder": `<name>`) or variable use (`kind` "name":
     `$NAME`) in a text, at [start, end), in its quoting context."""
 
@@ -109,8 +107,7 @@ class Found:
     context: Context
 
 
-@dataclass(frozen=True)
-class Scan:
+class Scan(NamedTuple):
     """What a scan of command text found: placeholders and variable references."""
 
     found: tuple[Found, ...]
@@ -439,8 +436,7 @@ _REFUSED: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Refusal:
+class Refusal(NamedTuple):
     """A placeholder that cannot be filled where it stands, and why."""
 
     name: str
@@ -451,8 +447,7 @@ class Refusal:
         return f"<{self.name}> cannot be filled: {self.reason}; edit the command instead"
 
 
-@dataclass(frozen=True)
-class Filled:
+class Filled(NamedTuple):
     """A text with its placeholders filled. `command` holds only references to the
     `env` variables (never a value); `unfilled` are the placeholders no value was given
     for (left as written), `refused` those that cannot be filled where they stand. Run
@@ -460,7 +455,7 @@ class Filled:
 
     template: str
     command: str
-    env: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str]
     unfilled: tuple[str, ...] = ()
     refused: tuple[Refusal, ...] = ()
 
@@ -476,7 +471,7 @@ def fill(text: str, values: Mapping[str, str], found: Iterable[Found] | None = N
     every = found if found is not None else scan(text).found
     items = [f for f in every if f.kind == "placeholder"]
     if not items:
-        return Filled(text, text)
+        return Filled(text, text, {})
     variables: dict[str, str] = {}  # placeholder -> env variable (distinct per name)
     taken: set[str] = set()
     env: dict[str, str] = {}

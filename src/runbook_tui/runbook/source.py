@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 # The largest runbook `check`, `show` and `run` read: 16 MiB. Parsing is linear in the
 # size (bench/bench_parse_shapes.py measures 1, 5 and 10 MB of each shape); a runbook
@@ -14,8 +14,7 @@ MAX_RUNBOOK_BYTES = 16 * 1024 * 1024
 _LONE_CR = re.compile(r"\r(?!\n)")
 
 
-@dataclass(frozen=True)
-class DecodeProblem:
+class DecodeProblem(NamedTuple):
     """Where the runbook's bytes are not valid text, and what was wrong."""
 
     line: int
