@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from runbook_tui.runbook.durations import parse_duration
 
@@ -57,12 +56,11 @@ _TRUE = frozenset(("true", "yes", "on", "1"))
 _FALSE = frozenset(("false", "no", "off", "0"))
 
 
-@dataclass(frozen=True)
-class InfoString:
+class InfoString(NamedTuple):
     """A fence's info string, split into its language and attributes."""
 
     language: str | None
-    attrs: dict[str, Any] = field(default_factory=dict)
+    attrs: dict[str, Any]
     error: str | None = None
     # Offset in the info string of the `{`, to point diagnostics at it.
     attrs_offset: int = 0
@@ -73,13 +71,13 @@ def parse_info(info: str) -> InfoString:
     language that does not start with `{` is ignored, as markdown renderers do."""
     stripped = info.strip()
     if not stripped:
-        return InfoString(None)
+        return InfoString(None, {})
     match = _LANGUAGE.match(stripped)
     end = match.end() if match else 0
     language = stripped[:end].lower() or None
     rest = stripped[end:].lstrip()
     if not rest.startswith("{"):
-        return InfoString(language)
+        return InfoString(language, {})
     lead = len(info) - len(info.lstrip())
     offset = lead + len(stripped) - len(rest)
     attrs, error = parse_attributes(rest)
@@ -138,13 +136,15 @@ def _key_value_attributes(inner: str) -> tuple[dict[str, Any], str | None]:
     return attrs, None
 
 
-@dataclass
 class TypedAttributes:
     """Our attributes converted to the types Step holds, plus what was wrong."""
 
-    values: dict[str, Any] = field(default_factory=dict)
-    problems: list[str] = field(default_factory=list)
-    unknown: list[str] = field(default_factory=list)
+    __slots__ = ("problems", "unknown", "values")
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+        self.problems: list[str] = []
+        self.unknown: list[str] = []
 
 
 def typed_attributes(attrs: dict[str, Any]) -> TypedAttributes:

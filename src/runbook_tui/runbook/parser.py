@@ -10,8 +10,7 @@ import re
 from array import array
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from runbook_tui.runbook.attributes import parse_info, typed_attributes
 from runbook_tui.runbook.codes import DiagnosticSink
@@ -59,12 +58,11 @@ _CONTAINER_CLOSE = frozenset(("list_item_close", "blockquote_close"))
 _NO_ATTRIBUTES: dict[str, Any] = {}
 
 
-@dataclass(frozen=True)
-class ParseResult:
+class ParseResult(NamedTuple):
     """The parsed runbook and every problem found, each at a line of the file."""
 
     runbook: Runbook
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    diagnostics: list[Diagnostic]
 
     @property
     def errors(self) -> list[Diagnostic]:
@@ -276,13 +274,17 @@ def _dedent_runs(lines: list[str]) -> list[str]:
     return out
 
 
-@dataclass
 class _Draft:
     """A step being assembled from its block before its attributes are checked."""
 
-    line: int
-    fields: dict[str, Any]
-    command_lines: tuple[tuple[int, str], ...] = ()
+    __slots__ = ("command_lines", "fields", "line")
+
+    def __init__(
+        self, line: int, fields: dict[str, Any], command_lines: tuple[tuple[int, str], ...] = ()
+    ) -> None:
+        self.line = line
+        self.fields = fields
+        self.command_lines = command_lines
 
 
 class _Walker:
