@@ -25,7 +25,6 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -96,25 +95,31 @@ def fsync_dir(path: Path) -> None:
 _datasync: Callable[[int], None] = getattr(os, "fdatasync", os.fsync)
 
 
-@dataclass
 class JournalRead:
     """What `read_journal` found. `torn` is True when an invalid last line was dropped;
     `problems` lists everything unusual (torn tail, invalid middle lines, seq gaps)."""
 
-    events: list[Event]
-    torn: bool = False
-    problems: list[str] = field(default_factory=list)
+    __slots__ = ("events", "problems", "torn")
+
+    def __init__(
+        self, events: list[Event], torn: bool = False, problems: list[str] | None = None
+    ) -> None:
+        self.events = events
+        self.torn = torn
+        self.problems = [] if problems is None else problems
 
 
-@dataclass
 class _Pending:
     """Output of one step attempt held until it is flushed as one event."""
 
-    step_id: str
-    attempt: int
-    first_ts: float
-    chunks: list[str] = field(default_factory=list)
-    chars: int = 0
+    __slots__ = ("attempt", "chars", "chunks", "first_ts", "step_id")
+
+    def __init__(self, step_id: str, attempt: int, first_ts: float) -> None:
+        self.step_id = step_id
+        self.attempt = attempt
+        self.first_ts = first_ts
+        self.chunks: list[str] = []
+        self.chars = 0
 
 
 class Journal:

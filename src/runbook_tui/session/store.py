@@ -17,10 +17,9 @@ import re
 import socket
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from runbook_tui.session.journal import fsync_dir, read_first_event, read_last_event_of
 from runbook_tui.session.statuses import SESSION_LEVEL_EVENTS, SESSION_STATUSES, session_status
@@ -145,8 +144,7 @@ def is_session_id(text: str) -> bool:
     return bool(_ID_RE.match(text))
 
 
-@dataclass(frozen=True)
-class SessionDir:
+class SessionDir(NamedTuple):
     """A session's folder in the state home, by id."""
 
     id: str
@@ -355,8 +353,7 @@ def is_live(session_dir: str | os.PathLike[str] | SessionDir) -> bool:
 # -- listing ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SessionSummary:
+class SessionSummary(NamedTuple):
     """What `sessions` lists of one session, read from its journal."""
 
     id: str
@@ -372,7 +369,7 @@ class SessionSummary:
     host: str | None = None
     live: bool = False
     end_reason: str | None = None
-    problems: tuple[str, ...] = field(default_factory=tuple)
+    problems: tuple[str, ...] = ()
     # A drill's verdict as its last `session_ended` recorded it (session/drills.py
     # reads it); None while it is open, or for an ordinary session.
     drill_verdict: Mapping[str, Any] | None = None

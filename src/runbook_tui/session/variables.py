@@ -11,8 +11,8 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from runbook_tui.runbook.model import Runbook, Step, Variable
 from runbook_tui.session.redaction import MASK
@@ -26,8 +26,7 @@ class VariableError(ValueError):
     """A value is missing or invalid; the message says which and why."""
 
 
-@dataclass(frozen=True)
-class Resolved:
+class Resolved(NamedTuple):
     """The variables' values, where each came from, and which are secret."""
 
     values: dict[str, str]
