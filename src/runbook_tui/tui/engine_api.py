@@ -8,7 +8,6 @@ UI makes into the core. `real_backend()` binds them to `runbook_tui.session`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -234,7 +233,6 @@ class Backend(Protocol):
         ...
 
 
-@dataclass(frozen=True)
 class RealBackend:
     """The engine and session store from `runbook_tui.session`."""
 

@@ -11,7 +11,7 @@ screen's.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
@@ -28,8 +28,7 @@ GROUP = "step"
 Run = Callable[[EngineLike], StepOutcomeLike]
 
 
-@dataclass(frozen=True)
-class StepEnd:
+class StepEnd(NamedTuple):
     """How a run ended: with the engine's outcome (None when the worker was
     cancelled), or with the `error` that kept the step from running. `step` is the
     item that ran (for an ad-hoc command, with the id the engine gave it)."""

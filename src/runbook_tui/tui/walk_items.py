@@ -6,8 +6,7 @@ step of kind `adhoc`), so its item is made from the fold, never kept apart from 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from runbook_tui.runbook.display import escape_controls
 from runbook_tui.runbook.model import Reference, Step
@@ -17,8 +16,7 @@ from runbook_tui.tui.engine_api import StepStateLike
 ADHOC_HEADING = "Ad-hoc commands"
 
 
-@dataclass(frozen=True, slots=True)
-class AdhocItem:
+class AdhocItem(NamedTuple):
     """An ad-hoc command of the session: `id` `adhoc-N`, `command` as typed (masked and
     escaped as the journal holds it), empty while it is about to start."""
 
