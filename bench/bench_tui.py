@@ -60,6 +60,15 @@ Minimal().run()
 """
 
 
+# What each app's first full frame shows (startup() waits for all of it on screen).
+MINIMAL_READY = ("ready: minimal app", "palette")
+OURS_READY = ("○ s001", "Perform", "Two hundred steps")
+
+
+def shows(*texts: str) -> Callable[[str], bool]:
+    return lambda screen: all(text in screen for text in texts)
+
+
 class Pane:
     def __init__(self) -> None:
         self.socket = f"rt-bench-{os.getpid()}-{uuid.uuid4().hex[:6]}"
@@ -156,13 +165,13 @@ def startup(work: Path) -> None:
             (
                 "minimal",
                 [sys.executable, str(minimal)],
-                lambda s: "ready: minimal app" in s and "palette" in s,
+                shows(*MINIMAL_READY),
                 base,
             ),
             (
                 "runbook-tui",
                 [COMMAND, str(book), "--home", str(work / f"home-start-{run}")],
-                lambda s: "○ s001" in s and "Perform" in s and "Two hundred steps" in s,
+                shows(*OURS_READY),
                 ours,
             ),
         ):
@@ -218,11 +227,11 @@ def startup_instructions(work: Path) -> int:
     launcher.write_text(READY_EXIT)
     counts: dict[str, int] = {}
     for label, argv, needles in (
-        ("minimal", [str(minimal)], "ready: minimal app|palette"),
+        ("minimal", [str(minimal)], MINIMAL_READY),
         (
             "runbook-tui",
             [COMMAND, str(book), "--home", str(work / "home-instructions")],
-            "○ s001|Perform|Two hundred steps",
+            OURS_READY,
         ),
     ):
         out = work / f"{label}.callgrind"
@@ -233,14 +242,13 @@ def startup_instructions(work: Path) -> int:
         ]  # fmt: skip
         pane = Pane()
         try:
-            pane.start(["env", f"RT_NEEDLES={needles}", *valgrind], work)
+            pane.start(["env", f"RT_NEEDLES={'|'.join(needles)}", *valgrind], work)
             # Under valgrind a start takes ~40 s; EXIT= is printed when it ends.
             pane.wait(lambda s: "EXIT=" in s, timeout=600)
         finally:
             pane.kill()
-        summary = next(
-            (ln for ln in out.read_text().splitlines() if ln.startswith("summary:")), None
-        ) if out.exists() else None  # fmt: skip
+        lines = out.read_text().splitlines() if out.exists() else []
+        summary = next((ln for ln in lines if ln.startswith("summary:")), None)
         if summary is None:
             print(f"  {label}: no count ({errors.read_text()[-500:] if errors.exists() else ''})")
             return 1
